@@ -1,0 +1,159 @@
+import Foundation
+
+/// The command line of a job binary, which `./run.sh` calls:
+///
+/// ```
+/// ./run.sh [run] [--jobs N] [--tests-only]   run the job (the default)
+/// ./run.sh steps                            list the steps and their parents
+/// ./run.sh dag [--format dot|mermaid|svg]   print the DAG
+/// ```
+///
+/// A job's `main.swift` is one line: `exit(await JobCommand.main(job))`.
+public enum JobCommand {
+    /// Runs the command line and returns the process exit code.
+    public static func main(_ job: Job, arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        let command = "./run.sh"
+        do {
+            var arguments = arguments
+            let subcommand = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "run"
+            if arguments.first == subcommand { arguments.removeFirst() }
+            let layout = RunLayout(projectDirectory: projectDirectory())
+            switch subcommand {
+            case "run":
+                return try await run(job, layout: layout, arguments: arguments)
+            case "steps":
+                return try steps(job, layout: layout, arguments: arguments)
+            case "dag":
+                return try await dag(job, layout: layout, arguments: arguments)
+            case "help":
+                Console.out(help(job))
+                return ExitCode.success.rawValue
+            case "__step":
+                return await StepChild.run(job, layout: layout, arguments: arguments)
+            case "__checks":
+                return await StepChild.runChecks(job, layout: layout)
+            default:
+                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag", command: command)
+            }
+        } catch let error as UsageError {
+            Console.error("error: \(error)\n")
+            return ExitCode.usage.rawValue
+        } catch let error as DefinitionError {
+            Console.error("error: \(error)\n")
+            return ExitCode.usage.rawValue
+        } catch {
+            Console.error("error: \(error)\n")
+            return ExitCode.failure.rawValue
+        }
+    }
+
+    static func help(_ job: Job) -> String {
+        """
+        \(job.name): a batch job run by BatchKit \(BatchKit.version)
+
+        USAGE: ./run.sh [COMMAND] [OPTIONS]
+
+        COMMANDS:
+          run (default)   Run the steps, then the post-job tests; print the report.
+          steps           List the steps, their parents and their files.
+          dag             Print the DAG without running anything.
+          help            Show this help.
+
+        RUN OPTIONS:
+          --jobs N        Run at most N steps at once (default: the number of cores).
+          --tests-only    Run only the post-job tests, on the current outputs.
+          -h, --help      Show this help.
+
+        DAG OPTIONS:
+          --format F      dot (default), mermaid or svg (svg needs Graphviz).
+
+        FILES:
+          logs/execution_logs.csv   one row per step attempt, appended by every run
+          logs/test_results.csv     one row per post-job test per run
+          logs/runs/<run_id>/       each step's log and the run's report.txt
+          docs/dag.dot, docs/dag.svg and the DAG section of README.md
+
+        EXIT CODES: 0 all passed, 1 a step or test failed, 64 usage error or invalid job.
+
+        """
+    }
+
+    private static func run(_ job: Job, layout: RunLayout, arguments: [String]) async throws -> Int32 {
+        let parsed = try Arguments(arguments, flags: ["--help", "--tests-only"], options: ["--jobs"], command: "./run.sh run")
+        if parsed.has("--help") {
+            Console.out(help(job))
+            return ExitCode.success.rawValue
+        }
+        if let extra = parsed.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'", command: "./run.sh run")
+        }
+        let jobs = try parsed.positiveInt("--jobs", command: "./run.sh run") ?? ProcessInfo.processInfo.activeProcessorCount
+        let runner = JobRunner(job: job, layout: layout, jobs: jobs)
+        let progress = ProgressPrinter(style: TerminalStyle.forDescriptor(2))
+        let report = try await runner.run(testsOnly: parsed.has("--tests-only")) { progress.handle($0) }
+        Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+        return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
+    }
+
+    private static func steps(_ job: Job, layout: RunLayout, arguments: [String]) throws -> Int32 {
+        let parsed = try Arguments(arguments, flags: ["--help"], options: [], command: "./run.sh steps")
+        if parsed.has("--help") {
+            Console.out("USAGE: ./run.sh steps\n\nLists each step: its id, name, parents and where it is declared.\n")
+            return ExitCode.success.rawValue
+        }
+        let graph = try JobRunner(job: job, layout: layout).validate()
+        var text = ""
+        for step in graph.steps {
+            let parents = graph.parents[step.id] ?? []
+            let after = parents.isEmpty ? "-" : parents.map { RunReport.displayID($0) }.joined(separator: ",")
+            text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source))\n"
+        }
+        Console.out(text)
+        return ExitCode.success.rawValue
+    }
+
+    private static func dag(_ job: Job, layout: RunLayout, arguments: [String]) async throws -> Int32 {
+        let command = "./run.sh dag"
+        let parsed = try Arguments(arguments, flags: ["--help"], options: ["--format"], command: command)
+        if parsed.has("--help") {
+            Console.out("USAGE: ./run.sh dag [--format dot|mermaid|svg]\n\nPrints the job's DAG without running anything.\n")
+            return ExitCode.success.rawValue
+        }
+        let graph = try JobRunner(job: job, layout: layout).validate()
+        let document = DagDocument(jobName: job.name, graph: graph)
+        switch parsed.value("--format") ?? "dot" {
+        case "dot":
+            Console.out(document.dot())
+        case "mermaid":
+            Console.out(MermaidDiagram(document).text() + "\n")
+        case "svg":
+            guard let dot = Graphviz.dotExecutable() else {
+                Console.error("error: --format svg needs Graphviz's `dot`; install it (apt-get install graphviz) or use --format dot\n")
+                return ExitCode.failure.rawValue
+            }
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("batchkit-dag-\(getpid()).svg")
+            defer { try? FileManager.default.removeItem(at: output) }
+            try await Graphviz.render(dot: document.dot(), format: "svg", to: output, executable: dot)
+            Console.out(try String(contentsOf: output, encoding: .utf8))
+        case let other:
+            throw UsageError("unknown --format '\(other)'; use dot, mermaid or svg", command: command)
+        }
+        return ExitCode.success.rawValue
+    }
+
+    /// The job's root: `BATCHKIT_PROJECT_DIR`, else the package the binary
+    /// was built in (`<root>/.build/…/<job>`), else the working directory.
+    static func projectDirectory() -> URL {
+        if let explicit = ProcessInfo.processInfo.environment["BATCHKIT_PROJECT_DIR"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit)
+        }
+        let components = URL(fileURLWithPath: ExecutablePath.current).pathComponents
+        if let build = components.lastIndex(of: ".build"), build > 0 {
+            let root = NSString.path(withComponents: Array(components[..<build]))
+            if FileManager.default.fileExists(atPath: root + "/Package.swift") {
+                return URL(fileURLWithPath: root)
+            }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The child-process side of a run: the job binary started with `__step` or
+/// `__checks` by the runner. Its standard output and error are the log file.
+enum StepChild {
+    /// Runs one Swift step's body and writes how it ended to
+    /// `BATCHKIT_RESULT_FILE`.
+    static func run(_ job: Job, layout: RunLayout, arguments: [String]) async -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        guard let parsed = try? Arguments(arguments, flags: [], options: ["--run-id", "--attempt"], command: "__step"),
+              let id = parsed.positionals.first.flatMap({ Int($0) }),
+              let step = job.step(id: id), case .swift(let body) = step.action,
+              let resultPath = environment["BATCHKIT_RESULT_FILE"]
+        else {
+            Console.error("error: __step is internal to the runner; use ./run.sh\n")
+            return ExitCode.usage.rawValue
+        }
+        let runID = parsed.value("--run-id") ?? "adhoc"
+        let attempt = parsed.value("--attempt").flatMap { Int($0) } ?? 1
+        let context = StepContext(
+            job: job.name, runID: runID, stepID: step.id, stepName: step.name, attempt: attempt,
+            projectDirectory: layout.projectDirectory, runDirectory: layout.runDirectory(runID))
+        let resultFile = URL(fileURLWithPath: resultPath)
+        context.log.info("step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) started")
+        do {
+            try await body(context)
+            try StepResultFile(ok: true).write(to: resultFile)
+            context.log.info("step \(step.displayID) \"\(step.name)\" passed")
+            return ExitCode.success.rawValue
+        } catch {
+            let message = String(describing: error)
+            context.log.error("step \(step.displayID) \"\(step.name)\" failed: \(message)")
+            try? StepResultFile(ok: false, error: message).write(to: resultFile)
+            return ExitCode.failure.rawValue
+        }
+    }
+
+    /// Runs the post-job tests and writes their results to `BATCHKIT_RESULT_FILE`.
+    static func runChecks(_ job: Job, layout: RunLayout) async -> Int32 {
+        guard let resultPath = ProcessInfo.processInfo.environment["BATCHKIT_RESULT_FILE"] else {
+            Console.error("error: __checks is internal to the runner; use ./run.sh --tests-only\n")
+            return ExitCode.usage.rawValue
+        }
+        do {
+            try await PostJobTests.runInChild(
+                job: job, projectDirectory: layout.projectDirectory, resultFile: URL(fileURLWithPath: resultPath))
+            return ExitCode.success.rawValue
+        } catch {
+            Console.error("error: cannot record the post-job test results: \(error)\n")
+            return ExitCode.failure.rawValue
+        }
+    }
+}

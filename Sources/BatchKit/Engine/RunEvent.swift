@@ -1,0 +1,25 @@
+/// What the engine reports while it runs, for live progress.
+public enum RunEvent: Sendable {
+    /// An attempt of a step started.
+    case started(step: Step, attempt: Int)
+    /// An attempt ended (PASS or FAIL), or a step was skipped; the record is
+    /// already in the CSV history.
+    case finished(ExecutionRecord)
+    /// A problem that does not stop the run, such as a history write failing.
+    case warning(String)
+}
+
+/// Everything that happened to one step in one run.
+public struct StepRun: Sendable, Codable {
+    public let stepID: Int
+    public let name: String
+    /// One record per attempt, in order; one SKIPPED record for a skipped step.
+    public let records: [ExecutionRecord]
+
+    /// The final status: that of the last record.
+    public var status: Status { records.last?.status ?? .skipped }
+    /// Attempts actually made.
+    public var attempts: Int { records.filter { $0.attempt > 0 }.count }
+    /// Wall time across all attempts, in seconds.
+    public var durationSeconds: Double { records.reduce(0) { $0 + $1.durationSeconds } }
+}

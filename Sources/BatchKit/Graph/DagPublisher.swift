@@ -1,0 +1,60 @@
+import Foundation
+
+/// Writes the DAG where people look for it: `docs/dag.dot`, `docs/dag.svg`
+/// when Graphviz is installed, and the README's DAG section.
+public struct DagPublisher: Sendable {
+    public let layout: RunLayout
+
+    public init(layout: RunLayout) {
+        self.layout = layout
+    }
+
+    public var dotFile: URL { layout.projectDirectory.appendingPathComponent("docs/dag.dot") }
+    public var svgFile: URL { layout.projectDirectory.appendingPathComponent("docs/dag.svg") }
+    public var readme: URL { layout.projectDirectory.appendingPathComponent("README.md") }
+
+    /// Publishes `document`.
+    ///
+    /// - Returns: Notes for the report: Graphviz missing, README without
+    ///   markers, a failed write. Publishing never fails a run.
+    public func publish(_ document: DagDocument, caption: String) async -> [String] {
+        var notes: [String] = []
+        let dot = document.dot()
+        do {
+            try FileManager.default.createDirectory(at: dotFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(dot.utf8).write(to: dotFile, options: .atomic)
+        } catch {
+            notes.append("cannot write \(layout.relative(dotFile)): \(error.localizedDescription)")
+        }
+
+        var svgPath: String?
+        if let executable = Graphviz.dotExecutable() {
+            do {
+                try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable)
+                svgPath = "docs/dag.svg"
+            } catch {
+                notes.append("Graphviz could not render \(layout.relative(svgFile)): \(error)")
+            }
+        } else {
+            notes.append("Graphviz `dot` is not installed, so docs/dag.svg was not rendered (the README shows the Mermaid diagram)")
+        }
+
+        guard let text = try? String(contentsOf: readme, encoding: .utf8) else {
+            notes.append("no README.md to put the DAG in")
+            return notes
+        }
+        let section = ReadmeDagSection.render(document, svgPath: svgPath, caption: caption)
+        guard let updated = ReadmeDagSection.replace(in: text, with: section) else {
+            notes.append("README.md has no DAG section; add the lines \(ReadmeDagSection.beginMarker) and \(ReadmeDagSection.endMarker) where the DAG should go")
+            return notes
+        }
+        if updated != text {
+            do {
+                try Data(updated.utf8).write(to: readme, options: .atomic)
+            } catch {
+                notes.append("cannot update README.md: \(error.localizedDescription)")
+            }
+        }
+        return notes
+    }
+}

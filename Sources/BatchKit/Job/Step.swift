@@ -1,0 +1,90 @@
+/// One unit of work in a job: what it is called, where it sits in the DAG and
+/// what it does.
+///
+/// A Swift step lives in its own numbered file (`03_transform.swift`) and
+/// takes its id from that number, so the files and the run order cannot
+/// disagree:
+///
+/// ```swift
+/// extension Step {
+///     static let transform = Step("Transform") { context in
+///         context.log.info("aggregating orders")
+///     }
+/// }
+/// ```
+public struct Step: Sendable {
+    /// The body of a Swift step. It runs in its own child process; throwing
+    /// fails the attempt with the error's description as the message.
+    public typealias Body = @Sendable (StepContext) async throws -> Void
+
+    /// What a step executes.
+    public enum Action: Sendable {
+        /// Swift code, run through the job's own binary.
+        case swift(Body)
+        /// A shell command, run by `/bin/sh -c`.
+        case shell(String)
+    }
+
+    /// The step's id: the number of its file, or the ID column of a task list.
+    /// It is 0 for a Swift step declared outside a numbered file, which
+    /// validation reports.
+    public let id: Int
+    /// A human name, shown in the report, the CSV history and the DAG.
+    public let name: String
+    /// Explicit parents, or `nil` for the default: the step with the next
+    /// lower id (none for the first step).
+    public let parents: [Int]?
+    /// Where the step was declared, as `#fileID` (`MyJob/03_transform.swift`),
+    /// or the task list's `file:line`.
+    public let source: String
+    /// What the step executes.
+    public let action: Action
+
+    /// Declares a Swift step. Its id is the number its file name starts with.
+    ///
+    /// - Parameters:
+    ///   - name: The name shown in the report, the history and the DAG.
+    ///   - parents: The ids of the steps that must pass first. The default,
+    ///     `nil`, means the previous numbered step.
+    ///   - fileID: Filled in by the compiler; it names the numbered file.
+    ///   - body: The work. It runs in a child process of its own.
+    public init(
+        _ name: String,
+        after parents: [Int]? = nil,
+        fileID: String = #fileID,
+        _ body: @escaping Body
+    ) {
+        self.id = StepFileName(fileID: fileID)?.number ?? 0
+        self.name = name
+        self.parents = parents
+        self.source = fileID
+        self.action = .swift(body)
+    }
+
+    /// Declares a step with an explicit id, as a task list does.
+    ///
+    /// - Parameters:
+    ///   - id: The step's id, unique within the job and at least 1.
+    ///   - name: The name shown in the report, the history and the DAG.
+    ///   - parents: The ids of the steps that must pass first; `[]` for none,
+    ///     `nil` for the previous id.
+    ///   - source: Where the step was defined, for error messages.
+    ///   - action: What the step executes.
+    public init(id: Int, name: String, parents: [Int]?, source: String, action: Action) {
+        self.id = id
+        self.name = name
+        self.parents = parents
+        self.source = source
+        self.action = action
+    }
+
+    /// The step id as shown to people: two digits at least, like its file.
+    public var displayID: String {
+        id < 10 && id >= 0 ? "0\(id)" : String(id)
+    }
+
+    /// A file-name friendly form of the name: `Validate input` → `validate_input`.
+    public var slug: String {
+        StepFileName.slug(name)
+    }
+}

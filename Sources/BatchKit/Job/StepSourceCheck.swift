@@ -1,0 +1,36 @@
+import Foundation
+
+/// Keeps the numbered files and the job's step list in step: a numbered file
+/// whose step is missing from the job, or two files sharing a number, is an
+/// error before anything runs.
+public enum StepSourceCheck {
+    /// Problems found comparing `Sources/<Module>/` with `job`'s steps; empty
+    /// when they agree or when the sources are not beside the binary (a
+    /// deployed job).
+    public static func problems(job: Job, projectDirectory: URL) -> [String] {
+        let swiftSteps = job.steps.filter { if case .swift = $0.action { return true } else { return false } }
+        guard let module = swiftSteps.first?.source.split(separator: "/").first.map(String.init) else { return [] }
+        let folder = projectDirectory.appendingPathComponent("Sources/\(module)")
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return [] }
+
+        var filesByNumber: [Int: [String]] = [:]
+        for case let url as URL in enumerator {
+            guard let name = StepFileName(fileID: url.lastPathComponent) else { continue }
+            let relative = url.path.replacingOccurrences(of: projectDirectory.standardizedFileURL.path + "/", with: "")
+            filesByNumber[name.number, default: []].append(relative)
+        }
+        let declared = Set(swiftSteps.compactMap { StepFileName(fileID: $0.source)?.fileName })
+        let listFile = "Sources/\(module)/Job.swift"
+
+        var problems: [String] = []
+        for (number, files) in filesByNumber.sorted(by: { $0.key < $1.key }) {
+            if files.count > 1 {
+                problems.append("\(files.sorted().joined(separator: " and ")) share step number \(number); renumber one of them")
+            }
+            for file in files.sorted() where !declared.contains(URL(fileURLWithPath: file).lastPathComponent) {
+                problems.append("\(file) is a numbered step file, but no step from it is in the job's `steps:` list; add its step to \(listFile) (or rename the file if it is not a step)")
+            }
+        }
+        return problems
+    }
+}

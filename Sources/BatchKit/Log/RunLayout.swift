@@ -1,0 +1,67 @@
+import Foundation
+
+/// Where a job keeps its history and logs:
+///
+/// ```
+/// logs/execution_logs.csv          every step attempt of every run
+/// logs/test_results.csv            every post-job test of every run
+/// logs/runs/<run_id>/01_extract.log          a step's output (attempt 1)
+/// logs/runs/<run_id>/01_extract.attempt-2.log  a retry's output
+/// logs/runs/<run_id>/post_job_tests.log
+/// logs/runs/<run_id>/report.txt
+/// ```
+public struct RunLayout: Sendable {
+    /// The job's root folder.
+    public let projectDirectory: URL
+
+    public init(projectDirectory: URL) {
+        self.projectDirectory = projectDirectory.standardizedFileURL
+    }
+
+    public var logsDirectory: URL { projectDirectory.appendingPathComponent("logs") }
+    public var executionLog: URL { logsDirectory.appendingPathComponent("execution_logs.csv") }
+    public var testResults: URL { logsDirectory.appendingPathComponent("test_results.csv") }
+    public var runsDirectory: URL { logsDirectory.appendingPathComponent("runs") }
+
+    /// The folder of one run's logs.
+    public func runDirectory(_ runID: String) -> URL {
+        runsDirectory.appendingPathComponent(runID)
+    }
+
+    /// The log file of one attempt of one step. The first attempt's log has
+    /// the plain name; retries get their own file, so no attempt's log is lost.
+    public func stepLog(runID: String, step: Step, attempt: Int) -> URL {
+        let base = "\(step.displayID)_\(step.slug)"
+        let name = attempt <= 1 ? "\(base).log" : "\(base).attempt-\(attempt).log"
+        return runDirectory(runID).appendingPathComponent(name)
+    }
+
+    /// Private per-attempt files the runner and the step child exchange.
+    public func stateDirectory(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent(".state")
+    }
+
+    /// The post-job tests' log.
+    public func testsLog(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("post_job_tests.log")
+    }
+
+    /// The saved report of a run.
+    public func report(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("report.txt")
+    }
+
+    /// `url` relative to the project when it is inside it, for messages and
+    /// the history (so a moved project's history still makes sense).
+    public func relative(_ url: URL) -> String {
+        let root = projectDirectory.path.hasSuffix("/") ? projectDirectory.path : projectDirectory.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+    }
+
+    /// A new, sortable run id: `20261121T134501Z-3fa2`.
+    public static func newRunID(at date: Date = Date()) -> String {
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return Timestamp.compact(date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+}

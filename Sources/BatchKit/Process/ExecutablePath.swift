@@ -1,0 +1,16 @@
+import Foundation
+
+/// The path of the running executable, so a job can start itself for a step.
+public enum ExecutablePath {
+    /// The absolute path of this process's executable.
+    public static var current: String {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return path
+        }
+        #endif
+        if let path = Bundle.main.executablePath { return path }
+        let first = CommandLine.arguments.first ?? ""
+        return URL(fileURLWithPath: first).standardizedFileURL.path
+    }
+}

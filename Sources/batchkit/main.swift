@@ -1,0 +1,4 @@
+import BatchKitCLI
+import Foundation
+
+exit(await BatchKitCLI.main(Array(CommandLine.arguments.dropFirst())))
