@@ -1,1 +1,101 @@
-public enum BatchKitCLI { public static func main(_ a: [String]) async -> Int32 { 0 } }
+import BatchKit
+import Foundation
+
+/// The `batchkit` command: dispatches to a subcommand and turns errors into
+/// messages on standard error and documented exit codes.
+public enum BatchKitCLI {
+    /// Every subcommand, by name.
+    static let commands: [String: any CLICommand.Type] = [
+        NewCommand.name: NewCommand.self,
+        AddCommand.name: AddCommand.self,
+        UpgradeCommand.name: UpgradeCommand.self,
+    ]
+
+    static let help = """
+        batchkit \(BatchKit.version): production batch jobs in Swift
+
+        USAGE: batchkit <command> [options]
+
+        COMMANDS:
+          new NAME [--path DIR] [--template T]
+                          Create the job NAME/ (a SwiftPM package) and print how to run it.
+          add step "NAME" [--after IDS]
+                          Add the next numbered step to the job in the current folder.
+          upgrade         Replace the job's vendored BatchKit with this batchkit's version.
+          help [COMMAND]  Show help for batchkit or a command.
+
+        OPTIONS:
+          -h, --help      Show help.
+          --version       Print the version.
+
+        A generated job runs with ./run.sh in its folder; ./run.sh --help lists its commands.
+        Exit codes: 0 success, 1 failure, 64 usage error.
+
+        """
+
+    /// Runs `batchkit` with `arguments` (without the program name).
+    ///
+    /// - Returns: The exit code.
+    public static func main(_ arguments: [String], workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) async -> Int32 {
+        guard let first = arguments.first else {
+            Console.out(help)
+            return ExitCode.success.rawValue
+        }
+        switch first {
+        case "-h", "--help":
+            Console.out(help)
+            return ExitCode.success.rawValue
+        case "--version":
+            Console.out("batchkit \(BatchKit.version)\n")
+            return ExitCode.success.rawValue
+        case "help":
+            if let name = arguments.dropFirst().first {
+                guard let command = commands[name] else {
+                    return report(UsageError("unknown command '\(name)'; commands: \(commands.keys.sorted().joined(separator: ", "))", command: "batchkit"))
+                }
+                Console.out(command.help)
+            } else {
+                Console.out(help)
+            }
+            return ExitCode.success.rawValue
+        default:
+            break
+        }
+        guard let command = commands[first] else {
+            return report(UsageError("unknown command '\(first)'; commands: \(commands.keys.sorted().joined(separator: ", "))", command: "batchkit"))
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            Console.out(command.help)
+            return ExitCode.success.rawValue
+        }
+        do {
+            let output = try await command.run(rest, workingDirectory: workingDirectory)
+            Console.out(output)
+            return ExitCode.success.rawValue
+        } catch let error as UsageError {
+            return report(error)
+        } catch let error as GeneratorError {
+            Console.error("error: \(error)\n")
+            return error.exitCode.rawValue
+        } catch {
+            Console.error("error: \(error)\n")
+            return ExitCode.failure.rawValue
+        }
+    }
+
+    private static func report(_ error: UsageError) -> Int32 {
+        Console.error("error: \(error)\n")
+        return ExitCode.usage.rawValue
+    }
+}
+
+/// A `batchkit` subcommand.
+protocol CLICommand: Sendable {
+    /// The word that selects it.
+    static var name: String { get }
+    /// Its `--help` text.
+    static var help: String { get }
+    /// Runs it and returns what to print on standard output.
+    static func run(_ arguments: [String], workingDirectory: URL) async throws -> String
+}

@@ -85,7 +85,8 @@ public struct CSVHistoryFile: Sendable {
         var buffer = [UInt8](repeating: 0, count: min(size, 64 * 1024))
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return ([], last == 0x0A) }
-        let firstLine = buffer.prefix(count).prefix { $0 != 0x0A }
+        var firstLine = buffer.prefix(count).prefix { $0 != 0x0A }
+        if firstLine.last == 0x0D { firstLine = firstLine.dropLast() }
         let header = (try? CSV.parse(String(decoding: firstLine, as: UTF8.self)))?.first ?? []
         return (header, last == 0x0A)
     }

@@ -1,0 +1,53 @@
+import BatchKit
+import Foundation
+
+/// `batchkit add step "NAME" [--after IDS] [--path DIR]`.
+enum AddCommand: CLICommand {
+    static let name = "add"
+    static let help = """
+        USAGE: batchkit add step "NAME" [--after IDS] [--path DIR]
+
+        Adds a step to the job in the current folder (or DIR): creates the next
+        numbered file, Sources/<Module>/NN_name.swift, with a step to fill in, and
+        adds the step to the `steps:` list in Sources/<Module>/Job.swift.
+
+        ARGUMENTS:
+          NAME            The step's name, as shown in reports, e.g. "Score model".
+
+        OPTIONS:
+          --after IDS     Comma-separated ids of the steps it depends on (default:
+                          the previous step).
+          --path DIR      The job's folder (default: the current folder or a parent).
+          -h, --help      Show this help.
+
+        """
+
+    static func run(_ arguments: [String], workingDirectory: URL) async throws -> String {
+        let command = "batchkit add"
+        let parsed = try Arguments(arguments, flags: [], options: ["--after", "--path"], command: command)
+        guard parsed.positionals.first == "step" else {
+            throw UsageError("expected 'batchkit add step \"NAME\"'", command: command)
+        }
+        guard parsed.positionals.count == 2 else {
+            throw UsageError("expected one step NAME in quotes, as in: batchkit add step \"Score model\"", command: command)
+        }
+        var parents: [Int]?
+        if let after = parsed.value("--after") {
+            let ids = after.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw UsageError("--after takes step ids separated by commas, like 2,3; got \"\(after)\"", command: command)
+            }
+            parents = ids.compactMap { $0 }
+        }
+        let start = parsed.value("--path").map { URL(fileURLWithPath: $0, relativeTo: workingDirectory) } ?? workingDirectory
+        let project = try JobProject.find(from: start)
+        let added = try StepAdder(project: project, resources: try Resources.locate())
+            .add(name: parsed.positionals[1], parents: parents)
+        let relativeFile = "Sources/\(project.module)/\(added.file.lastPathComponent)"
+        return """
+            Created \(relativeFile) (step \(added.number < 10 ? "0" : "")\(added.number)) and added .\(added.property) to Sources/\(project.module)/Job.swift.
+            Write the step's body, then run ./run.sh.
+
+            """
+    }
+}

@@ -1,0 +1,139 @@
+import BatchKit
+import Foundation
+
+/// `batchkit add step`: writes the next numbered step file and adds the step
+/// to the `steps:` list in `Job.swift`, both or neither.
+struct StepAdder {
+    let project: JobProject
+    let resources: Resources
+
+    struct Added {
+        let file: URL
+        let number: Int
+        let property: String
+    }
+
+    /// Adds step `name`, after `parents` (or the previous step when nil).
+    func add(name: String, parents: [Int]?) throws(GeneratorError) -> Added {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !trimmed.contains(where: \.isNewline) else {
+            throw GeneratorError(.usage, "the step name must be one non-empty line, like \"Score model\"")
+        }
+        let files = project.stepFiles()
+        let number = (files.keys.max() ?? 0) + 1
+        if let parents, let unknown = parents.first(where: { files[$0] == nil }) {
+            throw GeneratorError(.usage, "--after \(unknown): there is no step \(unknown) in \(project.stepsFolder.path)")
+        }
+        let fileName = StepFileName.make(number: number, name: trimmed)
+        let file = project.stepsFolder.appendingPathComponent(fileName)
+
+        let jobText: String
+        do {
+            jobText = try String(contentsOf: project.jobFile, encoding: .utf8)
+        } catch {
+            throw GeneratorError(.io, "cannot read \(project.jobFile.path): \(error.localizedDescription)")
+        }
+        let property = uniqueProperty(for: trimmed)
+        guard let updatedJob = StepList.inserting(".\(property)", into: jobText) else {
+            throw GeneratorError(
+                .io,
+                "cannot find the `steps: [ … ]` list in \(project.jobFile.path); nothing was changed. Add the step by hand: create \(fileName) and list .\(property) in `steps:`")
+        }
+
+        let after = parents.map { ", after: [\($0.map(String.init).joined(separator: ", "))]" } ?? ""
+        let values = [
+            "STEP_NAME_LITERAL": Self.swiftStringLiteral(trimmed),
+            "STEP_NAME_COMMENT": trimmed.replacingOccurrences(of: "*/", with: "* /"),
+            "STEP_PROPERTY": property,
+            "STEP_AFTER": after,
+        ]
+        let template = TemplateTree(source: resources.templates.appendingPathComponent("step"), values: values)
+        do {
+            let text = try String(contentsOf: resources.templates.appendingPathComponent("step/NN_step.swift"), encoding: .utf8)
+            try Data(template.fill(text).utf8).write(to: file, options: .withoutOverwriting)
+        } catch {
+            throw GeneratorError(.io, "cannot write \(file.path): \(error.localizedDescription)")
+        }
+        do {
+            try Data(updatedJob.utf8).write(to: project.jobFile, options: .atomic)
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw GeneratorError(.io, "cannot update \(project.jobFile.path): \(error.localizedDescription); nothing was changed")
+        }
+        return Added(file: file, number: number, property: property)
+    }
+
+    /// `Score model` → `scoreModel`, made unique among the module's sources
+    /// and kept clear of keywords and leading digits.
+    func uniqueProperty(for name: String) -> String {
+        let words = StepFileName.slug(name).split(separator: "_").map(String.init)
+        var base = words.enumerated().map { $0.offset == 0 ? $0.element : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
+        if base.first?.isNumber ?? true { base = "step" + base.prefix(1).uppercased() + base.dropFirst() }
+        if ProjectName.keywords.contains(base) { base += "Step" }
+        let sources = (try? FileManager.default.contentsOfDirectory(atPath: project.stepsFolder.path)) ?? []
+        let text = sources.compactMap { try? String(contentsOf: project.stepsFolder.appendingPathComponent($0), encoding: .utf8) }.joined()
+        var candidate = base
+        var suffix = 2
+        while text.contains("static let \(candidate) ") || text.contains("static let \(candidate)=") {
+            candidate = base + String(suffix)
+            suffix += 1
+        }
+        return candidate
+    }
+
+    /// A Swift string literal for arbitrary text.
+    static func swiftStringLiteral(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Edits the `steps: [ … ]` list of a `Job.swift`.
+enum StepList {
+    /// `text` with `entry` appended to its `steps:` array, keeping the
+    /// list's layout (one entry per line, or all on one line); `nil` when
+    /// there is no such list.
+    static func inserting(_ entry: String, into text: String) -> String? {
+        guard let label = text.range(of: "steps:"),
+              let open = text[label.upperBound...].firstIndex(of: "["),
+              text[label.upperBound..<open].allSatisfy(\.isWhitespace)
+        else { return nil }
+        var depth = 0
+        var close: String.Index?
+        var index = open
+        while index < text.endIndex {
+            if text[index] == "[" { depth += 1 }
+            if text[index] == "]" {
+                depth -= 1
+                if depth == 0 { close = index; break }
+            }
+            index = text.index(after: index)
+        }
+        guard let close else { return nil }
+        let body = text[text.index(after: open)..<close]
+        if body.contains("\n") {
+            // Multi-line: a new line before the closing bracket's line, with
+            // the indentation of the last entry.
+            let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+            let lastEntry = lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            let indent = lastEntry.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? "        "
+            let lineStart = text[..<close].lastIndex(of: "\n").map { text.index(after: $0) } ?? close
+            var before = String(text[..<lineStart])
+            if let last = before.dropLast().last, last != ",", last != "[" {
+                before = String(before.dropLast()) + ",\n"
+            }
+            return before + indent + entry + ",\n" + text[lineStart...]
+        }
+        let trimmed = body.trimmingCharacters(in: .whitespaces)
+        let separator = trimmed.isEmpty ? "" : (trimmed.hasSuffix(",") ? " " : ", ")
+        return String(text[..<text.index(after: open)]) + trimmed + separator + entry + String(text[close...])
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Creates the isolated environment of {{JOB_NAME}}: checks the Swift toolchain
+# and builds the job in release mode. Everything it needs is in this folder
+# (BatchKit is vendored in Vendor/BatchKit), so it works offline.
+#
+#   ./install.sh            build, printing the compiler's progress
+#   ./install.sh --quiet    build, printing only errors
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+quiet=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet|-q) quiet=1 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 64 ;;
+  esac
+done
+
+required_major=6
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: the Swift toolchain is not installed (no 'swift' on PATH)." >&2
+  echo "Install Swift ${required_major}.0 or newer from https://www.swift.org/install/ and run ./install.sh again." >&2
+  exit 1
+fi
+version=$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1.\2/p' | head -n 1)
+major=${version%%.*}
+if [ -z "$version" ] || [ "$major" -lt "$required_major" ]; then
+  echo "error: {{JOB_NAME}} needs Swift ${required_major}.0 or newer; 'swift --version' says: $(swift --version 2>&1 | head -n 1)" >&2
+  echo "Install a newer toolchain from https://www.swift.org/install/ and run ./install.sh again." >&2
+  exit 1
+fi
+
+mkdir -p .build
+# Stamp the start: a source edited during the build makes the next run rebuild.
+touch .build/batchkit-build.stamp.new
+[ "$quiet" = 1 ] && echo "Building {{JOB_NAME}} (sources changed)..." >&2
+if [ "$quiet" = 1 ]; then
+  if ! output=$(swift build -c release --disable-automatic-resolution 2>&1); then
+    printf '%s\n' "$output" >&2
+    echo "error: the build failed; fix the errors above and run ./run.sh again." >&2
+    exit 1
+  fi
+else
+  swift build -c release --disable-automatic-resolution
+fi
+mv .build/batchkit-build.stamp.new .build/batchkit-build.stamp
+[ "$quiet" = 1 ] || echo "Built .build/release/{{JOB_NAME}}. Run the job with ./run.sh"

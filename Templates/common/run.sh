@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The single point of execution of {{JOB_NAME}}.
+#
+#   ./run.sh               build if sources changed, run every step, then the
+#                          post-job tests, and print the report
+#   ./run.sh --help        every command and option
+#
+# It rebuilds only when Package.swift, Sources/ or Vendor/ changed since the
+# last successful build, so a warm start goes straight to the first step.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+binary=".build/release/{{JOB_NAME}}"
+stamp=".build/batchkit-build.stamp"
+
+if [ ! -x "$binary" ] || [ ! -f "$stamp" ] \
+  || [ -n "$(find Package.swift Sources Vendor -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  ./install.sh --quiet >&2
+fi
+exec "$binary" "$@"
