@@ -36,13 +36,21 @@ public enum Timestamp {
     }
 
     private static func utcParts(_ date: Date) -> (tm, Int32) {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        var millis = Int32(((interval - Double(seconds)) * 1000).rounded(.down))
-        if millis >= 1000 { millis = 999 }
-        if millis < 0 { millis = 0 }
+        // Round to the nearest millisecond first, so 0.123 stored as
+        // 0.12299… prints as .123, and carry into the seconds.
+        let millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = time_t(millisecondsSinceEpoch.quotient(dividingBy: 1000))
+        let millis = Int32(millisecondsSinceEpoch - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return (parts, millis)
+    }
+}
+
+extension Int64 {
+    /// Floor division, so times before 1970 keep a non-negative remainder.
+    fileprivate func quotient(dividingBy divisor: Int64) -> Int64 {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? quotient - 1 : quotient
     }
 }
