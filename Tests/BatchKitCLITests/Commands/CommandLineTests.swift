@@ -1,0 +1,131 @@
+import BatchKit
+import Foundation
+import Testing
+
+/// `batchkit`'s command line, through the real binary.
+@Suite struct CommandLineTests {
+    func batchkit(_ arguments: [String], in directory: URL) throws -> CommandResult {
+        try runProgram(try batchkitBinary(), arguments, in: directory)
+    }
+
+    @Test func helpAndVersion() throws {
+        let directory = try TemporaryDirectory()
+        let help = try batchkit(["--help"], in: directory.url)
+        #expect(help.status == 0)
+        for command in ["new NAME", "add step", "upgrade", "--version"] { #expect(help.stdout.contains(command)) }
+        let bare = try batchkit([], in: directory.url)
+        #expect(bare.stdout == help.stdout)
+        let version = try batchkit(["--version"], in: directory.url)
+        #expect(version.stdout == "batchkit \(BatchKit.version)\n")
+    }
+
+    @Test(arguments: ["new", "add", "upgrade"])
+    func everySubcommandHasHelp(command: String) throws {
+        let directory = try TemporaryDirectory()
+        let help = try batchkit([command, "--help"], in: directory.url)
+        #expect(help.status == 0)
+        #expect(help.stdout.hasPrefix("USAGE: batchkit \(command)"))
+        #expect(try batchkit(["help", command], in: directory.url).stdout == help.stdout)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
+    }
+
+    @Test(arguments: [["frobnicate"], ["new"], ["new", "a", "b"], ["new", "job", "--bogus"], ["help", "nope"], ["add", "stp", "x"]])
+    func usageErrorsExit64(arguments: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let result = try batchkit(arguments, in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("error: "))
+        #expect(result.stderr.contains("--help"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test(arguments: ["my job", "1job", "struct", "a/b", ""])
+    func badNamesExit64AndCreateNothing(name: String) throws {
+        let directory = try TemporaryDirectory()
+        let result = try batchkit(["new", name], in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("invalid job name"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
+    }
+
+    @Test func anExistingNonEmptyFolderIsRefusedAndUntouched() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("my-job/notes.txt", "precious")
+        let result = try batchkit(["new", "my-job"], in: directory.url)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("already exists and is not empty; nothing was changed"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("my-job").path) == ["notes.txt"])
+        #expect(try directory.read("my-job/notes.txt") == "precious")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["my-job"], "no staging folder left behind")
+    }
+
+    @Test func anEmptyFolderIsUsedAndPathIsHonoured() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.path("jobs/nightly"), withIntermediateDirectories: true)
+        let result = try batchkit(["new", "nightly", "--path", "jobs"], in: directory.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("cd jobs/nightly"))
+        #expect(FileManager.default.fileExists(atPath: directory.path("jobs/nightly/run.sh").path))
+        let elsewhere = try batchkit(["new", "other", "--path", directory.path("deep/er").path], in: directory.url)
+        #expect(elsewhere.status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.path("deep/er/other/Package.swift").path))
+    }
+
+    @Test func unknownTemplatesAreUsageErrors() throws {
+        let directory = try TemporaryDirectory()
+        let result = try batchkit(["new", "x", "--template", "nope"], in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown template \"nope\"; available: etl"))
+    }
+
+    @Test func addStepOutsideAJobSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        let result = try batchkit(["add", "step", "Score"], in: directory.url)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is not inside a batchkit job"))
+    }
+
+    @Test func addStepCreatesTheNextNumberedFileAndWiresIt() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try batchkit(["new", "my-job"], in: directory.url).status == 0)
+        let job = directory.path("my-job")
+        let sources = job.appendingPathComponent("Sources/MyJob")
+        let added = try batchkit(["add", "step", "Score model", "--after", "2,3"], in: sources)
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("Sources/MyJob/05_score_model.swift"))
+        let file = try String(contentsOf: sources.appendingPathComponent("05_score_model.swift"), encoding: .utf8)
+        #expect(file.contains("static let scoreModel = Step(\"Score model\", after: [2, 3])"))
+        let list = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
+        #expect(list.contains("        .load,\n        .scoreModel,\n    ],"))
+
+        let again = try batchkit(["add", "step", "Score model"], in: job)
+        #expect(again.status == 0)
+        #expect(try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
+            .contains("static let scoreModel2 = Step(\"Score model\")"))
+
+        let before = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
+        let bad = try batchkit(["add", "step", "Ghost", "--after", "42"], in: job)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("there is no step 42"))
+        #expect(try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8) == before)
+        #expect(!FileManager.default.fileExists(atPath: sources.appendingPathComponent("07_ghost.swift").path))
+    }
+
+    @Test func upgradeRestoresTheVendoredRuntimeAndRecordsItsVersion() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try batchkit(["new", "up"], in: directory.url).status == 0)
+        let vendor = directory.path("up/Vendor/BatchKit")
+        try Data("0.0.1\n".utf8).write(to: vendor.appendingPathComponent("VERSION"))
+        try Data("// stale\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/BatchKit.swift"))
+        try Data("// gone upstream\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift"))
+        let result = try batchkit(["upgrade"], in: directory.path("up"))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("from 0.0.1 to \(BatchKit.version)"))
+        #expect(try String(contentsOf: vendor.appendingPathComponent("VERSION"), encoding: .utf8) == "\(BatchKit.version)\n")
+        let restored = try String(contentsOf: vendor.appendingPathComponent("Sources/BatchKit/BatchKit.swift"), encoding: .utf8)
+        #expect(restored.contains("public static let version"))
+        #expect(!FileManager.default.fileExists(atPath: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift").path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: vendor.appendingPathComponent("Sources").path)
+        #expect(leftovers == ["BatchKit"])
+    }
+}

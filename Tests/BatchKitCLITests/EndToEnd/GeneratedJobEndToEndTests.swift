@@ -1,0 +1,125 @@
+import BatchKit
+import Foundation
+import Testing
+
+/// The whole product path with real parts: the real `batchkit` binary makes a
+/// job in a temp folder; its own `run.sh` builds and runs it with the real
+/// toolchain; its own `swift test` passes; Graphviz renders its DAG.
+@Suite(.serialized) struct GeneratedJobEndToEndTests {
+    @Test func newRunFailResumeAddStepAndUnitTests() throws {
+        let directory = try TemporaryDirectory()
+        let created = try runProgram(try batchkitBinary(), ["new", "e2e-job"], in: directory.url)
+        #expect(created.status == 0, "\(created.stderr)")
+        let job = directory.path("e2e-job")
+        func run(_ arguments: [String] = []) throws -> CommandResult {
+            try runProgram("/bin/bash", ["./run.sh"] + arguments, in: job)
+        }
+        func read(_ path: String) throws -> String {
+            try String(contentsOf: job.appendingPathComponent(path), encoding: .utf8)
+        }
+        let dot = requireTool("dot", for: "rendering the generated job's DAG to SVG")
+
+        // 1. A first run builds the job and passes every step and test.
+        let first = try run()
+        #expect(first.status == 0, "stdout:\n\(first.stdout)\nstderr:\n\(first.stderr)")
+        #expect(first.stdout.contains("PASS  4/4 steps passed"))
+        for line in ["01  Extract         PASS     1", "02  Validate input  PASS     1", "03  Transform       PASS     1", "04  Load            PASS     1"] {
+            #expect(first.stdout.contains(line), "missing \(line)")
+        }
+        #expect(first.stdout.contains("Post-job tests  6 passed, 0 failed"))
+        #expect(first.stdout.contains("Logs     logs/runs/"))
+        #expect(first.stderr.contains("START   01 Extract"))
+        #expect(!first.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+
+        let history = try read("logs/execution_logs.csv")
+        #expect(history.hasPrefix(ExecutionLog.columns.joined(separator: ",") + "\r\n"))
+        let rows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll()
+        #expect(rows.map(\.stepID) == [1, 2, 3, 4])
+        #expect(rows.map(\.stepName) == ["Extract", "Validate input", "Transform", "Load"])
+        #expect(rows.allSatisfy { $0.status == .pass && $0.job == "e2e-job" && $0.attempt == 1 })
+        #expect(Set(rows.map(\.runID)).count == 1)
+        let runID = try #require(rows.first?.runID)
+        #expect(try read(rows[0].logFile).contains("extracted 41 rows from 1 file(s)"))
+        #expect(try read("logs/runs/\(runID)/report.txt") == String(first.stdout.dropFirst()))
+        #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 7)
+        #expect(try read("data/output/daily_revenue.csv").hasPrefix("date,region,orders,units,revenue\r\n"))
+        #expect(try read("data/output/summary.json").contains("\"rejectedOrders\" : 4"))
+
+        let readme = try read("README.md")
+        #expect(readme.contains("```mermaid"))
+        #expect(readme.contains("s1[\"01 Extract<br/>PASS"))
+        #expect(readme.contains("Last run: `\(runID)`, PASS"))
+        #expect(readme.contains("## Results and history"), "the rest of the README is kept")
+        #expect(try read("docs/dag.dot").contains("s1 -> s2;"))
+        if dot != nil {
+            #expect(readme.contains("![DAG of e2e-job](docs/dag.svg)"))
+            #expect(try read("docs/dag.svg").contains("<svg"))
+        }
+
+        // 2. A warm run does not rebuild and only appends to the history.
+        let warm = try run()
+        #expect(warm.status == 0)
+        #expect(!warm.stderr.contains("Building"))
+        let afterWarm = try read("logs/execution_logs.csv")
+        #expect(afterWarm.hasPrefix(history), "existing rows are never rewritten")
+        #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 8)
+
+        // 3. Bad input fails validation: later steps are SKIPPED, the run exits 1.
+        var bad = "order_id,order_date,region,product,quantity,unit_price\n"
+        for index in 0..<20 { bad += "9\(index),not-a-date,North,Widget,1,1.00\n" }
+        try Data(bad.utf8).write(to: job.appendingPathComponent("data/input/orders_extra.csv"))
+        let failed = try run()
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("FAIL  1/4 steps passed"))
+        #expect(failed.stdout.contains("02 Validate input failed: 24 of 61 orders rejected"))
+        #expect(failed.stdout.contains("03  Transform       SKIPPED"))
+        #expect(failed.stdout.contains("Post-job tests  not run"))
+        let failedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(4)
+        #expect(failedRows.map(\.status) == [.pass, .fail, .skipped, .skipped])
+        #expect(failedRows.dropFirst().first?.reason == "error")
+        #expect(try read("README.md").contains("02 Validate input<br/>FAIL"))
+        try FileManager.default.removeItem(at: job.appendingPathComponent("data/input/orders_extra.csv"))
+
+        // 4. A numbered file missing from the step list is reported before anything runs.
+        let rowCount = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count
+        let orphan = job.appendingPathComponent("Sources/E2eJob/05_orphan.swift")
+        try Data("import BatchKit\nextension Step { static let orphan = Step(\"Orphan\") { _ in } }\n".utf8).write(to: orphan)
+        let mismatch = try run()
+        #expect(mismatch.status == 64)
+        #expect(mismatch.stderr.contains("Sources/E2eJob/05_orphan.swift is a numbered step file, but no step from it is in the job's `steps:` list"))
+        #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == rowCount)
+        try FileManager.default.removeItem(at: orphan)
+
+        // 5. `batchkit add step` wires a step in; a step that traps is a FAIL
+        //    with its signal, and the runner carries on to report it.
+        let added = try runProgram(try batchkitBinary(), ["add", "step", "Score model"], in: job)
+        #expect(added.status == 0, "\(added.stderr)")
+        let stepFile = job.appendingPathComponent("Sources/E2eJob/05_score_model.swift")
+        let body = try String(contentsOf: stepFile, encoding: .utf8)
+            .replacingOccurrences(of: "context.log.info(\"scoreModel: nothing to do yet\")", with: "context.log.info(\"scoring\"); fatalError(\"model missing\")")
+        try Data(body.utf8).write(to: stepFile)
+        let crashed = try run()
+        #expect(crashed.status == 1, "\(crashed.stderr)")
+        #expect(crashed.stdout.contains("05  Score model     FAIL"))
+        let crashRow = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last)
+        #expect(crashRow.stepID == 5)
+        #expect(crashRow.reason == "signal")
+        #expect(["SIGILL", "SIGTRAP"].contains(crashRow.exitStatus))
+        #expect(try read(crashRow.logFile).contains("model missing"))
+
+        // 6. The other commands.
+        #expect(try run(["--tests-only"]).status == 0)
+        let mermaid = try run(["dag", "--format", "mermaid"])
+        #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
+        let steps = try run(["steps"])
+        #expect(steps.stdout.contains("05  Score model  (after: 04; E2eJob/05_score_model.swift)"))
+        let help = try run(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
+        let usage = try run(["--bogus"])
+        #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
+
+        // 7. The generated project's own unit tests pass.
+        let unitTests = try runProgram("/usr/bin/env", ["swift", "test"], in: job)
+        #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
+    }
+}

@@ -1,0 +1,80 @@
+import BatchKit
+@testable import BatchKitCLI
+import Foundation
+import Testing
+
+@Suite struct ProjectGeneratorTests {
+    func generate(_ name: String, in directory: TemporaryDirectory) throws -> URL {
+        let resources = try Resources.locate(environment: ["BATCHKIT_HOME": checkoutRoot.path])
+        return try ProjectGenerator(resources: resources).generate(name: ProjectName(name), template: "etl", in: directory.url)
+    }
+
+    func files(under root: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        var files: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            if !isDirectory.boolValue { files.append(path) }
+        }
+        return files.sorted()
+    }
+
+    @Test func theStyleGuideLayoutIsGenerated() throws {
+        let directory = try TemporaryDirectory()
+        let job = try generate("my-job", in: directory)
+        let present = Set(files(under: job))
+        for expected in [
+            "run.sh", "install.sh", "README.md", "Package.swift", ".gitignore",
+            "Sources/MyJob/01_extract.swift", "Sources/MyJob/02_validate_input.swift", "Sources/MyJob/03_transform.swift",
+            "Sources/MyJob/04_load.swift", "Sources/MyJob/Job.swift", "Sources/MyJob/PostJobTests.swift",
+            "Sources/Run/main.swift", "Tests/MyJobTests/StepTests.swift", "data/input/orders.csv", "logs/.gitkeep",
+            "docs/additional_documentation.md", "development/README.md", "Vendor/BatchKit/VERSION",
+            "Vendor/BatchKit/README.md", "Vendor/BatchKit/Sources/BatchKit/BatchKit.swift",
+        ] {
+            #expect(present.contains(expected), "missing \(expected)")
+        }
+        #expect(!present.contains("_gitignore"))
+        for script in ["run.sh", "install.sh"] {
+            #expect(FileManager.default.isExecutableFile(atPath: job.appendingPathComponent(script).path))
+        }
+    }
+
+    @Test func everyPlaceholderIsFilledIn() throws {
+        let directory = try TemporaryDirectory()
+        let job = try generate("my-job", in: directory)
+        for file in files(under: job) {
+            let text = (try? String(contentsOf: job.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            #expect(!text.contains("{{"), "\(file) has an unfilled placeholder")
+            #expect(!file.contains("__"), "\(file) has an unfilled path placeholder")
+        }
+        let package = try String(contentsOf: job.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(package.contains("name: \"my-job\""))
+        #expect(package.contains(".target(name: \"MyJob\", dependencies: [\"BatchKit\"])"))
+        let readme = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.hasPrefix("# my-job\n"))
+        #expect(readme.contains(ReadmeDagSection.beginMarker) && readme.contains(ReadmeDagSection.endMarker))
+    }
+
+    @Test func theVendoredRuntimeIsTheCheckoutsWithItsVersion() throws {
+        let directory = try TemporaryDirectory()
+        let job = try generate("vend", in: directory)
+        let vendored = files(under: job.appendingPathComponent("Vendor/BatchKit/Sources/BatchKit"))
+        let original = files(under: checkoutRoot.appendingPathComponent("Sources/BatchKit"))
+        #expect(vendored == original)
+        #expect(!vendored.isEmpty)
+        for file in original {
+            let a = try Data(contentsOf: job.appendingPathComponent("Vendor/BatchKit/Sources/BatchKit/\(file)"))
+            let b = try Data(contentsOf: checkoutRoot.appendingPathComponent("Sources/BatchKit/\(file)"))
+            #expect(a == b, "\(file) differs")
+        }
+        let version = try String(contentsOf: job.appendingPathComponent("Vendor/BatchKit/VERSION"), encoding: .utf8)
+        #expect(version == "\(BatchKit.version)\n")
+    }
+
+    @Test func missingResourcesAreExplained() {
+        #expect(throws: GeneratorError.self) {
+            try Resources.locate(environment: ["BATCHKIT_HOME": "/nonexistent/batchkit"])
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import BatchKit
+import Foundation
+import Testing
+
+/// A fresh temporary folder, removed when the test ends.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("batchkit-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+
+    func write(_ relative: String, _ text: String) throws {
+        let target = path(relative)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: target)
+    }
+
+    func read(_ relative: String) throws -> String {
+        try String(contentsOf: path(relative), encoding: .utf8)
+    }
+}
+
+/// True when running in CI (`BATCHKIT_CI=1` or `CI=true`), where nothing may skip.
+let isCI: Bool = {
+    let environment = ProcessInfo.processInfo.environment
+    return environment["BATCHKIT_CI"] == "1" || environment["CI"] == "true"
+}()
+
+/// The path of `tool` on PATH; when missing, a loud skip message outside CI
+/// and a test failure in CI.
+func requireTool(_ tool: String, for purpose: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(directory)/\(tool)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    if isCI {
+        Issue.record("\(tool) is required in CI for \(purpose) but is not on PATH")
+    } else {
+        FileHandle.standardError.write(Data("\n*** SKIPPED: \(purpose): `\(tool)` is not installed (install it; CI never skips this) ***\n\n".utf8))
+    }
+    return nil
+}
+
+/// Runs a program to completion, capturing its output.
+struct CommandResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    var merged = ProcessInfo.processInfo.environment
+    for (key, value) in environment { merged[key] = value }
+    process.environment = merged
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("bk-out-\(UUID().uuidString)")
+    let err = FileManager.default.temporaryDirectory.appendingPathComponent("bk-err-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: out)
+        try? FileManager.default.removeItem(at: err)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// The checkout this test target was built from.
+let checkoutRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `batchkit` binary built beside this test bundle.
+func batchkitBinary() throws -> String {
+    let directory = URL(fileURLWithPath: ExecutablePath.current).deletingLastPathComponent()
+    let candidate = directory.appendingPathComponent("batchkit").path
+    guard FileManager.default.isExecutableFile(atPath: candidate) else {
+        throw CheckFailure("no batchkit binary at \(candidate); run the tests with `swift test`, which builds it")
+    }
+    return candidate
+}
