@@ -34,7 +34,6 @@ fi
 mkdir -p .build
 # Stamp the start: a source edited during the build makes the next run rebuild.
 touch .build/batchkit-build.stamp.new
-[ "$quiet" = 1 ] && echo "Building {{JOB_NAME}} (sources changed)..." >&2
 if [ "$quiet" = 1 ]; then
   if ! output=$(swift build -c release --disable-automatic-resolution 2>&1); then
     printf '%s\n' "$output" >&2

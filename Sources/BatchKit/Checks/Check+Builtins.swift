@@ -53,7 +53,8 @@ extension Check {
     /// Passes when every value of `column` in the CSV at `path` is a number
     /// within `range`.
     public static func csvValues(_ path: String, column: String, in range: ClosedRange<Double>) -> Check {
-        Check("\(path) column \(column) within \(range.lowerBound)…\(range.upperBound)") { context in
+        let bounds = "\(number(range.lowerBound))…\(number(range.upperBound))"
+        return Check("\(path) column \(column) within \(bounds)") { context in
             let table = try CSVTable.read(context.path(path))
             guard let index = table.column(column) else {
                 throw CheckFailure("\(path) has no column \(column)")
@@ -64,10 +65,15 @@ extension Check {
                     throw CheckFailure("\(path) line \(offset + 2): \(column) is \"\(text)\", not a number")
                 }
                 guard range.contains(value) else {
-                    throw CheckFailure("\(path) line \(offset + 2): \(column) is \(text), outside \(range.lowerBound)…\(range.upperBound)")
+                    throw CheckFailure("\(path) line \(offset + 2): \(column) is \(text), outside \(bounds)")
                 }
             }
             return "\(table.rows.count) values"
         }
+    }
+
+    /// `10000000.0` → `10000000`, `0.5` → `0.5`.
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

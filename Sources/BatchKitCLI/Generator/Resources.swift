@@ -33,10 +33,13 @@ public struct Resources: Sendable {
         } else {
             let binDirectory = URL(fileURLWithPath: executable).deletingLastPathComponent()
             candidates.append(binDirectory.deletingLastPathComponent().appendingPathComponent("share/batchkit"))
+            #if DEBUG
             // A development build: Sources/BatchKitCLI/Generator/Resources.swift → the checkout.
+            // Release builds (what install.sh installs) never look at the checkout.
             candidates.append(URL(fileURLWithPath: #filePath)
                 .deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().deletingLastPathComponent())
+            #endif
         }
         for home in candidates {
             if let found = at(home) { return found }

@@ -28,6 +28,7 @@ import Testing
         }
         #expect(first.stdout.contains("Post-job tests  6 passed, 0 failed"))
         #expect(first.stdout.contains("Logs     logs/runs/"))
+        #expect(first.stderr.contains("Building e2e-job for the first time"))
         #expect(first.stderr.contains("START   01 Extract"))
         #expect(!first.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 
@@ -59,7 +60,7 @@ import Testing
         // 2. A warm run does not rebuild and only appends to the history.
         let warm = try run()
         #expect(warm.status == 0)
-        #expect(!warm.stderr.contains("Building"))
+        #expect(!warm.stderr.contains("uilding"), "nothing changed, so nothing is rebuilt")
         let afterWarm = try read("logs/execution_logs.csv")
         #expect(afterWarm.hasPrefix(history), "existing rows are never rewritten")
         #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 8)
@@ -86,6 +87,7 @@ import Testing
         try Data("import BatchKit\nextension Step { static let orphan = Step(\"Orphan\") { _ in } }\n".utf8).write(to: orphan)
         let mismatch = try run()
         #expect(mismatch.status == 64)
+        #expect(mismatch.stderr.contains("Rebuilding e2e-job (sources changed)"))
         #expect(mismatch.stderr.contains("Sources/E2eJob/05_orphan.swift is a numbered step file, but no step from it is in the job's `steps:` list"))
         #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == rowCount)
         try FileManager.default.removeItem(at: orphan)
