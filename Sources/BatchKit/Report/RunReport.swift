@@ -49,9 +49,10 @@ public struct RunReport: Sendable, Codable {
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         var lines: [String] = []
         let passedSteps = steps.filter { $0.status == .pass }.count
-        lines.append(
-            "\(style.paint(job, .bold))  run \(runID)  \(style.status(status))  "
-                + "\(passedSteps)/\(steps.count) steps passed in \(DurationFormat.seconds(wallSeconds))")
+        let summary = steps.isEmpty
+            ? "post-job tests only, in \(DurationFormat.seconds(wallSeconds))"
+            : "\(passedSteps)/\(steps.count) steps passed in \(DurationFormat.seconds(wallSeconds))"
+        lines.append("\(style.paint(job, .bold))  run \(runID)  \(style.status(status))  \(summary)")
         lines.append("")
 
         let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
@@ -59,8 +60,10 @@ public struct RunReport: Sendable, Codable {
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
-        lines.append("  " + style.paint(
-            "\(pad("ID", idWidth))  \(pad("STEP", nameWidth))  STATUS   ATTEMPTS  TIME", .bold))
+        if !steps.isEmpty {
+            lines.append("  " + style.paint(
+                "\(pad("ID", idWidth))  \(pad("STEP", nameWidth))  STATUS   ATTEMPTS  TIME", .bold))
+        }
         for step in steps {
             let last = step.records.last
             let time = step.attempts > 0 ? DurationFormat.seconds(step.durationSeconds) : "-"

@@ -19,8 +19,19 @@ import Testing
         }
         let dot = requireTool("dot", for: "rendering the generated job's DAG to SVG")
 
-        // 1. A first run builds the job and passes every step and test.
-        let first = try run()
+        // 1. A first run builds the job (with no network, when this machine
+        //    lets us take it away) and passes every step and test.
+        let offline = try runProgram("/usr/bin/env", ["unshare", "-n", "true"], in: job).status == 0
+        if !offline {
+            if isCI {
+                Issue.record("CI must be able to run `unshare -n` (as root) to prove jobs build offline")
+            } else {
+                FileHandle.standardError.write(Data("\n*** NOTE: `unshare -n` is not permitted here, so the offline build is not proven by this run ***\n\n".utf8))
+            }
+        }
+        let first = offline
+            ? try runProgram("/usr/bin/env", ["unshare", "-n", "/bin/bash", "./run.sh"], in: job)
+            : try run()
         #expect(first.status == 0, "stdout:\n\(first.stdout)\nstderr:\n\(first.stderr)")
         #expect(first.stdout.contains("PASS  4/4 steps passed"))
         for line in ["01  Extract         PASS     1", "02  Validate input  PASS     1", "03  Transform       PASS     1", "04  Load            PASS     1"] {
@@ -109,8 +120,20 @@ import Testing
         #expect(["SIGILL", "SIGTRAP"].contains(crashRow.exitStatus))
         #expect(try read(crashRow.logFile).contains("model missing"))
 
-        // 6. The other commands.
+        // 6. Post-job tests alone: they fail the run when the outputs are wrong.
         #expect(try run(["--tests-only"]).status == 0)
+        let output = job.appendingPathComponent("data/output/daily_revenue.csv")
+        let good = try Data(contentsOf: output)
+        try Data("date,region,orders,units,revenue\r\n".utf8).write(to: output)
+        let broken = try run(["--tests-only"])
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("FAIL  post-job tests only"))
+        #expect(broken.stdout.contains("FAIL  data/output/daily_revenue.csv has at least 1 row: data/output/daily_revenue.csv has 0 rows"))
+        #expect(broken.stdout.contains("FAIL  revenue in the output equals the valid orders' revenue"))
+        #expect(try read("logs/test_results.csv").contains(",FAIL,"))
+        try good.write(to: output)
+
+        // 7. The other commands.
         let mermaid = try run(["dag", "--format", "mermaid"])
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try run(["steps"])
@@ -120,7 +143,7 @@ import Testing
         let usage = try run(["--bogus"])
         #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
 
-        // 7. The generated project's own unit tests pass.
+        // 8. The generated project's own unit tests pass.
         let unitTests = try runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }
