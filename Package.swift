@@ -18,8 +18,10 @@ let package = Package(
         .target(name: "BatchKitCLI", dependencies: ["BatchKit"]),
         // A thin entry point.
         .executableTarget(name: "batchkit", dependencies: ["BatchKitCLI"]),
-        .testTarget(name: "BatchKitTests", dependencies: ["BatchKit"]),
-        .testTarget(name: "BatchKitCLITests", dependencies: ["BatchKitCLI", "BatchKit"]),
+        // Helpers shared by the test targets (temporary folders, real programs).
+        .target(name: "TestSupport", dependencies: ["BatchKit"], path: "Tests/TestSupport"),
+        .testTarget(name: "BatchKitTests", dependencies: ["BatchKit", "TestSupport"]),
+        .testTarget(name: "BatchKitCLITests", dependencies: ["BatchKitCLI", "BatchKit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

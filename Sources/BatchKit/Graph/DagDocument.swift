@@ -32,18 +32,14 @@ public struct DagDocument: Sendable {
             "  edge [color=\"#555555\"];",
         ]
         for step in graph.steps {
-            var label = "\(step.displayID) \(step.name)"
-            var fill = "white"
-            if let state = states[step.id] {
-                label += "\n\(state.status.rawValue)"
-                if let seconds = state.durationSeconds { label += " · \(DurationFormat.seconds(seconds))" }
-                switch state.status {
-                case .pass: fill = "#c8e6c9"
-                case .fail: fill = "#ffcdd2"
-                case .skipped: fill = "#e0e0e0"
-                }
+            let fill: String
+            switch states[step.id]?.status {
+            case .pass: fill = "#c8e6c9"
+            case .fail: fill = "#ffcdd2"
+            case .skipped: fill = "#e0e0e0"
+            case nil: fill = "white"
             }
-            lines.append("  s\(step.id) [label=\(Self.quote(label)), fillcolor=\"\(fill)\"];")
+            lines.append("  s\(step.id) [label=\(Self.quote(label(for: step))), fillcolor=\"\(fill)\"];")
         }
         for step in graph.steps {
             for parent in graph.parents[step.id] ?? [] {
@@ -52,6 +48,17 @@ public struct DagDocument: Sendable {
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A node's text: id and name, then the last run's status and time when
+    /// there was one (`01 Extract` / `PASS · 0.02 s`), lines separated by `\n`.
+    func label(for step: Step) -> String {
+        var label = "\(step.displayID) \(step.name)"
+        if let state = states[step.id] {
+            label += "\n\(state.status.rawValue)"
+            if let seconds = state.durationSeconds { label += " · \(DurationFormat.seconds(seconds))" }
+        }
+        return label
     }
 
     /// A DOT double-quoted string: backslashes and quotes escaped, line breaks

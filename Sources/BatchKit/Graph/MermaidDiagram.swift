@@ -11,14 +11,8 @@ public struct MermaidDiagram: Sendable {
     public func text() -> String {
         var lines = ["flowchart LR"]
         for step in document.graph.steps {
-            var label = "\(step.displayID) \(step.name)"
-            var styleClass = ""
-            if let state = document.states[step.id] {
-                label += "\n\(state.status.rawValue)"
-                if let seconds = state.durationSeconds { label += " · \(DurationFormat.seconds(seconds))" }
-                styleClass = ":::" + state.status.rawValue.lowercased()
-            }
-            lines.append("  s\(step.id)[\"\(Self.escape(label))\"]\(styleClass)")
+            let styleClass = document.states[step.id].map { ":::" + $0.status.rawValue.lowercased() } ?? ""
+            lines.append("  s\(step.id)[\"\(Self.escape(document.label(for: step)))\"]\(styleClass)")
         }
         for step in document.graph.steps {
             for parent in document.graph.parents[step.id] ?? [] {

@@ -1,5 +1,6 @@
 import BatchKit
 import Foundation
+import TestSupport
 import Testing
 
 /// `batchkit`'s command line, through the real binary.

@@ -1,5 +1,6 @@
 import BatchKit
 import Foundation
+import TestSupport
 import Testing
 
 /// The whole product path with real parts: the real `batchkit` binary makes a

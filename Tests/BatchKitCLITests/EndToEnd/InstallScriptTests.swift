@@ -1,5 +1,6 @@
 import BatchKit
 import Foundation
+import TestSupport
 import Testing
 
 /// The repository's install.sh, run for real into a temporary prefix.

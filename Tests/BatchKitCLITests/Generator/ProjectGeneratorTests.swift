@@ -1,6 +1,7 @@
 import BatchKit
 @testable import BatchKitCLI
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ProjectGeneratorTests {

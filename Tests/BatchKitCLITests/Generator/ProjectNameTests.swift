@@ -1,4 +1,5 @@
 @testable import BatchKitCLI
+import TestSupport
 import Testing
 
 @Suite struct ProjectNameTests {

@@ -1,4 +1,5 @@
 import BatchKit
+import TestSupport
 import Testing
 
 @Suite struct ArgumentsTests {

@@ -1,5 +1,6 @@
 import BatchKit
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct CSVTests {

@@ -1,5 +1,6 @@
 @testable import BatchKit
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ChecksTests {

@@ -1,4 +1,5 @@
 @testable import BatchKit
+import TestSupport
 import Testing
 
 @Suite struct JobGraphTests {

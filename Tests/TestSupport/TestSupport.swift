@@ -2,11 +2,14 @@ import BatchKit
 import Foundation
 import Testing
 
-/// A fresh temporary folder, removed when the test ends.
-final class TemporaryDirectory {
-    let url: URL
+// Helpers shared by the test targets: temporary folders, tool lookup with
+// loud skips (failures in CI), real programs run to completion.
 
-    init() throws {
+/// A fresh temporary folder, removed when the test ends.
+public final class TemporaryDirectory {
+    public let url: URL
+
+    public init() throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("batchkit-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -16,28 +19,28 @@ final class TemporaryDirectory {
         try? FileManager.default.removeItem(at: url)
     }
 
-    func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+    public func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
 
-    func write(_ relative: String, _ text: String) throws {
+    public func write(_ relative: String, _ text: String) throws {
         let target = path(relative)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: target)
     }
 
-    func read(_ relative: String) throws -> String {
+    public func read(_ relative: String) throws -> String {
         try String(contentsOf: path(relative), encoding: .utf8)
     }
 }
 
 /// True when running in CI (`BATCHKIT_CI=1` or `CI=true`), where nothing may skip.
-let isCI: Bool = {
+public let isCI: Bool = {
     let environment = ProcessInfo.processInfo.environment
     return environment["BATCHKIT_CI"] == "1" || environment["CI"] == "true"
 }()
 
 /// The path of `tool` on PATH; when missing, a loud skip message outside CI
 /// and a test failure in CI.
-func requireTool(_ tool: String, for purpose: String) -> String? {
+public func requireTool(_ tool: String, for purpose: String) -> String? {
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
         let candidate = "\(directory)/\(tool)"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -50,14 +53,19 @@ func requireTool(_ tool: String, for purpose: String) -> String? {
     return nil
 }
 
-/// Runs a program to completion, capturing its output.
-struct CommandResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+/// A shell step, for engine tests that need no job binary.
+public func shellStep(_ id: Int, _ name: String, after parents: [Int]? = nil, _ command: String) -> Step {
+    Step(id: id, name: name, parents: parents, source: "test:\(id)", action: .shell(command))
 }
 
-func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CommandResult {
+/// Runs a program to completion, capturing its output.
+public struct CommandResult {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+public func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -85,11 +93,11 @@ func runProgram(_ executable: String, _ arguments: [String], in directory: URL, 
 }
 
 /// The checkout this test target was built from.
-let checkoutRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public let checkoutRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The `batchkit` binary built beside this test bundle.
-func batchkitBinary() throws -> String {
+public func batchkitBinary() throws -> String {
     let directory = URL(fileURLWithPath: ExecutablePath.current).deletingLastPathComponent()
     let candidate = directory.appendingPathComponent("batchkit").path
     guard FileManager.default.isExecutableFile(atPath: candidate) else {
