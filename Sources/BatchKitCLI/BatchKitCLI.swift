@@ -19,9 +19,10 @@ public enum BatchKitCLI {
         COMMANDS:
           new NAME [--path DIR] [--template T]
                           Create the job NAME/ (a SwiftPM package) and print how to run it.
-          add step "NAME" [--after IDS]
-                          Add the next numbered step to the job in the current folder.
-          upgrade         Replace the job's vendored BatchKit with this batchkit's version.
+          add step "NAME" [--after IDS] [--path DIR]
+                          Add the next numbered step to the job in the current folder (or DIR).
+          upgrade [--path DIR] [--force]
+                          Replace the job's vendored BatchKit with this batchkit's version.
           help [COMMAND]  Show help for batchkit or a command.
 
         OPTIONS:
@@ -79,7 +80,7 @@ public enum BatchKitCLI {
             Console.error("error: \(error)\n")
             return error.exitCode.rawValue
         } catch {
-            Console.error("error: \(error)\n")
+            Console.error("error: \(ErrorDescription.of(error))\n")
             return ExitCode.failure.rawValue
         }
     }

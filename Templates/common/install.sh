@@ -33,15 +33,19 @@ fi
 
 mkdir -p .build
 # Stamp the start: a source edited during the build makes the next run rebuild.
-touch .build/batchkit-build.stamp.new
+# The name is per process, so two first runs at once do not collide (SwiftPM
+# itself makes the second build wait for the first).
+stamp_new=".build/batchkit-build.stamp.$$"
+touch "$stamp_new"
 if [ "$quiet" = 1 ]; then
   if ! output=$(swift build -c release --disable-automatic-resolution 2>&1); then
+    rm -f "$stamp_new"
     printf '%s\n' "$output" >&2
     echo "error: the build failed; fix the errors above and run ./run.sh again." >&2
     exit 1
   fi
 else
-  swift build -c release --disable-automatic-resolution
+  swift build -c release --disable-automatic-resolution || { rm -f "$stamp_new"; exit 1; }
 fi
-mv .build/batchkit-build.stamp.new .build/batchkit-build.stamp
+mv -f "$stamp_new" .build/batchkit-build.stamp
 [ "$quiet" = 1 ] || echo "Built .build/release/{{JOB_NAME}}. Run the job with ./run.sh"

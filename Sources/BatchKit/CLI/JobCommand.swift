@@ -15,6 +15,7 @@ public enum JobCommand {
         let command = "./run.sh"
         do {
             var arguments = arguments
+            if arguments.first == "--version" { arguments[0] = "version" }
             let subcommand = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "run"
             if arguments.first == subcommand { arguments.removeFirst() }
             let layout = RunLayout(projectDirectory: projectDirectory())
@@ -28,12 +29,15 @@ public enum JobCommand {
             case "help":
                 Console.out(help(job))
                 return ExitCode.success.rawValue
+            case "version":
+                Console.out("\(job.name) (BatchKit \(BatchKit.version))\n")
+                return ExitCode.success.rawValue
             case "__step":
                 return await StepChild.run(job, layout: layout, arguments: arguments)
             case "__checks":
                 return await StepChild.runChecks(job, layout: layout)
             default:
-                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag", command: command)
+                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, help, version", command: command)
             }
         } catch let error as UsageError {
             Console.error("error: \(error)\n")
@@ -42,7 +46,7 @@ public enum JobCommand {
             Console.error("error: \(error)\n")
             return ExitCode.usage.rawValue
         } catch {
-            Console.error("error: \(error)\n")
+            Console.error("error: \(ErrorDescription.of(error))\n")
             return ExitCode.failure.rawValue
         }
     }
@@ -58,6 +62,7 @@ public enum JobCommand {
           steps           List the steps, their parents and their files.
           dag             Print the DAG without running anything.
           help            Show this help.
+          version         Print the job's name and BatchKit version (also --version).
 
         RUN OPTIONS:
           --jobs N        Run at most N steps at once (default: the number of cores).
@@ -73,7 +78,8 @@ public enum JobCommand {
           logs/runs/<run_id>/       each step's log and the run's report.txt
           docs/dag.dot, docs/dag.svg and the DAG section of README.md
 
-        EXIT CODES: 0 all passed, 1 a step or test failed, 64 usage error or invalid job.
+        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed),
+        64 usage error or invalid job.
 
         """
     }
@@ -101,6 +107,9 @@ public enum JobCommand {
             Console.out("USAGE: ./run.sh steps\n\nLists each step: its id, name, parents and where it is declared.\n")
             return ExitCode.success.rawValue
         }
+        if let extra = parsed.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'", command: "./run.sh steps")
+        }
         let graph = try JobRunner(job: job, layout: layout).validate()
         var text = ""
         for step in graph.steps {
@@ -118,6 +127,9 @@ public enum JobCommand {
         if parsed.has("--help") {
             Console.out("USAGE: ./run.sh dag [--format dot|mermaid|svg]\n\nPrints the job's DAG without running anything.\n")
             return ExitCode.success.rawValue
+        }
+        if let extra = parsed.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'", command: command)
         }
         let graph = try JobRunner(job: job, layout: layout).validate()
         let document = DagDocument(jobName: job.name, graph: graph)

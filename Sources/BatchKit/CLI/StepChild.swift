@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
 import Foundation
 
 /// The child-process side of a run: the job binary started with `__step` or
@@ -21,6 +26,9 @@ enum StepChild {
             job: job.name, runID: runID, stepID: step.id, stepName: step.name, attempt: attempt,
             projectDirectory: layout.projectDirectory, runDirectory: layout.runDirectory(runID))
         let resultFile = URL(fileURLWithPath: resultPath)
+        // The log is a file, so stdout would be fully buffered: print() output
+        // would come after the logger's lines, or be lost in a crash.
+        setvbuf(stdout, nil, _IOLBF, 0)
         context.log.info("step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) started")
         do {
             try await body(context)
@@ -28,7 +36,7 @@ enum StepChild {
             context.log.info("step \(step.displayID) \"\(step.name)\" passed")
             return ExitCode.success.rawValue
         } catch {
-            let message = String(describing: error)
+            let message = ErrorDescription.of(error)
             context.log.error("step \(step.displayID) \"\(step.name)\" failed: \(message)")
             try? StepResultFile(ok: false, error: message).write(to: resultFile)
             return ExitCode.failure.rawValue

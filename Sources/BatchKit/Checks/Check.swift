@@ -42,7 +42,7 @@ public struct Check: Sendable {
         } catch let failure as CheckFailure {
             return CheckResult(name: name, status: .fail, message: failure.message, startedAt: started, endedAt: Date())
         } catch {
-            return CheckResult(name: name, status: .fail, message: String(describing: error), startedAt: started, endedAt: Date())
+            return CheckResult(name: name, status: .fail, message: ErrorDescription.of(error), startedAt: started, endedAt: Date())
         }
     }
 }

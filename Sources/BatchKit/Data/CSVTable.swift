@@ -29,7 +29,7 @@ public struct CSVTable: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ReadError(path: url.path, message: "cannot read the file (\(error.localizedDescription))")
+            throw ReadError(path: url.path, message: "cannot read the file: \(ErrorDescription.of(error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ReadError(path: url.path, message: "not UTF-8 text")

@@ -35,7 +35,7 @@ public struct Engine: Sendable {
         do {
             try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         } catch {
-            observer(.warning("cannot create \(layout.relative(stateDirectory)): \(error.localizedDescription)"))
+            observer(.warning("cannot create \(layout.relative(stateDirectory)): \(ErrorDescription.of(error))"))
         }
 
         var records: [Int: [ExecutionRecord]] = [:]
@@ -49,7 +49,7 @@ public struct Engine: Sendable {
             do {
                 try history.append([entry])
             } catch {
-                observer(.warning(String(describing: error)))
+                observer(.warning(ErrorDescription.of(error)))
             }
             observer(.finished(entry))
         }

@@ -77,7 +77,7 @@ public struct JobRunner: Sendable {
         do {
             try TestResultsLog(url: layout.testResults).append(tests, runID: runID, job: job.name)
         } catch {
-            notes.append(String(describing: error))
+            notes.append(ErrorDescription.of(error))
         }
         if testsNotRun != nil { tests = [] }
 
@@ -91,15 +91,13 @@ public struct JobRunner: Sendable {
                 states[step.stepID] = DagDocument.StepState(
                     status: step.status, durationSeconds: step.attempts > 0 ? step.durationSeconds : nil)
             }
-            let caption = "Last run: `\(runID)`, \(status.rawValue) in \(DurationFormat.seconds(ended.timeIntervalSince(started)))."
-            notes += await DagPublisher(layout: layout).publish(
-                DagDocument(jobName: job.name, graph: graph, states: states), caption: caption)
+            notes += await DagPublisher(layout: layout).publish(DagDocument(jobName: job.name, graph: graph, states: states))
         }
 
         var tails: [String: [String]] = [:]
         for step in steps where step.status == .fail {
             if let log = step.records.last?.logFile {
-                tails[String(step.stepID)] = Self.lastLines(of: layout.projectDirectory.appendingPathComponent(log), count: 10)
+                tails[String(step.stepID)] = LogTail.lines(of: layout.projectDirectory.appendingPathComponent(log), count: 10)
             }
         }
         let report = RunReport(
@@ -111,20 +109,8 @@ public struct JobRunner: Sendable {
         do {
             try Data(report.render().utf8).write(to: layout.report(runID), options: .atomic)
         } catch {
-            observer(.warning("cannot save the report: \(error.localizedDescription)"))
+            observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
         return report
-    }
-
-    /// The last `count` non-empty lines of a text file.
-    static func lastLines(of url: URL, count: Int) -> [String] {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        let window: UInt64 = 16 * 1024
-        try? handle.seek(toOffset: size > window ? size - window : 0)
-        let data = (try? handle.readToEnd()) ?? Data()
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
-        return Array(lines.suffix(count))
     }
 }

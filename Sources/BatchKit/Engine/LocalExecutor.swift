@@ -43,7 +43,7 @@ public struct LocalExecutor: StepExecutor {
         } catch {
             return AttemptOutcome(
                 status: .fail, startedAt: started, endedAt: Date(), reason: "spawn",
-                message: String(describing: error))
+                message: ErrorDescription.of(error))
         }
         let exit = await child.wait()
         var outcome = AttemptOutcome(
@@ -55,6 +55,8 @@ public struct LocalExecutor: StepExecutor {
             outcome.exitStatus = SignalName.name(signal)
             outcome.reason = "signal"
             outcome.message = exit.summary
+            // A Swift trap prints its cause and source location before dying.
+            if let fatal = LogTail.fatalError(in: attempt.logFile) { outcome.message += ": " + fatal }
         case .exited(let code):
             outcome.exitStatus = String(code)
             if case .swift = attempt.step.action {

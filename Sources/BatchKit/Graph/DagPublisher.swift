@@ -17,14 +17,14 @@ public struct DagPublisher: Sendable {
     ///
     /// - Returns: Notes for the report: Graphviz missing, README without
     ///   markers, a failed write. Publishing never fails a run.
-    public func publish(_ document: DagDocument, caption: String) async -> [String] {
+    public func publish(_ document: DagDocument) async -> [String] {
         var notes: [String] = []
         let dot = document.dot()
         do {
             try FileManager.default.createDirectory(at: dotFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(dot.utf8).write(to: dotFile, options: .atomic)
         } catch {
-            notes.append("cannot write \(layout.relative(dotFile)): \(error.localizedDescription)")
+            notes.append("cannot write \(layout.relative(dotFile)): \(ErrorDescription.of(error))")
         }
 
         var svgPath: String?
@@ -43,7 +43,7 @@ public struct DagPublisher: Sendable {
             notes.append("no README.md to put the DAG in")
             return notes
         }
-        let section = ReadmeDagSection.render(document, svgPath: svgPath, caption: caption)
+        let section = ReadmeDagSection.render(document, svgPath: svgPath)
         guard let updated = ReadmeDagSection.replace(in: text, with: section) else {
             notes.append("README.md has no DAG section; add the lines \(ReadmeDagSection.beginMarker) and \(ReadmeDagSection.endMarker) where the DAG should go")
             return notes
@@ -52,7 +52,7 @@ public struct DagPublisher: Sendable {
             do {
                 try Data(updated.utf8).write(to: readme, options: .atomic)
             } catch {
-                notes.append("cannot update README.md: \(error.localizedDescription)")
+                notes.append("cannot update README.md: \(ErrorDescription.of(error))")
             }
         }
         return notes

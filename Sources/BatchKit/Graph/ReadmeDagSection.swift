@@ -4,28 +4,32 @@ public enum ReadmeDagSection {
     public static let beginMarker = "<!-- batchkit:dag:begin -->"
     public static let endMarker = "<!-- batchkit:dag:end -->"
 
-    /// The section's content, markers included.
+    /// The section's content, markers included. It shows the DAG's shape,
+    /// not the last run, so the README only changes when the steps do (a
+    /// committed job does not show as modified after every run); the picture
+    /// it links, `docs/dag.svg`, carries the last run's colours.
     ///
     /// - Parameters:
-    ///   - document: The DAG, with last-run states.
+    ///   - document: The DAG (its states are ignored here).
     ///   - svgPath: The rendered picture's path relative to the README, when
     ///     Graphviz made one.
-    ///   - caption: A line under the picture, e.g. the last run's status.
-    public static func render(_ document: DagDocument, svgPath: String?, caption: String) -> String {
+    public static func render(_ document: DagDocument, svgPath: String?) -> String {
+        let shape = DagDocument(jobName: document.jobName, graph: document.graph)
         var lines = [
             beginMarker,
-            "<!-- Written by BatchKit after each run (./run.sh dag to refresh); edits between these markers are replaced. -->",
+            "<!-- Written by BatchKit on each run; edits between these markers are replaced. -->",
         ]
         if let svgPath {
             lines.append("![DAG of \(document.jobName)](\(svgPath))")
             lines.append("")
+            lines.append("The picture shows the last run: green PASS, red FAIL, grey SKIPPED, with each step's time.")
+            lines.append("")
         }
         lines.append("```mermaid")
-        lines.append(MermaidDiagram(document).text())
+        lines.append(MermaidDiagram(shape).text())
         lines.append("```")
         lines.append("")
-        lines.append(caption)
-        lines.append("The Graphviz source is [docs/dag.dot](docs/dag.dot).")
+        lines.append("The Graphviz source is [docs/dag.dot](docs/dag.dot); `./run.sh dag` prints it.")
         lines.append(endMarker)
         return lines.joined(separator: "\n")
     }

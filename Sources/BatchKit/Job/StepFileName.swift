@@ -1,3 +1,5 @@
+import Foundation
+
 /// The naming rule for step files: a number, an underscore, a slug and
 /// `.swift` — `03_transform.swift`.
 public struct StepFileName: Sendable, Equatable {
@@ -27,11 +29,12 @@ public struct StepFileName: Sendable, Equatable {
         return "\(prefix)_\(slug(name)).swift"
     }
 
-    /// Lower-cases a name and joins its ASCII letters and digits with `_`.
+    /// Lower-cases a name, folds accents (`Écrire` → `ecrire`) and joins its
+    /// ASCII letters and digits with `_`.
     public static func slug(_ name: String) -> String {
         var words: [String] = []
         var current = ""
-        for scalar in name.unicodeScalars {
+        for scalar in name.folding(options: .diacriticInsensitive, locale: nil).unicodeScalars {
             if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
                 current.unicodeScalars.append(scalar)
             } else if !current.isEmpty {

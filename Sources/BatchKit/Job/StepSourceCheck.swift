@@ -1,8 +1,8 @@
 import Foundation
 
 /// Keeps the numbered files and the job's step list in step: a numbered file
-/// whose step is missing from the job, or two files sharing a number, is an
-/// error before anything runs.
+/// whose step is missing from the job is an error before anything runs. (Two
+/// listed steps sharing a number are ``JobGraph``'s to report.)
 public enum StepSourceCheck {
     /// Problems found comparing `Sources/<Module>/` with `job`'s steps; empty
     /// when they agree or when the sources are not beside the binary (a
@@ -23,10 +23,7 @@ public enum StepSourceCheck {
         let listFile = "Sources/\(module)/Job.swift"
 
         var problems: [String] = []
-        for (number, files) in filesByNumber.sorted(by: { $0.key < $1.key }) {
-            if files.count > 1 {
-                problems.append("\(files.sorted().joined(separator: " and ")) share step number \(number); renumber one of them")
-            }
+        for (_, files) in filesByNumber.sorted(by: { $0.key < $1.key }) {
             for file in files.sorted() where !declared.contains(URL(fileURLWithPath: file).lastPathComponent) {
                 problems.append("\(file) is a numbered step file, but no step from it is in the job's `steps:` list; add its step to \(listFile) (or rename the file if it is not a step)")
             }

@@ -33,7 +33,7 @@ enum AddCommand: CLICommand {
         }
         var parents: [Int]?
         if let after = parsed.value("--after") {
-            let ids = after.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let ids = after.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw UsageError("--after takes step ids separated by commas, like 2,3; got \"\(after)\"", command: command)
             }
@@ -44,10 +44,14 @@ enum AddCommand: CLICommand {
         let added = try StepAdder(project: project, resources: try Resources.locate())
             .add(name: parsed.positionals[1], parents: parents)
         let relativeFile = "Sources/\(project.module)/\(added.file.lastPathComponent)"
-        return """
+        var output = """
             Created \(relativeFile) (step \(added.number < 10 ? "0" : "")\(added.number)) and added .\(added.property) to Sources/\(project.module)/Job.swift.
             Write the step's body, then run ./run.sh.
 
             """
+        for file in added.unlisted {
+            output += "Note: Sources/\(project.module)/\(file) declares a step that is not in the `steps:` list; ./run.sh will refuse to run until it is listed.\n"
+        }
+        return output
     }
 }

@@ -5,22 +5,27 @@ import Foundation
 enum UpgradeCommand: CLICommand {
     static let name = "upgrade"
     static let help = """
-        USAGE: batchkit upgrade [--path DIR]
+        USAGE: batchkit upgrade [--path DIR] [--force]
 
         Replaces the job's vendored runtime, Vendor/BatchKit/, with the copy that
-        comes with this batchkit (\(BatchKit.version)) and records the version in
-        Vendor/BatchKit/VERSION. Nothing else in the job changes. Review with
-        `git diff Vendor/`, then run ./run.sh and swift test.
+        comes with this batchkit (\(BatchKit.version)), records the version in
+        Vendor/BatchKit/VERSION and lists the files that changed. Nothing else in
+        the job changes. Review with `git diff Vendor/`, then run ./run.sh and
+        swift test.
+
+        When the job already has \(BatchKit.version) but its copy was edited by hand,
+        upgrade lists the edits and refuses (exit 1) rather than discard them.
 
         OPTIONS:
           --path DIR      The job's folder (default: the current folder or a parent).
+          --force         Replace the vendored copy even if it was edited by hand.
           -h, --help      Show this help.
 
         """
 
     static func run(_ arguments: [String], workingDirectory: URL) async throws -> String {
         let command = "batchkit upgrade"
-        let parsed = try Arguments(arguments, flags: [], options: ["--path"], command: command)
+        let parsed = try Arguments(arguments, flags: ["--force"], options: ["--path"], command: command)
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
         }
@@ -28,16 +33,25 @@ enum UpgradeCommand: CLICommand {
         let project = try JobProject.find(from: start)
         let vendored = VendoredRuntime(projectDirectory: project.root)
         let before = vendored.installedVersion() ?? "unknown"
+        let resources = try Resources.locate()
+        let differences = vendored.differences(from: resources)
+        if before == BatchKit.version, !differences.isEmpty, !parsed.has("--force") {
+            throw GeneratorError(
+                .io,
+                "Vendor/BatchKit is already \(before) but was edited by hand: \(differences.summary). "
+                    + "Nothing was changed. Save the edits (git diff Vendor/ > local.patch), then run `batchkit upgrade --force`")
+        }
         do {
-            try vendored.install(from: try Resources.locate(), version: BatchKit.version)
+            try vendored.install(from: resources, version: BatchKit.version)
         } catch let error as GeneratorError {
             throw error
         } catch {
-            throw GeneratorError(.io, "cannot update \(vendored.folder.path): \(error.localizedDescription)")
+            throw GeneratorError(.io, "cannot update \(vendored.folder.path): \(ErrorDescription.of(error))")
         }
+        let detail = differences.isEmpty ? "no files changed" : differences.summary
         if before == BatchKit.version {
-            return "Vendor/BatchKit was already at \(before); its files were refreshed from this batchkit.\n"
+            return "Vendor/BatchKit is at \(before); \(differences.isEmpty ? "it already matched this batchkit" : "replaced by hand-edited files: \(detail)").\n"
         }
-        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version). Review with `git diff Vendor/`, then run ./run.sh and swift test.\n"
+        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version): \(detail). Review with `git diff Vendor/`, then run ./run.sh and swift test.\n"
     }
 }

@@ -55,7 +55,7 @@ public struct ProjectGenerator: Sendable {
             throw error
         } catch {
             try? manager.removeItem(at: staging)
-            throw GeneratorError(.io, "cannot create \(target.path): \(error.localizedDescription)")
+            throw GeneratorError(.io, "cannot create \(target.path): \(ErrorDescription.of(error))")
         }
         return target
     }

@@ -44,8 +44,11 @@ public struct ProjectName: Sendable, Equatable {
         if let bad = name.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_")) }) {
             throw invalid("it contains \"\(bad)\"; use ASCII letters, digits, - and _")
         }
-        if name.hasPrefix("-") || name.hasPrefix("_") || name.hasSuffix("-") {
-            throw invalid("it must start with a letter and not end with -")
+        if name.hasPrefix("-") || name.hasPrefix("_") {
+            throw invalid("it must start with a letter, like job\(name)")
+        }
+        if name.hasSuffix("-") {
+            throw invalid("it must not end with -")
         }
         guard name.count <= 64 else { throw invalid("it is longer than 64 characters") }
         if Self.keywords.contains(name) {

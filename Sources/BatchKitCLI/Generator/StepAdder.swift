@@ -11,6 +11,8 @@ struct StepAdder {
         let file: URL
         let number: Int
         let property: String
+        /// Numbered files whose step is missing from the `steps:` list.
+        let unlisted: [String]
     }
 
     /// Adds step `name`, after `parents` (or the previous step when nil).
@@ -20,6 +22,10 @@ struct StepAdder {
             throw GeneratorError(.usage, "the step name must be one non-empty line, like \"Score model\"")
         }
         let files = project.stepFiles()
+        let declarations = StepDeclarations(folder: project.stepsFolder, files: files.values.flatMap { $0 })
+        if let existing = declarations.file(named: trimmed) {
+            throw GeneratorError(.usage, "a step named \"\(trimmed)\" already exists in Sources/\(project.module)/\(existing); choose another name")
+        }
         let number = (files.keys.max() ?? 0) + 1
         if let parents, let unknown = parents.first(where: { files[$0] == nil }) {
             throw GeneratorError(.usage, "--after \(unknown): there is no step \(unknown) in \(project.stepsFolder.path)")
@@ -31,7 +37,7 @@ struct StepAdder {
         do {
             jobText = try String(contentsOf: project.jobFile, encoding: .utf8)
         } catch {
-            throw GeneratorError(.io, "cannot read \(project.jobFile.path): \(error.localizedDescription)")
+            throw GeneratorError(.io, "cannot read \(project.jobFile.path): \(ErrorDescription.of(error))")
         }
         let property = uniqueProperty(for: trimmed)
         guard let updatedJob = StepList.inserting(".\(property)", into: jobText) else {
@@ -52,15 +58,16 @@ struct StepAdder {
             let text = try String(contentsOf: resources.templates.appendingPathComponent("step/NN_step.swift"), encoding: .utf8)
             try Data(template.fill(text).utf8).write(to: file, options: .withoutOverwriting)
         } catch {
-            throw GeneratorError(.io, "cannot write \(file.path): \(error.localizedDescription)")
+            throw GeneratorError(.io, "cannot write \(file.path): \(ErrorDescription.of(error))")
         }
         do {
             try Data(updatedJob.utf8).write(to: project.jobFile, options: .atomic)
         } catch {
             try? FileManager.default.removeItem(at: file)
-            throw GeneratorError(.io, "cannot update \(project.jobFile.path): \(error.localizedDescription); nothing was changed")
+            throw GeneratorError(.io, "cannot update \(project.jobFile.path): \(ErrorDescription.of(error)); nothing was changed")
         }
-        return Added(file: file, number: number, property: property)
+        let unlisted = declarations.properties.filter { !updatedJob.contains(".\($0.value)") }.map(\.key).sorted()
+        return Added(file: file, number: number, property: property, unlisted: unlisted)
     }
 
     /// `Score model` → `scoreModel`, made unique among the module's sources
@@ -93,6 +100,41 @@ struct StepAdder {
             }
         }
         return out + "\""
+    }
+}
+
+/// The steps the numbered files declare, read from their source text:
+/// `static let NAME = Step("Display name"`.
+struct StepDeclarations {
+    /// File → display name.
+    private(set) var names: [String: String] = [:]
+    /// File → property name.
+    private(set) var properties: [String: String] = [:]
+
+    init(folder: URL, files: [String]) {
+        for file in files {
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8) else { continue }
+            if let range = text.range(of: "Step(\"") {
+                var name = ""
+                var escaped = false
+                for character in text[range.upperBound...] {
+                    if escaped { name.append(character); escaped = false; continue }
+                    if character == "\\" { escaped = true; continue }
+                    if character == "\"" { break }
+                    name.append(character)
+                }
+                names[file] = name
+            }
+            if let range = text.range(of: "static let ") {
+                let property = text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                if !property.isEmpty { properties[file] = String(property) }
+            }
+        }
+    }
+
+    /// The file declaring a step called `name` (ignoring case), if any.
+    func file(named name: String) -> String? {
+        names.first { $0.value.caseInsensitiveCompare(name) == .orderedSame }?.key
     }
 }
 

@@ -17,6 +17,52 @@ struct VendoredRuntime {
         (try? String(contentsOf: versionFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// How the vendored sources differ from `resources`' copy, by relative path.
+    struct Differences: Equatable {
+        var changed: [String] = []
+        var added: [String] = []
+        var removed: [String] = []
+
+        var isEmpty: Bool { changed.isEmpty && added.isEmpty && removed.isEmpty }
+
+        /// "2 changed (a.swift, b.swift), 1 only in the job (x.swift)".
+        var summary: String {
+            var parts: [String] = []
+            if !changed.isEmpty { parts.append("\(changed.count) changed (\(changed.joined(separator: ", ")))") }
+            if !removed.isEmpty { parts.append("\(removed.count) only in the job (\(removed.joined(separator: ", ")))") }
+            if !added.isEmpty { parts.append("\(added.count) new (\(added.joined(separator: ", ")))") }
+            return parts.joined(separator: ", ")
+        }
+    }
+
+    /// Compares the vendored sources with `resources`' runtime sources.
+    /// `added` are files the upgrade brings; `removed` are files only the job has.
+    func differences(from resources: Resources) -> Differences {
+        let mine = Self.files(under: sources)
+        let theirs = Self.files(under: resources.runtimeSources)
+        var result = Differences()
+        for file in theirs.keys.sorted() {
+            guard let local = mine[file] else { result.added.append(file); continue }
+            if local != theirs[file] { result.changed.append(file) }
+        }
+        result.removed = mine.keys.filter { theirs[$0] == nil }.sorted()
+        return result
+    }
+
+    private static func files(under root: URL) -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        while let path = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path),
+               !path.hasPrefix(".") {
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                if !isDirectory.boolValue { files[path] = data }
+            }
+        }
+        return files
+    }
+
     /// Copies the runtime from `resources` and records `version`. The new
     /// sources are assembled beside the old ones and swapped in with renames,
     /// so an interrupted upgrade leaves a complete copy behind.

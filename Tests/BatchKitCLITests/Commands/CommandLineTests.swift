@@ -99,10 +99,28 @@ import Testing
         let list = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         #expect(list.contains("        .load,\n        .scoreModel,\n    ],"))
 
-        let again = try batchkit(["add", "step", "Score model"], in: job)
+        let duplicate = try batchkit(["add", "step", "score MODEL"], in: job)
+        #expect(duplicate.status == 64)
+        #expect(duplicate.stderr.contains("a step named \"score MODEL\" already exists in Sources/MyJob/05_score_model.swift"))
+
+        let again = try batchkit(["add", "step", "Score-model!"], in: job)
         #expect(again.status == 0)
         #expect(try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
-            .contains("static let scoreModel2 = Step(\"Score model\")"))
+            .contains("static let scoreModel2 = Step(\"Score-model!\")"))
+
+        let emptyID = try batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
+        #expect(emptyID.status == 64)
+
+        try Data("import BatchKit\nextension Step { static let byHand = Step(\"By hand\") { _ in } }\n".utf8)
+            .write(to: sources.appendingPathComponent("07_by_hand.swift"))
+        let warned = try batchkit(["add", "step", "Écrire fichier"], in: job)
+        #expect(warned.status == 0)
+        #expect(warned.stdout.contains("Created Sources/MyJob/08_ecrire_fichier.swift"))
+        #expect(warned.stdout.contains("Note: Sources/MyJob/07_by_hand.swift declares a step that is not in the `steps:` list"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("07_by_hand.swift"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("08_ecrire_fichier.swift"))
+        let listed = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
+        try Data(listed.replacingOccurrences(of: "        .ecrireFichier,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))
 
         let before = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         let bad = try batchkit(["add", "step", "Ghost", "--after", "42"], in: job)
@@ -121,12 +139,29 @@ import Testing
         try Data("// gone upstream\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift"))
         let result = try batchkit(["upgrade"], in: directory.path("up"))
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("from 0.0.1 to \(BatchKit.version)"))
+        #expect(result.stdout.contains("from 0.0.1 to \(BatchKit.version): 1 changed (BatchKit.swift), 1 only in the job (Removed.swift)"))
         #expect(try String(contentsOf: vendor.appendingPathComponent("VERSION"), encoding: .utf8) == "\(BatchKit.version)\n")
         let restored = try String(contentsOf: vendor.appendingPathComponent("Sources/BatchKit/BatchKit.swift"), encoding: .utf8)
         #expect(restored.contains("public static let version"))
         #expect(!FileManager.default.fileExists(atPath: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift").path))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: vendor.appendingPathComponent("Sources").path)
         #expect(leftovers == ["BatchKit"])
+    }
+
+    @Test func upgradeRefusesToDiscardHandEditsWithoutForce() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try batchkit(["new", "edited"], in: directory.url).status == 0)
+        let job = directory.path("edited")
+        let file = job.appendingPathComponent("Vendor/BatchKit/Sources/BatchKit/Data/CSV.swift")
+        try Data("// my local patch\n".utf8).write(to: file)
+        let refused = try batchkit(["upgrade"], in: job)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("was edited by hand: 1 changed (Data/CSV.swift)"))
+        #expect(try String(contentsOf: file, encoding: .utf8) == "// my local patch\n")
+        let forced = try batchkit(["upgrade", "--force"], in: job)
+        #expect(forced.status == 0)
+        #expect(try String(contentsOf: file, encoding: .utf8) != "// my local patch\n")
+        let clean = try batchkit(["upgrade"], in: job)
+        #expect(clean.stdout.contains("it already matched this batchkit"))
     }
 }

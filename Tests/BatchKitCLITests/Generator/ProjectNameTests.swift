@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: [
         ("", "empty"), ("my job", "space"), ("jobs/nightly", "path separator"), ("..\\x", "path separator"),
         ("1job", "starts with a digit"), ("class", "Swift keyword"), ("import", "Swift keyword"),
-        ("jöb", "contains \"ö\""), ("job.v2", "contains \".\""), ("-job", "start with a letter"),
+        ("jöb", "contains \"ö\""), ("job.v2", "contains \".\""), ("-job", "start with a letter"), ("_x", "must start with a letter, like job_x"), ("job-", "must not end with -"),
         ("run", "module name would be Run"), ("batch-kit", "module name would be BatchKit"),
         ("self", "keyword"), ("any", "keyword"),
     ])

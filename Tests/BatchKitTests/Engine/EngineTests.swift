@@ -105,8 +105,12 @@ import Testing
         #expect(dot.contains("01 ok\\nPASS"))
         #expect(dot.contains("02 bad\\nFAIL"))
         let readme = try directory.read("README.md")
-        #expect(readme.contains("Last run: `\(report.runID)`, FAIL"))
+        #expect(readme.contains("s1[\"01 ok\"]"))
         #expect(readme.hasSuffix("\(ReadmeDagSection.endMarker)\nend\n"))
+        #expect(report.status == .fail)
+        _ = try await run([shellStep(1, "ok", "true"), shellStep(2, "bad", "true")], in: directory)
+        #expect(try directory.read("README.md") == readme, "a run with the same steps leaves the README as it was")
+        #expect(try directory.read("docs/dag.dot").contains("02 bad\\nPASS"))
     }
 
     @Test func failedPostJobTestsFailTheRunAndAreRecorded() async throws {

@@ -67,13 +67,16 @@ import Testing
 
     @Test func readmeSectionReplacesOnlyBetweenMarkers() throws {
         let readme = "# Title\n\nintro\n\(ReadmeDagSection.beginMarker)\nold picture\n\(ReadmeDagSection.endMarker)\n\n## After\nkept\n"
-        let section = ReadmeDagSection.render(try document(["a"]), svgPath: "docs/dag.svg", caption: "Last run: r1")
+        let section = ReadmeDagSection.render(
+            try document(["a"], states: [1: .init(status: .fail, durationSeconds: 2)]), svgPath: "docs/dag.svg")
         let updated = try #require(ReadmeDagSection.replace(in: readme, with: section))
         #expect(updated.hasPrefix("# Title\n\nintro\n\(ReadmeDagSection.beginMarker)\n"))
         #expect(updated.hasSuffix("\(ReadmeDagSection.endMarker)\n\n## After\nkept\n"))
         #expect(!updated.contains("old picture"))
         #expect(updated.contains("![DAG of job \"x\"](docs/dag.svg)"))
         #expect(updated.contains("```mermaid"))
+        #expect(updated.contains("s1[\"01 a\"]\n"), "the README shows the shape, not the last run")
+        #expect(!updated.contains("FAIL ·"))
         #expect(ReadmeDagSection.replace(in: updated, with: section) == updated, "idempotent")
     }
 

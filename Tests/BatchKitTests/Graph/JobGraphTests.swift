@@ -101,7 +101,8 @@ import Testing
     @Test func namesBecomeFileNames() {
         #expect(StepFileName.make(number: 5, name: "Score model") == "05_score_model.swift")
         #expect(StepFileName.make(number: 12, name: "Load → Warehouse (v2)!") == "12_load_warehouse_v2.swift")
-        #expect(StepFileName.make(number: 1, name: "ünïcödé") == "01_n_c_d.swift")
+        #expect(StepFileName.make(number: 1, name: "Écrire fichier") == "01_ecrire_fichier.swift")
+        #expect(StepFileName.make(number: 1, name: "日本語 load") == "01_load.swift")
         #expect(StepFileName.make(number: 1, name: "???") == "01_step.swift")
     }
 

@@ -26,12 +26,21 @@ import Testing
         #expect(problems.first?.contains("Sources/MyJob/Job.swift") == true)
     }
 
-    @Test func twoFilesWithOneNumberAreReported() throws {
+    @Test func twoFilesWithOneNumberAreReportedOnce() throws {
         let directory = try TemporaryDirectory()
         try directory.write("Sources/MyJob/01_a.swift", "")
         try directory.write("Sources/MyJob/01_b.swift", "")
-        let problems = StepSourceCheck.problems(job: job(["01_a.swift", "01_b.swift"]), projectDirectory: directory.url)
-        #expect(problems.contains { $0.contains("share step number 1") })
+        let both = job(["01_a.swift", "01_b.swift"])
+        #expect(StepSourceCheck.problems(job: both, projectDirectory: directory.url).isEmpty)
+        do {
+            _ = try JobRunner(job: both, layout: RunLayout(projectDirectory: directory.url)).validate()
+            Issue.record("expected a definition error")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems.first?.contains("MyJob/01_a.swift") == true)
+            #expect(error.problems.first?.contains("MyJob/01_b.swift") == true)
+            #expect(error.problems.first?.contains("both have id 1") == true)
+        }
     }
 
     @Test func aDeployedBinaryWithoutSourcesIsNotChecked() throws {
