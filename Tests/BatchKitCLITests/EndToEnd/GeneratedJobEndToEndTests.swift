@@ -111,7 +111,7 @@ import Testing
         #expect(added.status == 0, "\(added.stderr)")
         let stepFile = job.appendingPathComponent("Sources/E2eJob/05_score_model.swift")
         let body = try String(contentsOf: stepFile, encoding: .utf8)
-            .replacingOccurrences(of: "context.log.info(\"scoreModel: nothing to do yet\")", with: "context.log.info(\"scoring\"); fatalError(\"model missing\")")
+            .replacingOccurrences(of: "context.log.info(\"scoreModel: nothing to do yet\")", with: "print(\"printed before the trap\"); fatalError(\"model missing\")")
         try Data(body.utf8).write(to: stepFile)
         let crashed = try run()
         #expect(crashed.status == 1, "\(crashed.stderr)")
@@ -120,7 +120,8 @@ import Testing
         #expect(crashRow.stepID == 5)
         #expect(crashRow.reason == "signal")
         #expect(["SIGILL", "SIGTRAP"].contains(crashRow.exitStatus))
-        #expect(try read(crashRow.logFile).contains("model missing"))
+        #expect(crashRow.message.contains("Fatal error: model missing"), "the trap's cause, not just its signal")
+        #expect(try read(crashRow.logFile).contains("printed before the trap"), "print() output survives a crash")
 
         // 6. Post-job tests alone: they fail the run when the outputs are wrong.
         #expect(try run(["--tests-only"]).status == 0)
