@@ -1,41 +1,65 @@
 import Foundation
 
-/// The command line of a job binary, which `./run.sh` calls:
+/// The command line of a job binary, which `./run.sh` calls, and of
+/// `batchkit run FILE.lst`:
 ///
 /// ```
-/// ./run.sh [run] [--jobs N] [--tests-only]   run the job (the default)
-/// ./run.sh steps                            list the steps and their parents
-/// ./run.sh dag [--format dot|mermaid|svg]   print the DAG
+/// ./run.sh [run] [OPTIONS]                 run the job (the default)
+/// ./run.sh steps                           list the steps and their parents
+/// ./run.sh dag [--format dot|mermaid|svg]  print the DAG
 /// ```
 ///
 /// A job's `main.swift` is one line: `exit(await JobCommand.main(job))`.
 public enum JobCommand {
-    /// Runs the command line and returns the process exit code.
+    /// Where a job's command line acts, and how it names itself in messages.
+    public struct Environment: Sendable {
+        public var layout: RunLayout
+        /// `./run.sh`, or `batchkit run tasks.lst`.
+        public var command: String
+        /// Where the DAG is published after a run; `nil` for none.
+        public var publisher: DagPublisher?
+
+        public init(layout: RunLayout, command: String, publisher: DagPublisher?) {
+            self.layout = layout
+            self.command = command
+            self.publisher = publisher
+        }
+    }
+
+    /// The entry point of a job binary: runs the command line and returns the
+    /// process exit code.
     public static func main(_ job: Job, arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
-        let command = "./run.sh"
+        if arguments.first == "__exec" { return ParentDeath.exec(Array(arguments.dropFirst())) }
+        let layout = RunLayout(projectDirectory: projectDirectory())
+        return await main(job, arguments: arguments, environment: Environment(
+            layout: layout, command: "./run.sh", publisher: DagPublisher(layout: layout)))
+    }
+
+    /// Runs a job's command line in `environment`.
+    public static func main(_ job: Job, arguments: [String], environment: Environment) async -> Int32 {
+        let command = environment.command
         do {
             var arguments = arguments
             if arguments.first == "--version" { arguments[0] = "version" }
             let subcommand = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "run"
             if arguments.first == subcommand { arguments.removeFirst() }
-            let layout = RunLayout(projectDirectory: projectDirectory())
             switch subcommand {
             case "run":
-                return try await run(job, layout: layout, arguments: arguments)
+                return try await JobRunCommand.run(job, arguments: arguments, environment: environment)
             case "steps":
-                return try steps(job, layout: layout, arguments: arguments)
+                return try steps(job, environment: environment, arguments: arguments)
             case "dag":
-                return try await dag(job, layout: layout, arguments: arguments)
+                return try await dag(job, environment: environment, arguments: arguments)
             case "help":
-                Console.out(help(job))
+                Console.out(help(job, command: command))
                 return ExitCode.success.rawValue
             case "version":
                 Console.out("\(job.name) (BatchKit \(BatchKit.version))\n")
                 return ExitCode.success.rawValue
             case "__step":
-                return await StepChild.run(job, layout: layout, arguments: arguments)
+                return await StepChild.run(job, layout: environment.layout, arguments: arguments)
             case "__checks":
-                return await StepChild.runChecks(job, layout: layout)
+                return await StepChild.runChecks(job, layout: environment.layout)
             default:
                 throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, help, version", command: command)
             }
@@ -51,11 +75,11 @@ public enum JobCommand {
         }
     }
 
-    static func help(_ job: Job) -> String {
+    static func help(_ job: Job, command: String) -> String {
         """
         \(job.name): a batch job run by BatchKit \(BatchKit.version)
 
-        USAGE: ./run.sh [COMMAND] [OPTIONS]
+        USAGE: \(command) [COMMAND] [OPTIONS]
 
         COMMANDS:
           run (default)   Run the steps, then the post-job tests; print the report.
@@ -65,7 +89,17 @@ public enum JobCommand {
           version         Print the job's name and BatchKit version (also --version).
 
         RUN OPTIONS:
-          --jobs N        Run at most N steps at once (default: the number of cores).
+          --jobs N        Run at most N slots of steps at once (default: the number of cores).
+          --fail-fast     After a step fails, start no new steps.
+          --resume        Continue the last unfinished or failed run: steps that passed are
+                          not rerun, the shared context is restored.
+          --only IDS      Run only these steps (comma-separated ids).
+          --from ID       Run ID and the steps downstream of it.
+          --to ID         Run ID and the steps upstream of it.
+          --exclude IDS   Do not run these steps.
+                          The four combine: a step runs when it passes all that are given.
+                          Steps left out are not run and are not waited for.
+          --dry-run       Print the plan (waves, and why steps are left out); run nothing.
           --tests-only    Run only the post-job tests, on the current outputs.
           -h, --help      Show this help.
 
@@ -75,42 +109,26 @@ public enum JobCommand {
         FILES:
           logs/execution_logs.csv   one row per step attempt, appended by every run
           logs/test_results.csv     one row per post-job test per run
-          logs/runs/<run_id>/       each step's log and the run's report.txt
-          docs/dag.dot, docs/dag.svg and the DAG section of README.md
+          logs/runs/<run_id>/       each attempt's log, state.json and report.txt
 
-        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed),
-        64 usage error or invalid job.
+        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed, or another
+        run holds the lock), 64 usage error or invalid job, 130/143 interrupted by
+        SIGINT/SIGTERM (continue with --resume).
 
         """
     }
 
-    private static func run(_ job: Job, layout: RunLayout, arguments: [String]) async throws -> Int32 {
-        let parsed = try Arguments(arguments, flags: ["--help", "--tests-only"], options: ["--jobs"], command: "./run.sh run")
+    private static func steps(_ job: Job, environment: Environment, arguments: [String]) throws -> Int32 {
+        let command = "\(environment.command) steps"
+        let parsed = try Arguments(arguments, flags: ["--help"], options: [], command: command)
         if parsed.has("--help") {
-            Console.out(help(job))
+            Console.out("USAGE: \(command)\n\nLists each step: its id, name, parents and where it is declared.\n")
             return ExitCode.success.rawValue
         }
         if let extra = parsed.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'", command: "./run.sh run")
+            throw UsageError("unexpected argument '\(extra)'", command: command)
         }
-        let jobs = try parsed.positiveInt("--jobs", command: "./run.sh run") ?? ProcessInfo.processInfo.activeProcessorCount
-        let runner = JobRunner(job: job, layout: layout, jobs: jobs)
-        let progress = ProgressPrinter(style: TerminalStyle.forDescriptor(2))
-        let report = try await runner.run(testsOnly: parsed.has("--tests-only")) { progress.handle($0) }
-        Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
-        return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
-    }
-
-    private static func steps(_ job: Job, layout: RunLayout, arguments: [String]) throws -> Int32 {
-        let parsed = try Arguments(arguments, flags: ["--help"], options: [], command: "./run.sh steps")
-        if parsed.has("--help") {
-            Console.out("USAGE: ./run.sh steps\n\nLists each step: its id, name, parents and where it is declared.\n")
-            return ExitCode.success.rawValue
-        }
-        if let extra = parsed.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'", command: "./run.sh steps")
-        }
-        let graph = try JobRunner(job: job, layout: layout).validate()
+        let graph = try JobRunner(job: job, layout: environment.layout).validate()
         var text = ""
         for step in graph.steps {
             let parents = graph.parents[step.id] ?? []
@@ -121,17 +139,17 @@ public enum JobCommand {
         return ExitCode.success.rawValue
     }
 
-    private static func dag(_ job: Job, layout: RunLayout, arguments: [String]) async throws -> Int32 {
-        let command = "./run.sh dag"
+    private static func dag(_ job: Job, environment: Environment, arguments: [String]) async throws -> Int32 {
+        let command = "\(environment.command) dag"
         let parsed = try Arguments(arguments, flags: ["--help"], options: ["--format"], command: command)
         if parsed.has("--help") {
-            Console.out("USAGE: ./run.sh dag [--format dot|mermaid|svg]\n\nPrints the job's DAG without running anything.\n")
+            Console.out("USAGE: \(command) [--format dot|mermaid|svg]\n\nPrints the job's DAG without running anything.\n")
             return ExitCode.success.rawValue
         }
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
         }
-        let graph = try JobRunner(job: job, layout: layout).validate()
+        let graph = try JobRunner(job: job, layout: environment.layout).validate()
         let document = DagDocument(jobName: job.name, graph: graph)
         switch parsed.value("--format") ?? "dot" {
         case "dot":

@@ -20,11 +20,17 @@ enum StepChild {
             Console.error("error: __step is internal to the runner; use ./run.sh\n")
             return ExitCode.usage.rawValue
         }
+        guard ParentDeath.followRunner() else { return 128 + SIGKILL }
         let runID = parsed.value("--run-id") ?? "adhoc"
         let attempt = parsed.value("--attempt").flatMap { Int($0) } ?? 1
+        var shared: [String: String] = [:]
+        if let path = environment["BATCHKIT_CONTEXT_FILE"], let data = FileManager.default.contents(atPath: path) {
+            shared = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+        }
         let context = StepContext(
             job: job.name, runID: runID, stepID: step.id, stepName: step.name, attempt: attempt,
-            projectDirectory: layout.projectDirectory, runDirectory: layout.runDirectory(runID))
+            projectDirectory: layout.projectDirectory, runDirectory: layout.runDirectory(runID),
+            values: SharedContext(shared))
         let resultFile = URL(fileURLWithPath: resultPath)
         // The log is a file, so stdout would be fully buffered: print() output
         // would come after the logger's lines, or be lost in a crash.
@@ -32,7 +38,7 @@ enum StepChild {
         context.log.info("step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) started")
         do {
             try await body(context)
-            try StepResultFile(ok: true).write(to: resultFile)
+            try StepResultFile(ok: true, context: context.values.changes).write(to: resultFile)
             context.log.info("step \(step.displayID) \"\(step.name)\" passed")
             return ExitCode.success.rawValue
         } catch {

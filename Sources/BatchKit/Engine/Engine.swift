@@ -1,112 +1,186 @@
 import Foundation
 
-/// The scheduler: runs a validated ``JobGraph`` with up to `jobs` steps at a
-/// time. A step becomes ready when all its parents have passed; among ready
-/// steps the lowest id launches first. When a step fails, every step that
-/// depends on it, directly or not, is SKIPPED and independent branches go on.
+/// The scheduler: runs the planned steps of a validated ``JobGraph``.
+///
+/// - A step is ready when every parent in the plan has passed; among ready
+///   steps the lowest id launches first, as long as its `cpus` fit in the
+///   free slots of `jobs`.
+/// - A failed attempt is retried per the step's policy (the step keeps its
+///   slots during the wait). When its attempts are used up, every step that
+///   depends on it is SKIPPED and independent branches go on — unless
+///   `failFast`, which stops launching anything new.
+/// - Cancelling the task (Ctrl-C) stops the running attempts (SIGTERM, then
+///   SIGKILL) and launches nothing more; what did not run is SKIPPED.
 ///
 /// Every attempt and every skip is appended to the CSV history the moment it
-/// happens, so a crash of the runner loses nothing already done.
+/// happens, and the run's state is saved durably after every change, so a
+/// runner killed at any moment loses nothing and can be resumed.
 public struct Engine: Sendable {
     public let job: Job
     public let graph: JobGraph
     public let layout: RunLayout
     public let executor: any StepExecutor
-    /// How many steps may run at once.
+    /// How many slots (steps × cpus) may be busy at once.
     public let jobs: Int
+    /// Stop launching new steps after the first failure.
+    public let failFast: Bool
 
-    public init(job: Job, graph: JobGraph, layout: RunLayout, executor: any StepExecutor, jobs: Int) {
+    public init(job: Job, graph: JobGraph, layout: RunLayout, executor: any StepExecutor, jobs: Int, failFast: Bool = false) {
         self.job = job
         self.graph = graph
         self.layout = layout
         self.executor = executor
         self.jobs = max(1, jobs)
+        self.failFast = failFast
     }
 
-    /// Runs every step of the graph once.
+    /// What one child task of the run reports back.
+    private enum Completion: Sendable {
+        case attempt(ExecutionRecord, contextChanges: [String: String])
+        /// A retry that was cancelled during its wait, before it started.
+        case abandoned(stepID: Int)
+    }
+
+    /// Runs the planned steps.
     ///
     /// - Parameters:
-    ///   - runID: The run's id, used in the history and the log folder.
+    ///   - plan: Which steps to run.
+    ///   - state: The run's state: a fresh one, or a resumed run's. It is
+    ///     updated, saved after every change and returned.
     ///   - observer: Told of each start and end, for progress display.
-    /// - Returns: What happened to each step, by id order.
-    public func run(runID: String, observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async -> [StepRun] {
+    /// - Returns: What happened to each planned step in this session, and the final state.
+    public func run(
+        plan: RunPlan, state initial: RunState, observer: @escaping @Sendable (RunEvent) -> Void = { _ in }
+    ) async -> (steps: [StepRun], state: RunState) {
+        var state = initial
+        let runID = state.runID
         let history = ExecutionLog(url: layout.executionLog)
-        let stateDirectory = layout.stateDirectory(runID)
-        do {
-            try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
-        } catch {
-            observer(.warning("cannot create \(layout.relative(stateDirectory)): \(ErrorDescription.of(error))"))
+        let store = RunStateStore(layout: layout)
+        let planned = Set(plan.selected)
+
+        func save() {
+            do { try store.save(state) } catch { observer(.warning("cannot save the run state: \(ErrorDescription.of(error))")) }
         }
-
         var records: [Int: [ExecutionRecord]] = [:]
-        var waiting: [Int: Int] = [:]
-        for step in graph.steps { waiting[step.id] = graph.parents[step.id]?.count ?? 0 }
-        var ready = graph.steps.map(\.id).filter { waiting[$0] == 0 }  // ascending
-        var running = 0
-
         func record(_ entry: ExecutionRecord) {
             records[entry.stepID, default: []].append(entry)
-            do {
-                try history.append([entry])
-            } catch {
-                observer(.warning(ErrorDescription.of(error)))
-            }
+            do { try history.append([entry]) } catch { observer(.warning(ErrorDescription.of(error))) }
             observer(.finished(entry))
         }
+        func skip(_ id: Int, reason: String, message: String) {
+            guard let step = graph.step(id), records[id] == nil else { return }
+            let now = Date()
+            state[step: id]?.status = .skipped
+            record(ExecutionRecord(
+                runID: runID, job: job.name, stepID: id, stepName: step.name, attempt: 0, status: .skipped,
+                startedAt: now, endedAt: now, reason: reason, message: message))
+        }
 
-        await withTaskGroup(of: ExecutionRecord.self) { group in
-            func launchReady() {
-                while running < jobs, !ready.isEmpty {
-                    let id = ready.removeFirst()
-                    guard let step = graph.step(id) else { continue }
-                    running += 1
-                    let attempt = StepAttempt(
-                        job: job.name, runID: runID, step: step, attempt: 1,
-                        logFile: layout.stepLog(runID: runID, step: step, attempt: 1),
-                        resultFile: stateDirectory.appendingPathComponent("\(step.id).attempt-1.json"),
-                        layout: layout)
-                    observer(.started(step: step, attempt: 1))
-                    group.addTask { [executor, layout] in
-                        let outcome = await executor.execute(attempt)
-                        return ExecutionRecord(
-                            runID: runID, job: attempt.job, stepID: step.id, stepName: step.name,
-                            attempt: attempt.attempt, status: outcome.status,
-                            startedAt: outcome.startedAt, endedAt: outcome.endedAt,
-                            cpuSeconds: outcome.cpuSeconds, maxRSSKilobytes: outcome.maxRSSKilobytes,
-                            exitStatus: outcome.exitStatus, reason: outcome.reason, message: outcome.message,
-                            logFile: layout.relative(attempt.logFile))
+        var waiting: [Int: Int] = [:]
+        for id in plan.selected { waiting[id] = (graph.parents[id] ?? []).filter(planned.contains).count }
+        var ready = plan.selected.filter { waiting[$0] == 0 }  // ascending
+        var busySlots = 0
+        var sessionAttempts: [Int: Int] = [:]
+        var stopReason: String?
+        for id in plan.selected { state[step: id] = RunState.StepState(name: graph.step(id)?.name ?? "", attempts: state[step: id]?.attempts ?? 0) }
+        save()
+
+        await withTaskGroup(of: Completion.self) { group in
+            func slots(_ step: Step) -> Int { min(step.policy.cpus, jobs) }
+
+            func launch(_ step: Step, delay: Double) {
+                let number = (state[step: step.id]?.attempts ?? 0) + 1
+                state[step: step.id]?.attempts = number
+                state[step: step.id]?.status = .running
+                sessionAttempts[step.id, default: 0] += 1
+                save()
+                let attempt = StepAttempt(
+                    job: job.name, runID: runID, step: step, attempt: number,
+                    logFile: layout.stepLog(runID: runID, step: step, attempt: number),
+                    resultFile: layout.stateDirectory(runID).appendingPathComponent("\(step.id).attempt-\(number).json"),
+                    context: state.context, layout: layout)
+                group.addTask { [executor, layout, observer] in
+                    if delay > 0 {
+                        do { try await Task.sleep(for: .seconds(delay)) } catch { return .abandoned(stepID: step.id) }
                     }
+                    observer(.started(step: step, attempt: number))
+                    let outcome = await executor.execute(attempt)
+                    let entry = ExecutionRecord(
+                        runID: runID, job: attempt.job, stepID: step.id, stepName: step.name,
+                        attempt: number, status: outcome.status,
+                        startedAt: outcome.startedAt, endedAt: outcome.endedAt,
+                        cpuSeconds: outcome.cpuSeconds, maxRSSKilobytes: outcome.maxRSSKilobytes,
+                        exitStatus: outcome.exitStatus, reason: outcome.reason, message: outcome.message,
+                        logFile: layout.relative(attempt.logFile))
+                    return .attempt(entry, contextChanges: outcome.contextChanges)
                 }
             }
 
-            launchReady()
-            while let finished = await group.next() {
-                running -= 1
-                record(finished)
-                if finished.status == .pass {
-                    for child in graph.children[finished.stepID] ?? [] where records[child] == nil {
+            func launchReady() {
+                guard stopReason == nil, !Task.isCancelled else { return }
+                while let id = ready.first, let step = graph.step(id), busySlots + slots(step) <= jobs {
+                    ready.removeFirst()
+                    busySlots += slots(step)
+                    launch(step, delay: 0)
+                }
+            }
+
+            func finish(_ id: Int, passed: Bool) {
+                guard let step = graph.step(id) else { return }
+                busySlots -= slots(step)
+                state[step: id]?.status = passed ? .pass : .fail
+                save()
+                if passed {
+                    for child in graph.children[id] ?? [] where planned.contains(child) && records[child] == nil {
                         waiting[child, default: 1] -= 1
                         if waiting[child] == 0 {
                             ready.insert(child, at: ready.firstIndex(partitionedBy: { $0 > child }))
                         }
                     }
-                } else {
-                    let failedStep = graph.step(finished.stepID)
-                    let now = Date()
-                    for id in graph.descendants(of: finished.stepID) where records[id] == nil {
-                        guard let step = graph.step(id) else { continue }
-                        ready.removeAll { $0 == id }
-                        record(ExecutionRecord(
-                            runID: runID, job: job.name, stepID: id, stepName: step.name, attempt: 0,
-                            status: .skipped, startedAt: now, endedAt: now, reason: "upstream failed",
-                            message: "step \(failedStep?.displayID ?? String(finished.stepID)) \"\(finished.stepName)\" failed"))
+                    return
+                }
+                for descendant in graph.descendants(of: id) where planned.contains(descendant) {
+                    ready.removeAll { $0 == descendant }
+                    let interrupted = Task.isCancelled
+                    skip(descendant, reason: interrupted ? "interrupted" : "upstream failed",
+                         message: "step \(step.displayID) \"\(step.name)\" \(interrupted ? "was interrupted" : "failed")")
+                }
+                save()
+                if failFast, stopReason == nil { stopReason = "fail-fast" }
+            }
+
+            launchReady()
+            while let completion = await group.next() {
+                switch completion {
+                case .abandoned(let id):
+                    finish(id, passed: false)
+                case .attempt(let entry, let changes):
+                    record(entry)
+                    guard let step = graph.step(entry.stepID) else { continue }
+                    if entry.status == .pass {
+                        for (key, value) in changes { state.context[key] = value }
+                        finish(step.id, passed: true)
+                    } else if entry.reason != "interrupted", !Task.isCancelled, stopReason == nil,
+                              sessionAttempts[step.id, default: 0] < step.policy.maxAttempts {
+                        let next = sessionAttempts[step.id, default: 0] + 1
+                        launch(step, delay: step.policy.wait(beforeAttempt: next))
+                    } else {
+                        finish(step.id, passed: false)
                     }
                 }
                 launchReady()
             }
         }
-        return graph.steps.map { step in
-            StepRun(stepID: step.id, name: step.name, records: records[step.id] ?? [])
+
+        // Whatever was planned but never started: the run was stopped.
+        let why = Task.isCancelled ? "interrupted" : (stopReason ?? "not run")
+        for id in plan.selected where records[id] == nil {
+            skip(id, reason: why, message: why == "fail-fast" ? "not started: --fail-fast after a failure" : "not started: the run was stopped")
         }
+        save()
+        let steps = plan.selected.compactMap { id in
+            graph.step(id).map { StepRun(stepID: id, name: $0.name, records: records[id] ?? []) }
+        }
+        return (steps, state)
     }
 }

@@ -1,26 +1,59 @@
 import Foundation
 
+/// How to run a job: the command-line options of `./run.sh` and
+/// `batchkit run FILE.lst`.
+public struct RunOptions: Sendable {
+    /// Slots for steps at once (`--jobs`).
+    public var jobs: Int
+    /// Stop launching after the first failure (`--fail-fast`).
+    public var failFast: Bool
+    /// `--only`, `--from`, `--to`, `--exclude`.
+    public var selection: StepSelection
+    /// Continue the last unfinished or failed run (`--resume`).
+    public var resume: Bool
+    /// Only the post-job tests (`--tests-only`).
+    public var testsOnly: Bool
+
+    public init(
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
+        selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false
+    ) {
+        self.jobs = jobs
+        self.failFast = failFast
+        self.selection = selection
+        self.resume = resume
+        self.testsOnly = testsOnly
+    }
+}
+
+/// `--resume` found no run to continue.
+public struct NothingToResume: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// One whole run of a job, from validation to report: check the definition,
-/// run the steps through the ``Engine``, run the post-job tests, append
-/// everything to the history, publish the DAG and build the ``RunReport``.
+/// take the job's lock, plan (fresh, partial or resumed), run the steps
+/// through the ``Engine``, run the post-job tests, publish the DAG and build
+/// the ``RunReport``.
 public struct JobRunner: Sendable {
     public let job: Job
     public let layout: RunLayout
     public let executor: any StepExecutor
     /// The job binary, which runs Swift steps and the post-job tests.
     public let executable: String
-    /// How many steps may run at once.
-    public let jobs: Int
+    /// Where the DAG goes; `nil` publishes nothing.
+    public let publisher: DagPublisher?
 
     public init(
-        job: Job, layout: RunLayout, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        executable: String = ExecutablePath.current, executor: (any StepExecutor)? = nil
+        job: Job, layout: RunLayout, executable: String = ExecutablePath.current,
+        executor: (any StepExecutor)? = nil, publisher: DagPublisher?? = nil
     ) {
         self.job = job
         self.layout = layout
-        self.jobs = jobs
         self.executable = executable
         self.executor = executor ?? LocalExecutor(executable: executable)
+        self.publisher = publisher ?? DagPublisher(layout: layout)
     }
 
     /// Validates the definition: the DAG, and the numbered files against the
@@ -39,78 +72,125 @@ public struct JobRunner: Sendable {
         return graph
     }
 
+    /// What a run with `options` would do, without doing it (`--dry-run`).
+    ///
+    /// - Throws: ``DefinitionError``; ``NothingToResume``.
+    public func plan(_ options: RunOptions) throws -> (graph: JobGraph, plan: RunPlan, resumed: RunState?) {
+        let graph = try validate()
+        guard options.resume else {
+            return (graph, try RunPlan.make(graph, selection: options.selection), nil)
+        }
+        let state = try resumable()
+        let passed = Set(state.steps.compactMap { $0.value.status == .pass ? Int($0.key) : nil })
+        return (graph, try RunPlan.make(graph, selection: options.selection, passed: passed, runID: state.runID), state)
+    }
+
     /// Runs the job.
     ///
-    /// - Parameters:
-    ///   - testsOnly: Skip the steps; only re-check the current outputs.
-    ///   - observer: Told of every step start and end.
     /// - Returns: The report, already saved in the run's log folder.
-    /// - Throws: ``DefinitionError`` before anything runs when the job is invalid.
-    public func run(testsOnly: Bool = false, observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        let graph = try validate()
+    /// - Throws: ``DefinitionError`` (nothing runs), ``RunLock/Busy`` when
+    ///   another run holds the lock, ``NothingToResume``.
+    public func run(_ options: RunOptions = RunOptions(), observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
+        let (graph, plan, resumed) = try plan(options)
         let started = Date()
-        let runID = RunLayout.newRunID(at: started)
-        let runDirectory = layout.runDirectory(runID)
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        var state = resumed ?? RunState(runID: RunLayout.newRunID(at: started), job: job.name, startedAt: started, steps: graph.steps)
+        let lock = try RunLock(layout: layout, job: job.name, runID: state.runID)
+        defer { withExtendedLifetime(lock) {} }
+        ProcessGroupLedger(layout: layout).reapStale()
+        try FileManager.default.createDirectory(at: layout.runDirectory(state.runID), withIntermediateDirectories: true)
 
-        let steps: [StepRun]
-        if testsOnly {
-            steps = []
-        } else {
-            let engine = Engine(job: job, graph: graph, layout: layout, executor: executor, jobs: jobs)
-            steps = await engine.run(runID: runID, observer: observer)
-        }
+        var earlier: [Int: [ExecutionRecord]] = [:]
         var notes: [String] = []
+        if resumed != nil {
+            state.resumes += 1
+            state.phase = .running
+            state.steps = state.steps.filter { key, _ in Int(key).map { graph.step($0) != nil } ?? false }
+            for step in graph.steps where state[step: step.id] == nil { state[step: step.id] = RunState.StepState(name: step.name) }
+            let history = (try? ExecutionLog(url: layout.executionLog).readAll()) ?? []
+            for record in history where record.runID == state.runID { earlier[record.stepID, default: []].append(record) }
+            notes.append("resumed run \(state.runID) (resume \(state.resumes)); \(plan.excluded.filter { $0.value.hasPrefix("passed") }.count) step(s) that passed earlier were not rerun")
+        }
+        if !options.selection.isEverything {
+            let left = plan.excluded.filter { !$0.value.hasPrefix("passed") }.keys.sorted()
+            if !left.isEmpty { notes.append("partial run: not run \(left.map { RunReport.displayID($0) }.joined(separator: ", "))") }
+        }
 
+        var steps: [StepRun] = []
+        if !options.testsOnly {
+            let engine = Engine(job: job, graph: graph, layout: layout, executor: executor, jobs: options.jobs, failFast: options.failFast)
+            (steps, state) = await engine.run(plan: plan, state: state, observer: observer)
+        }
+        let interrupted = Task.isCancelled
         let failedSteps = steps.filter { $0.status != .pass }
+
         var tests: [CheckResult] = []
         var testsNotRun: String?
-        if failedSteps.isEmpty {
-            tests = await PostJobTests(job: job, layout: layout, executable: executable).run(runID: runID)
-        } else {
+        if interrupted {
+            testsNotRun = "the run was interrupted"
+        } else if !failedSteps.isEmpty {
             testsNotRun = "a step did not pass, so the outputs are not this run's"
+        } else {
+            tests = await PostJobTests(job: job, layout: layout, executable: executable).run(runID: state.runID)
+        }
+        if let testsNotRun, !job.tests.isEmpty {
             let now = Date()
-            tests = job.tests.map {
-                CheckResult(name: $0.name, status: .skipped, message: "not run: a step did not pass", startedAt: now, endedAt: now)
-            }
+            let skipped = job.tests.map { CheckResult(name: $0.name, status: .skipped, message: "not run: \(testsNotRun)", startedAt: now, endedAt: now) }
+            do { try TestResultsLog(url: layout.testResults).append(skipped, runID: state.runID, job: job.name) } catch { notes.append(ErrorDescription.of(error)) }
+        } else if !tests.isEmpty {
+            do { try TestResultsLog(url: layout.testResults).append(tests, runID: state.runID, job: job.name) } catch { notes.append(ErrorDescription.of(error)) }
         }
-        do {
-            try TestResultsLog(url: layout.testResults).append(tests, runID: runID, job: job.name)
-        } catch {
-            notes.append(ErrorDescription.of(error))
-        }
-        if testsNotRun != nil { tests = [] }
 
-        let passed = failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass }
-        let status: Status = passed ? .pass : .fail
+        let passed = !interrupted && failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass }
+        if !options.testsOnly {
+            state.phase = interrupted ? .interrupted : (passed ? .passed : .failed)
+            do { try RunStateStore(layout: layout).save(state) } catch { notes.append("cannot save the run state: \(ErrorDescription.of(error))") }
+        }
         let ended = Date()
 
-        if !testsOnly {
+        // The report shows this session's steps, after those that passed earlier in a resumed run.
+        let shown = graph.steps.compactMap { step -> StepRun? in
+            let now = steps.first { $0.stepID == step.id }?.records ?? []
+            let before = resumed != nil ? earlier[step.id] ?? [] : []
+            guard !now.isEmpty || (!before.isEmpty && plan.excluded[step.id]?.hasPrefix("passed") == true) else { return nil }
+            return StepRun(stepID: step.id, name: step.name, records: now.isEmpty ? before : now)
+        }
+        if !options.testsOnly, let publisher {
             var states: [Int: DagDocument.StepState] = [:]
-            for step in steps {
-                states[step.stepID] = DagDocument.StepState(
-                    status: step.status, durationSeconds: step.attempts > 0 ? step.durationSeconds : nil)
+            for step in shown {
+                states[step.stepID] = DagDocument.StepState(status: step.status, durationSeconds: step.attempts > 0 ? step.durationSeconds : nil)
             }
-            notes += await DagPublisher(layout: layout).publish(DagDocument(jobName: job.name, graph: graph, states: states))
+            notes += await publisher.publish(DagDocument(jobName: job.name, graph: graph, states: states))
         }
 
         var tails: [String: [String]] = [:]
-        for step in steps where step.status == .fail {
+        for step in shown where step.status == .fail {
             if let log = step.records.last?.logFile {
                 tails[String(step.stepID)] = LogTail.lines(of: layout.projectDirectory.appendingPathComponent(log), count: 10)
             }
         }
+        if interrupted { notes.insert("interrupted: continue with --resume", at: 0) }
         let report = RunReport(
-            job: job.name, runID: runID, status: status, startedAt: started, endedAt: ended, steps: steps,
-            tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
-            logDirectory: layout.relative(runDirectory),
+            job: job.name, runID: state.runID, status: passed ? .pass : .fail, startedAt: started, endedAt: ended,
+            steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
+            logDirectory: layout.relative(layout.runDirectory(state.runID)),
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
             notes: notes)
         do {
-            try Data(report.render().utf8).write(to: layout.report(runID), options: .atomic)
+            try Data(report.render().utf8).write(to: layout.report(state.runID), options: .atomic)
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
         return report
+    }
+
+    /// The run `--resume` continues: the latest one, unless it passed.
+    private func resumable() throws -> RunState {
+        guard let latest = RunStateStore(layout: layout).latest() else {
+            throw NothingToResume(message: "nothing to resume: \(job.name) has no earlier run in \(layout.relative(layout.runsDirectory)); run it without --resume")
+        }
+        guard latest.phase != .passed else {
+            throw NothingToResume(message: "nothing to resume: the last run, \(latest.runID), passed; run without --resume to start a new run")
+        }
+        return latest
     }
 }

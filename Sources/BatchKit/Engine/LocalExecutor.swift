@@ -1,55 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
 /// Runs each attempt in its own child process on this machine: a Swift step
 /// through the job's own binary (`<job> __step ID …`), a shell step through
-/// `/bin/sh -c`.
+/// `/bin/sh -c` (wrapped by `<binary> __exec` when the binary supports it, so
+/// it dies with the runner).
+///
+/// An attempt past its timeout, or one running when the run is cancelled
+/// (Ctrl-C), gets SIGTERM on its whole process group, then SIGKILL after the
+/// step's grace period.
 public struct LocalExecutor: StepExecutor {
-    /// The job binary that runs Swift steps.
+    /// The job binary that runs Swift steps (and wraps shell steps).
     public let executable: String
+    /// Whether `executable` understands `__exec`, to wrap shell steps.
+    public let wrapsShellSteps: Bool
 
-    public init(executable: String = ExecutablePath.current) {
+    public init(executable: String = ExecutablePath.current, wrapsShellSteps: Bool = false) {
         self.executable = executable
+        self.wrapsShellSteps = wrapsShellSteps
     }
 
     public func execute(_ attempt: StepAttempt) async -> AttemptOutcome {
+        let started = Date()
         let request: ChildProcess.Request
+        do {
+            request = try makeRequest(attempt)
+        } catch {
+            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
+        }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(request)
+        } catch {
+            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
+        }
+        let ledger = ProcessGroupLedger(layout: attempt.layout)
+        ledger.register(child.pid, runID: attempt.runID)
+        defer { ledger.unregister(child.pid) }
+
+        let stop = StopSignal(child: child, grace: attempt.step.policy.killGrace)
+        let exit = await withTaskCancellationHandler {
+            await withTaskGroup(of: ProcessExit?.self) { group in
+                group.addTask { await child.wait() }
+                if let timeout = attempt.step.policy.timeout {
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(timeout))
+                        if !Task.isCancelled { stop.stop(because: .timeout) }
+                        return nil
+                    }
+                }
+                var exit = ProcessExit(termination: .exited(255))
+                while let next = await group.next() {
+                    if let next {
+                        exit = next
+                        group.cancelAll()
+                    }
+                }
+                return exit
+            }
+        } onCancel: {
+            stop.stop(because: .interrupted)
+        }
+        stop.markExited()
+        return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason)
+    }
+
+    private func makeRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
+        let state = attempt.resultFile.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: attempt.resultFile)
         var environment = [
             "BATCHKIT_RUN_ID": attempt.runID,
             "BATCHKIT_STEP_ID": String(attempt.step.id),
             "BATCHKIT_ATTEMPT": String(attempt.attempt),
             "BATCHKIT_PROJECT_DIR": attempt.layout.projectDirectory.path,
             "BATCHKIT_RUN_DIR": attempt.layout.runDirectory(attempt.runID).path,
+            "BATCHKIT_RUNNER_PID": String(getpid()),
         ]
+        let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
         case .swift:
-            try? FileManager.default.removeItem(at: attempt.resultFile)
+            let contextFile = attempt.resultFile.deletingPathExtension().appendingPathExtension("context.json")
+            try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
             environment["BATCHKIT_RESULT_FILE"] = attempt.resultFile.path
-            request = ChildProcess.Request(
+            environment["BATCHKIT_CONTEXT_FILE"] = contextFile.path
+            return ChildProcess.Request(
                 executable: executable,
                 arguments: ["__step", String(attempt.step.id), "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
-                environment: environment,
-                workingDirectory: attempt.layout.projectDirectory.path,
-                logFile: attempt.logFile.path)
+                environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         case .shell(let command):
-            request = ChildProcess.Request(
-                executable: "/bin/sh", arguments: ["-c", command], environment: environment,
-                workingDirectory: attempt.layout.projectDirectory.path, logFile: attempt.logFile.path)
+            let shell = ["/bin/sh", "-c", command]
+            return ChildProcess.Request(
+                executable: wrapsShellSteps ? executable : "/bin/sh",
+                arguments: wrapsShellSteps ? ["__exec"] + shell : Array(shell.dropFirst()),
+                environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         }
+    }
 
-        let started = Date()
-        let child: ChildProcess
-        do {
-            child = try ChildProcess.spawn(request)
-        } catch {
-            return AttemptOutcome(
-                status: .fail, startedAt: started, endedAt: Date(), reason: "spawn",
-                message: ErrorDescription.of(error))
-        }
-        let exit = await child.wait()
+    private func outcome(of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?) -> AttemptOutcome {
         var outcome = AttemptOutcome(
             status: .fail, startedAt: started, endedAt: Date(),
             cpuSeconds: exit.cpuSeconds, maxRSSKilobytes: exit.maxRSSKilobytes)
-
         switch exit.termination {
         case .signaled(let signal):
             outcome.exitStatus = SignalName.name(signal)
@@ -63,6 +118,7 @@ public struct LocalExecutor: StepExecutor {
                 let result = StepResultFile.read(attempt.resultFile)
                 if code == 0, result?.ok == true {
                     outcome.status = .pass
+                    outcome.contextChanges = result?.context ?? [:]
                 } else if let error = result?.error {
                     outcome.reason = "error"
                     outcome.message = error
@@ -80,6 +136,54 @@ public struct LocalExecutor: StepExecutor {
                 outcome.message = exit.summary
             }
         }
+        let policy = attempt.step.policy
+        switch stopped {
+        case .timeout?:
+            outcome.status = .fail
+            outcome.reason = "timeout"
+            outcome.message = "timed out after \(DurationFormat.seconds(policy.timeout ?? 0)) (SIGTERM to its process group, SIGKILL \(DurationFormat.seconds(policy.killGrace)) later); \(exit.summary)"
+        case .interrupted? where outcome.status != .pass:
+            outcome.reason = "interrupted"
+            outcome.message = "interrupted: the run was stopped while it ran; \(exit.summary)"
+        default:
+            break
+        }
         return outcome
+    }
+}
+
+/// Stops a child's process group once: SIGTERM now, SIGKILL after the grace
+/// period unless the child has exited by then. Remembers why.
+final class StopSignal: @unchecked Sendable {
+    enum Reason { case timeout, interrupted }
+
+    private let lock = NSLock()
+    private let child: ChildProcess
+    private let grace: Double
+    private var stopReason: Reason?
+    private var exited = false
+
+    init(child: ChildProcess, grace: Double) {
+        self.child = child
+        self.grace = grace
+    }
+
+    var reason: Reason? { lock.withLock { stopReason } }
+
+    func stop(because reason: Reason) {
+        let first: Bool = lock.withLock {
+            guard stopReason == nil, !exited else { return false }
+            stopReason = reason
+            return true
+        }
+        guard first else { return }
+        child.signalGroup(SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [self] in
+            lock.withLock { if !exited { child.signalGroup(SIGKILL) } }
+        }
+    }
+
+    func markExited() {
+        lock.withLock { exited = true }
     }
 }

@@ -11,6 +11,8 @@ public struct StepAttempt: Sendable {
     public let logFile: URL
     /// Where a Swift step's child reports how its body ended.
     public let resultFile: URL
+    /// The shared context as the step should see it (key → JSON text).
+    public let context: [String: String]
     public let layout: RunLayout
 }
 
@@ -26,10 +28,13 @@ public struct AttemptOutcome: Sendable {
     public var message: String
     public var cpuSeconds: Double?
     public var maxRSSKilobytes: Int?
+    /// Context values the step set, merged into the run when it passed.
+    public var contextChanges: [String: String]
 
     public init(
         status: Status, startedAt: Date, endedAt: Date, exitStatus: String = "", reason: String = "",
-        message: String = "", cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil
+        message: String = "", cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
+        contextChanges: [String: String] = [:]
     ) {
         self.status = status
         self.startedAt = startedAt
@@ -39,6 +44,7 @@ public struct AttemptOutcome: Sendable {
         self.message = message
         self.cpuSeconds = cpuSeconds
         self.maxRSSKilobytes = maxRSSKilobytes
+        self.contextChanges = contextChanges
     }
 }
 
@@ -55,6 +61,8 @@ public protocol StepExecutor: Sendable {
 struct StepResultFile: Codable {
     var ok: Bool
     var error: String?
+    /// Context values the step set (key → JSON text).
+    var context: [String: String]?
 
     static func read(_ url: URL) -> StepResultFile? {
         guard let data = try? Data(contentsOf: url) else { return nil }

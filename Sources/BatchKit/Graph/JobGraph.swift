@@ -34,6 +34,9 @@ public struct JobGraph: Sendable {
                 }
                 continue
             }
+            for problem in step.policy.problems() {
+                problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)): \(problem)")
+            }
             if let other = index[step.id] {
                 let first = unique[other]
                 problems.append("steps \"\(first.name)\" (\(first.source)) and \"\(step.name)\" (\(step.source)) both have id \(step.id); give each step its own number")
@@ -94,6 +97,16 @@ public struct JobGraph: Sendable {
         var stack = children[id] ?? []
         while let next = stack.popLast() {
             if seen.insert(next).inserted { stack.append(contentsOf: children[next] ?? []) }
+        }
+        return seen.sorted()
+    }
+
+    /// Every step `id` depends on, directly or not, sorted by id.
+    public func ancestors(of id: Int) -> [Int] {
+        var seen: Set<Int> = []
+        var stack = parents[id] ?? []
+        while let next = stack.popLast() {
+            if seen.insert(next).inserted { stack.append(contentsOf: parents[next] ?? []) }
         }
         return seen.sorted()
     }

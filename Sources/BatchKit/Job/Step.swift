@@ -39,6 +39,8 @@ public struct Step: Sendable {
     public let source: String
     /// What the step executes.
     public let action: Action
+    /// Attempts, waits, timeout and slots.
+    public let policy: StepPolicy
 
     /// Declares a Swift step. Its id is the number its file name starts with.
     ///
@@ -46,11 +48,22 @@ public struct Step: Sendable {
     ///   - name: The name shown in the report, the history and the DAG.
     ///   - parents: The ids of the steps that must pass first. The default,
     ///     `nil`, means the previous numbered step.
+    ///   - attempts: How many times to try before failing (default 1).
+    ///   - retryWait: The wait before the second attempt.
+    ///   - backoff: Each further wait is the previous times this (2 doubles it).
+    ///   - timeout: How long one attempt may run; then its process group gets
+    ///     SIGTERM, and SIGKILL 5 s later.
+    ///   - cpus: How many of the run's `--jobs` slots the step occupies.
     ///   - fileID: Filled in by the compiler; it names the numbered file.
     ///   - body: The work. It runs in a child process of its own.
     public init(
         _ name: String,
         after parents: [Int]? = nil,
+        attempts: Int = 1,
+        retryWait: Duration = .zero,
+        backoff: Double = 1,
+        timeout: Duration? = nil,
+        cpus: Int = 1,
         fileID: String = #fileID,
         _ body: @escaping Body
     ) {
@@ -59,6 +72,8 @@ public struct Step: Sendable {
         self.parents = parents
         self.source = fileID
         self.action = .swift(body)
+        self.policy = StepPolicy(
+            maxAttempts: attempts, retryWait: retryWait.seconds, backoff: backoff, timeout: timeout?.seconds, cpus: cpus)
     }
 
     /// Declares a step with an explicit id, as a task list does.
@@ -70,12 +85,14 @@ public struct Step: Sendable {
     ///     `nil` for the previous id.
     ///   - source: Where the step was defined, for error messages.
     ///   - action: What the step executes.
-    public init(id: Int, name: String, parents: [Int]?, source: String, action: Action) {
+    ///   - policy: Attempts, waits, timeout and slots.
+    public init(id: Int, name: String, parents: [Int]?, source: String, action: Action, policy: StepPolicy = StepPolicy()) {
         self.id = id
         self.name = name
         self.parents = parents
         self.source = source
         self.action = action
+        self.policy = policy
     }
 
     /// The step id as shown to people: two digits at least, like its file.

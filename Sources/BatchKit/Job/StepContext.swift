@@ -19,11 +19,14 @@ public struct StepContext: Sendable {
     public let runDirectory: URL
     /// Writes timestamped lines to the step's log file.
     public let log: StepLogger
+    /// Values shared between steps (PyRunner's `context`), saved with the run.
+    public let values: SharedContext
 
     /// Creates a context; the runner does this, and tests of steps may too.
     public init(
         job: String, runID: String, stepID: Int, stepName: String, attempt: Int,
-        projectDirectory: URL, runDirectory: URL, log: StepLogger = StepLogger()
+        projectDirectory: URL, runDirectory: URL, log: StepLogger = StepLogger(),
+        values: SharedContext = SharedContext()
     ) {
         self.job = job
         self.runID = runID
@@ -33,6 +36,7 @@ public struct StepContext: Sendable {
         self.projectDirectory = projectDirectory
         self.runDirectory = runDirectory
         self.log = log
+        self.values = values
     }
 
     /// A path inside the project: `context.path("data/output/report.csv")`.

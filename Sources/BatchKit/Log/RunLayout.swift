@@ -11,11 +11,15 @@ import Foundation
 /// logs/runs/<run_id>/report.txt
 /// ```
 public struct RunLayout: Sendable {
-    /// The job's root folder.
+    /// The job's root folder: `logs/` and `docs/` are here.
     public let projectDirectory: URL
+    /// Where steps run (their working directory); the project folder unless
+    /// a task list's folder differs from `--workdir`.
+    public let workingDirectory: URL
 
-    public init(projectDirectory: URL) {
+    public init(projectDirectory: URL, workingDirectory: URL? = nil) {
         self.projectDirectory = projectDirectory.standardizedFileURL
+        self.workingDirectory = (workingDirectory ?? projectDirectory).standardizedFileURL
     }
 
     public var logsDirectory: URL { projectDirectory.appendingPathComponent("logs") }

@@ -5,10 +5,8 @@ import Testing
 
 @Suite struct EngineTests {
     func run(_ steps: [Step], jobs: Int = 2, tests: [Check] = [], in directory: TemporaryDirectory) async throws -> RunReport {
-        let runner = JobRunner(
-            job: Job("test-job", steps: steps, tests: tests), layout: RunLayout(projectDirectory: directory.url),
-            jobs: jobs)
-        return try await runner.run()
+        let runner = JobRunner(job: Job("test-job", steps: steps, tests: tests), layout: RunLayout(projectDirectory: directory.url))
+        return try await runner.run(RunOptions(jobs: jobs))
     }
 
     @Test func stepsRunInOrderAndEveryAttemptIsARow() async throws {
@@ -120,8 +118,9 @@ import Testing
         // missing binary must still give a clear failed result.
         let runner = JobRunner(
             job: Job("j", steps: [shellStep(1, "s", "true")], tests: tests),
-            layout: RunLayout(projectDirectory: directory.url), jobs: 1, executable: "/nonexistent/job")
-        let report = try await runner.run()
+            layout: RunLayout(projectDirectory: directory.url), executable: "/nonexistent/job",
+            executor: LocalExecutor(executable: "/bin/sh"))
+        let report = try await runner.run(RunOptions(jobs: 1))
         #expect(report.status == .fail)
         #expect(report.tests.first?.status == .fail)
         #expect(report.tests.first?.message.contains("cannot run the post-job tests") == true)

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// `run`: parses the run options, runs the job with Ctrl-C and SIGTERM
+/// turned into an orderly stop, and prints the report (or the plan, for
+/// `--dry-run`).
+enum JobRunCommand {
+    static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
+        let command = environment.command
+        let parsed = try Arguments(
+            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run"],
+            options: ["--jobs", "--only", "--from", "--to", "--exclude"], command: command)
+        if parsed.has("--help") {
+            Console.out(JobCommand.help(job, command: command))
+            return ExitCode.success.rawValue
+        }
+        if let extra = parsed.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'", command: command)
+        }
+        let options = try RunOptions(
+            jobs: parsed.positiveInt("--jobs", command: command) ?? ProcessInfo.processInfo.activeProcessorCount,
+            failFast: parsed.has("--fail-fast"),
+            selection: StepSelection(
+                only: ids(parsed.value("--only"), "--only", command: command).map(Set.init),
+                from: id(parsed.value("--from"), "--from", command: command),
+                to: id(parsed.value("--to"), "--to", command: command),
+                exclude: Set(ids(parsed.value("--exclude"), "--exclude", command: command) ?? [])),
+            resume: parsed.has("--resume"),
+            testsOnly: parsed.has("--tests-only"))
+        if options.testsOnly, options.resume || !options.selection.isEverything {
+            throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
+        }
+
+        let runner = JobRunner(
+            job: job, layout: environment.layout, executor: LocalExecutor(wrapsShellSteps: true),
+            publisher: .some(environment.publisher))
+        if parsed.has("--dry-run") {
+            do {
+                let (graph, plan, resumed) = try runner.plan(options)
+                Console.out(DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: options.jobs))
+                return ExitCode.success.rawValue
+            } catch let error as NothingToResume {
+                Console.out("\(error.message)\n")
+                return ExitCode.success.rawValue
+            }
+        }
+
+        let progress = ProgressPrinter(style: TerminalStyle.forDescriptor(2))
+        let task = Task { try await runner.run(options) { progress.handle($0) } }
+        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
+            progress.handle(.warning("received \(SignalName.name(number)): stopping the running steps…"))
+            task.cancel()
+        }
+        let report: RunReport
+        do {
+            report = try await task.value
+        } catch let error as NothingToResume {
+            Console.out("\(error.message)\n")
+            return ExitCode.success.rawValue
+        }
+        Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+        switch signals.received {
+        case SIGINT?: return ExitCode.interrupted.rawValue
+        case SIGTERM?: return ExitCode.terminated.rawValue
+        default: return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
+        }
+    }
+
+    private static func id(_ text: String?, _ option: String, command: String) throws(UsageError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
+            throw UsageError("\(option) takes a step id, like 3; got \"\(text)\"", command: command)
+        }
+        return value
+    }
+
+    private static func ids(_ text: String?, _ option: String, command: String) throws(UsageError) -> [Int]? {
+        guard let text else { return nil }
+        var values: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                throw UsageError("\(option) takes step ids separated by commas, like 2,5; got \"\(text)\"", command: command)
+            }
+            values.append(value)
+        }
+        return values
+    }
+}
+
+/// The text of `--dry-run`: what would run, in which waves, and why any
+/// step is left out.
+enum DryRun {
+    static func render(job: Job, graph: JobGraph, plan: RunPlan, resumed: String?, jobs: Int) -> String {
+        var lines = ["\(job.name): dry run, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "")]
+        let waves = plan.waves(graph)
+        if waves.isEmpty {
+            lines.append("No step would run.")
+        } else {
+            lines.append("Would run \(plan.selected.count) step(s) in \(waves.count) wave(s), at most \(jobs) slot(s) at once:")
+            for (index, wave) in waves.enumerated() {
+                let names = wave.compactMap { graph.step($0) }.map { "\($0.displayID) \($0.name)" }
+                lines.append("  wave \(index + 1): \(names.joined(separator: ", "))")
+            }
+        }
+        if !plan.excluded.isEmpty {
+            lines.append("Left out:")
+            for (id, reason) in plan.excluded.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(RunReport.displayID(id)) \(graph.step(id)?.name ?? ""): \(reason)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

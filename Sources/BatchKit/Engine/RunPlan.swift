@@ -1,0 +1,108 @@
+/// Which steps a run (or a resumed run) executes, and why the others are
+/// left out. Steps outside the plan are neither run nor recorded, and the
+/// planned steps do not wait for them.
+public struct RunPlan: Sendable, Equatable {
+    /// The steps to run, by id.
+    public let selected: [Int]
+    /// The steps left out, by id, with the reason.
+    public let excluded: [Int: String]
+
+    public init(selected: [Int], excluded: [Int: String]) {
+        self.selected = selected.sorted()
+        self.excluded = excluded
+    }
+
+    /// Every step of `graph`.
+    public static func all(_ graph: JobGraph) -> RunPlan {
+        RunPlan(selected: graph.steps.map(\.id), excluded: [:])
+    }
+
+    /// Applies a selection and, for a resume, the steps that already passed.
+    ///
+    /// - Parameters:
+    ///   - selection: `--only`, `--from`, `--to` and `--exclude`.
+    ///   - passed: Steps that passed earlier in the run being resumed. A
+    ///     pass is kept only when every parent of the step is kept too, so an
+    ///     edited definition that puts a new or failed step upstream of it
+    ///     reruns it.
+    ///   - runID: The resumed run, for the reason text.
+    /// - Throws: ``DefinitionError`` naming ids that are not steps.
+    public static func make(
+        _ graph: JobGraph, selection: StepSelection, passed: Set<Int> = [], runID: String? = nil
+    ) throws(DefinitionError) -> RunPlan {
+        let known = Set(graph.steps.map(\.id))
+        let unknown = selection.mentionedIDs.subtracting(known).sorted()
+        if !unknown.isEmpty {
+            let list = unknown.map(String.init).joined(separator: ", ")
+            throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { String($0.id) }.joined(separator: ", "))"])
+        }
+        var excluded: [Int: String] = [:]
+        var keptPasses: Set<Int> = []
+        for id in graph.order where passed.contains(id) {
+            if (graph.parents[id] ?? []).allSatisfy(keptPasses.contains) { keptPasses.insert(id) }
+        }
+        let fromSet = selection.from.map { Set([$0] + graph.descendants(of: $0)) }
+        let toSet = selection.to.map { Set([$0] + graph.ancestors(of: $0)) }
+        var selected: [Int] = []
+        for step in graph.steps {
+            let id = step.id
+            if let only = selection.only, !only.contains(id) {
+                excluded[id] = "not in --only"
+            } else if let fromSet, !fromSet.contains(id), let from = selection.from {
+                excluded[id] = "not downstream of --from \(from)"
+            } else if let toSet, !toSet.contains(id), let to = selection.to {
+                excluded[id] = "not upstream of --to \(to)"
+            } else if selection.exclude.contains(id) {
+                excluded[id] = "in --exclude"
+            } else if keptPasses.contains(id) {
+                excluded[id] = "passed earlier in run \(runID ?? "being resumed")"
+            } else {
+                selected.append(id)
+            }
+        }
+        return RunPlan(selected: selected, excluded: excluded)
+    }
+
+    /// The planned steps in waves: each wave can start once the ones before
+    /// it passed (parents outside the plan count as done).
+    public func waves(_ graph: JobGraph) -> [[Int]] {
+        let chosen = Set(selected)
+        var level: [Int: Int] = [:]
+        var waves: [[Int]] = []
+        for id in graph.order where chosen.contains(id) {
+            let wave = (graph.parents[id] ?? []).compactMap { level[$0] }.map { $0 + 1 }.max() ?? 0
+            level[id] = wave
+            while waves.count <= wave { waves.append([]) }
+            waves[wave].append(id)
+        }
+        return waves.map { $0.sorted() }
+    }
+}
+
+/// The partial-run options: `--only IDS`, `--from ID`, `--to ID`,
+/// `--exclude IDS`. They compose as an intersection: a step runs when it is
+/// in `--only` (if given), is `--from` or downstream of it (if given), is
+/// `--to` or upstream of it (if given), and is not in `--exclude`.
+public struct StepSelection: Sendable, Equatable {
+    public var only: Set<Int>?
+    public var from: Int?
+    public var to: Int?
+    public var exclude: Set<Int>
+
+    public init(only: Set<Int>? = nil, from: Int? = nil, to: Int? = nil, exclude: Set<Int> = []) {
+        self.only = only
+        self.from = from
+        self.to = to
+        self.exclude = exclude
+    }
+
+    /// True when nothing is selected explicitly.
+    public var isEverything: Bool { only == nil && from == nil && to == nil && exclude.isEmpty }
+
+    var mentionedIDs: Set<Int> {
+        var ids = (only ?? []).union(exclude)
+        if let from { ids.insert(from) }
+        if let to { ids.insert(to) }
+        return ids
+    }
+}
