@@ -23,6 +23,8 @@ public enum BatchKitCLI {
                           Add the next numbered step to the job in the current folder (or DIR).
           upgrade [--path DIR] [--force]
                           Replace the job's vendored BatchKit with this batchkit's version.
+          run FILE.lst [OPTIONS]
+                          Run a PyRunner-style shell task list through the same engine.
           help [COMMAND]  Show help for batchkit or a command.
 
         OPTIONS:
@@ -49,10 +51,23 @@ public enum BatchKitCLI {
         case "--version":
             Console.out("batchkit \(BatchKit.version)\n")
             return ExitCode.success.rawValue
+        case "__exec", "__step", "__checks":
+            // A child of `batchkit run`: shell steps are wrapped by the binary that runs them.
+            return await JobCommand.main(Job("batchkit", steps: []), arguments: arguments)
+        case RunCommand.name:
+            if arguments.count == 2, ["--help", "-h"].contains(arguments[1]) {
+                Console.out(RunCommand.help)
+                return ExitCode.success.rawValue
+            }
+            return await RunCommand.run(Array(arguments.dropFirst()), workingDirectory: workingDirectory)
         case "help":
+            if arguments.dropFirst().first == RunCommand.name {
+                Console.out(RunCommand.help)
+                return ExitCode.success.rawValue
+            }
             if let name = arguments.dropFirst().first {
                 guard let command = commands[name] else {
-                    return report(UsageError("unknown command '\(name)'; commands: \(commands.keys.sorted().joined(separator: ", "))", command: "batchkit"))
+                    return report(UsageError("unknown command '\(name)'; commands: \((commands.keys + [RunCommand.name]).sorted().joined(separator: ", "))", command: "batchkit"))
                 }
                 Console.out(command.help)
             } else {
@@ -63,7 +78,7 @@ public enum BatchKitCLI {
             break
         }
         guard let command = commands[first] else {
-            return report(UsageError("unknown command '\(first)'; commands: \(commands.keys.sorted().joined(separator: ", "))", command: "batchkit"))
+            return report(UsageError("unknown command '\(first)'; commands: \((commands.keys + [RunCommand.name]).sorted().joined(separator: ", "))", command: "batchkit"))
         }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {

@@ -28,7 +28,7 @@ public struct PostJobTests: Sendable {
         do {
             try FileManager.default.createDirectory(at: resultFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: resultFile)
-            let child = try ChildProcess.spawn(ChildProcess.Request(
+            let child = try await ChildProcess.spawn(ChildProcess.Request(
                 executable: executable, arguments: ["__checks", "--run-id", runID],
                 environment: ["BATCHKIT_RESULT_FILE": resultFile.path, "BATCHKIT_RUN_ID": runID,
                               "BATCHKIT_PROJECT_DIR": layout.projectDirectory.path],

@@ -108,6 +108,18 @@ public struct JobRunner: Sendable {
             for step in graph.steps where state[step: step.id] == nil { state[step: step.id] = RunState.StepState(name: step.name) }
             let history = (try? ExecutionLog(url: layout.executionLog).readAll()) ?? []
             for record in history where record.runID == state.runID { earlier[record.stepID, default: []].append(record) }
+            // An attempt the state shows running has no row: the runner died under it.
+            let now = Date()
+            for (key, step) in state.steps.sorted(by: { $0.key < $1.key }) where step.status == .running {
+                guard let id = Int(key) else { continue }
+                let lost = ExecutionRecord(
+                    runID: state.runID, job: job.name, stepID: id, stepName: step.name, attempt: step.attempts,
+                    status: .fail, startedAt: state.startedAt, endedAt: now, reason: "runner died",
+                    message: "the runner stopped (killed or crashed) while this attempt ran; its end time is unknown")
+                do { try ExecutionLog(url: layout.executionLog).append([lost]) } catch { notes.append(ErrorDescription.of(error)) }
+                state[step: id]?.status = .fail
+                earlier[id, default: []].append(lost)
+            }
             notes.append("resumed run \(state.runID) (resume \(state.resumes)); \(plan.excluded.filter { $0.value.hasPrefix("passed") }.count) step(s) that passed earlier were not rerun")
         }
         if !options.selection.isEverything {

@@ -7,8 +7,9 @@ import Foundation
 
 /// Runs each attempt in its own child process on this machine: a Swift step
 /// through the job's own binary (`<job> __step ID …`), a shell step through
-/// `/bin/sh -c` (wrapped by `<binary> __exec` when the binary supports it, so
-/// it dies with the runner).
+/// `/bin/sh -c`. Both ask Linux to SIGKILL them if the runner dies: the job
+/// binary itself, a shell step through util-linux's `setpriv --pdeathsig`
+/// (or `<binary> __exec` where there is no setpriv).
 ///
 /// An attempt past its timeout, or one running when the run is cancelled
 /// (Ctrl-C), gets SIGTERM on its whole process group, then SIGKILL after the
@@ -34,7 +35,7 @@ public struct LocalExecutor: StepExecutor {
         }
         let child: ChildProcess
         do {
-            child = try ChildProcess.spawn(request)
+            child = try await ChildProcess.spawn(request)
         } catch {
             return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
         }
@@ -66,7 +67,31 @@ public struct LocalExecutor: StepExecutor {
             stop.stop(because: .interrupted)
         }
         stop.markExited()
+        if let mirror = attempt.step.mirrorLog { Self.append(attempt.logFile, to: mirror) }
         return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason)
+    }
+
+    /// util-linux's `setpriv`, when installed (Linux only).
+    private static let setpriv: String? = {
+        #if os(Linux)
+        for path in ["/usr/bin/setpriv", "/bin/setpriv"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        #endif
+        return nil
+    }()
+
+    /// Appends an attempt's log to a task list's LOGFILE.
+    private static func append(_ log: URL, to mirror: URL) {
+        guard let data = FileManager.default.contents(atPath: log.path) else { return }
+        try? FileManager.default.createDirectory(at: mirror.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: mirror.path) {
+            _ = FileManager.default.createFile(atPath: mirror.path, contents: nil)
+        }
+        guard let handle = try? FileHandle(forWritingTo: mirror) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: data)
     }
 
     private func makeRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
@@ -94,9 +119,17 @@ public struct LocalExecutor: StepExecutor {
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         case .shell(let command):
             let shell = ["/bin/sh", "-c", command]
+            let (program, arguments): (String, [String])
+            if let setpriv = Self.setpriv {
+                // util-linux's setpriv sets the parent-death signal, then execs: ~1 ms.
+                (program, arguments) = (setpriv, ["--pdeathsig", "KILL", "--"] + shell)
+            } else if wrapsShellSteps {
+                (program, arguments) = (executable, ["__exec"] + shell)
+            } else {
+                (program, arguments) = ("/bin/sh", Array(shell.dropFirst()))
+            }
             return ChildProcess.Request(
-                executable: wrapsShellSteps ? executable : "/bin/sh",
-                arguments: wrapsShellSteps ? ["__exec"] + shell : Array(shell.dropFirst()),
+                executable: program, arguments: arguments,
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         }
     }

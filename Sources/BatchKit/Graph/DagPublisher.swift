@@ -4,14 +4,27 @@ import Foundation
 /// when Graphviz is installed, and the README's DAG section.
 public struct DagPublisher: Sendable {
     public let layout: RunLayout
+    /// The DOT file, `docs/dag.dot` for a generated job.
+    public let dotFile: URL
+    /// The picture, rendered beside it when Graphviz is installed.
+    public let svgFile: URL
+    /// The README whose DAG section is replaced; `nil` for none.
+    public let readme: URL?
 
+    /// Publishes into a generated job: `docs/dag.dot`, `docs/dag.svg`, `README.md`.
     public init(layout: RunLayout) {
-        self.layout = layout
+        self.init(
+            layout: layout, dotFile: layout.projectDirectory.appendingPathComponent("docs/dag.dot"),
+            readme: layout.projectDirectory.appendingPathComponent("README.md"))
     }
 
-    public var dotFile: URL { layout.projectDirectory.appendingPathComponent("docs/dag.dot") }
-    public var svgFile: URL { layout.projectDirectory.appendingPathComponent("docs/dag.svg") }
-    public var readme: URL { layout.projectDirectory.appendingPathComponent("README.md") }
+    /// Publishes to `dotFile` (and the `.svg` beside it) and, if given, `readme`.
+    public init(layout: RunLayout, dotFile: URL, readme: URL?) {
+        self.layout = layout
+        self.dotFile = dotFile
+        self.svgFile = dotFile.deletingPathExtension().appendingPathExtension("svg")
+        self.readme = readme
+    }
 
     /// Publishes `document`.
     ///
@@ -31,14 +44,15 @@ public struct DagPublisher: Sendable {
         if let executable = Graphviz.dotExecutable() {
             do {
                 try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable)
-                svgPath = "docs/dag.svg"
+                svgPath = layout.relative(svgFile)
             } catch {
                 notes.append("Graphviz could not render \(layout.relative(svgFile)): \(error)")
             }
         } else {
-            notes.append("Graphviz `dot` is not installed, so docs/dag.svg was not rendered (the README shows the Mermaid diagram)")
+            notes.append("Graphviz `dot` is not installed, so \(layout.relative(svgFile)) was not rendered\(readme == nil ? "" : " (the README shows the Mermaid diagram)")")
         }
 
+        guard let readme else { return notes }
         guard let text = try? String(contentsOf: readme, encoding: .utf8) else {
             notes.append("no README.md to put the DAG in")
             return notes

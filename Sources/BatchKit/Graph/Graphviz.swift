@@ -30,7 +30,7 @@ public enum Graphviz {
         let rendered = scratch.appendingPathComponent("dag.\(format)")
         let log = scratch.appendingPathComponent("dot.log")
         try Data(dot.utf8).write(to: input)
-        let child = try ChildProcess.spawn(ChildProcess.Request(
+        let child = try await ChildProcess.spawn(ChildProcess.Request(
             executable: executable, arguments: ["-T\(format)", "-o", rendered.path, input.path], logFile: log.path))
         let exit = await child.wait()
         guard exit.succeeded, FileManager.default.fileExists(atPath: rendered.path) else {

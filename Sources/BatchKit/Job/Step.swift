@@ -1,3 +1,5 @@
+import Foundation
+
 /// One unit of work in a job: what it is called, where it sits in the DAG and
 /// what it does.
 ///
@@ -41,6 +43,9 @@ public struct Step: Sendable {
     public let action: Action
     /// Attempts, waits, timeout and slots.
     public let policy: StepPolicy
+    /// A file that also receives each attempt's output once it ends (a task
+    /// list's LOGFILE column); `nil` for none.
+    public let mirrorLog: URL?
 
     /// Declares a Swift step. Its id is the number its file name starts with.
     ///
@@ -74,6 +79,7 @@ public struct Step: Sendable {
         self.action = .swift(body)
         self.policy = StepPolicy(
             maxAttempts: attempts, retryWait: retryWait.seconds, backoff: backoff, timeout: timeout?.seconds, cpus: cpus)
+        self.mirrorLog = nil
     }
 
     /// Declares a step with an explicit id, as a task list does.
@@ -86,13 +92,18 @@ public struct Step: Sendable {
     ///   - source: Where the step was defined, for error messages.
     ///   - action: What the step executes.
     ///   - policy: Attempts, waits, timeout and slots.
-    public init(id: Int, name: String, parents: [Int]?, source: String, action: Action, policy: StepPolicy = StepPolicy()) {
+    ///   - mirrorLog: A file that also receives each attempt's output.
+    public init(
+        id: Int, name: String, parents: [Int]?, source: String, action: Action, policy: StepPolicy = StepPolicy(),
+        mirrorLog: URL? = nil
+    ) {
         self.id = id
         self.name = name
         self.parents = parents
         self.source = source
         self.action = action
         self.policy = policy
+        self.mirrorLog = mirrorLog
     }
 
     /// The step id as shown to people: two digits at least, like its file.

@@ -47,11 +47,25 @@ public struct ChildProcess: Sendable {
         }
     }
 
-    /// Starts a child.
+    /// Starts a child, from the long-lived ``SpawnThread`` (so a child that
+    /// asks to die with its parent dies with the process, not with a worker
+    /// thread).
     ///
     /// - Throws: ``SpawnError`` when `posix_spawn` fails (missing executable,
     ///   unreadable log folder, …).
-    public static func spawn(_ request: Request) throws -> ChildProcess {
+    public static func spawn(_ request: Request) async throws -> ChildProcess {
+        let result: Result<ChildProcess, SpawnError> = await SpawnThread.shared.run {
+            do throws(SpawnError) {
+                return .success(try spawnHere(request))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Starts a child from the calling thread.
+    static func spawnHere(_ request: Request) throws(SpawnError) -> ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ChildProcessTests {
     func run(_ script: String, in directory: TemporaryDirectory) async throws -> ProcessExit {
-        let child = try ChildProcess.spawn(.init(
+        let child = try await ChildProcess.spawn(.init(
             executable: "/bin/sh", arguments: ["-c", script], workingDirectory: directory.url.path,
             logFile: directory.path("out.log").path))
         return await child.wait()
@@ -63,10 +63,10 @@ import Testing
         #expect(exit.maxRSSKilobytes > 0)
     }
 
-    @Test func aMissingExecutableIsASpawnError() throws {
+    @Test func aMissingExecutableIsASpawnError() async throws {
         let directory = try TemporaryDirectory()
-        #expect(throws: ChildProcess.SpawnError.self) {
-            try ChildProcess.spawn(.init(executable: "/nonexistent/tool", arguments: [], logFile: directory.path("l").path))
+        await #expect(throws: ChildProcess.SpawnError.self) {
+            try await ChildProcess.spawn(.init(executable: "/nonexistent/tool", arguments: [], logFile: directory.path("l").path))
         }
     }
 

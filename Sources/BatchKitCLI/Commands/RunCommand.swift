@@ -1,0 +1,87 @@
+import BatchKit
+import Foundation
+
+/// `batchkit run FILE.lst [COMMAND] [OPTIONS] [--workdir DIR]`: a PyRunner
+/// shell task list, through the same engine as a generated job.
+enum RunCommand {
+    static let name = "run"
+    static let help = """
+        USAGE: batchkit run FILE.lst [run|steps|dag] [OPTIONS] [--workdir DIR]
+
+        Runs a PyRunner-style shell task list with the whole engine: parallel steps,
+        retries, timeouts, the CSV history, per-step logs, the report, the DAG,
+        --resume and partial runs.
+
+        THE FILE:
+          #SHELL
+          #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT]
+          1|-1|1|0|Extract|./extract.sh|$ENV{APP_LOG_DIR}/extract.log
+          2|1|3|10|Load|./load.sh \\| tee load.out||15m
+
+          PARENT_IDS is -1 for none or ids separated by commas, in any order. Waits and
+          the optional TIMEOUT are seconds, or a number with s, m or h. LOGFILE may be
+          empty; when given it also receives each attempt's output. $ENV{NAME} is
+          replaced by the variable NAME (APP_ROOT_DIR defaults to the file's folder,
+          APP_LOG_DIR to the run's logs/ folder). Lines starting with # are comments;
+          a | inside a command is written \\|. Commands run in the file's folder.
+
+        OPTIONS:
+          --workdir DIR   Where logs/ (history, logs, run state, dag.dot) goes
+                          (default: the file's folder).
+          Every option of a job's run: --jobs N, --fail-fast, --resume, --only IDS,
+          --from ID, --to ID, --exclude IDS, --dry-run (see `batchkit run FILE --help`).
+          -h, --help      Show this help.
+
+        EXIT CODES: 0 all passed, 1 a task failed, 64 usage error or invalid task list,
+        130/143 interrupted (continue with --resume).
+
+        """
+
+    static func run(_ arguments: [String], workingDirectory: URL) async -> Int32 {
+        var arguments = arguments
+        var workdir: String?
+        if let index = arguments.firstIndex(where: { $0 == "--workdir" || $0.hasPrefix("--workdir=") }) {
+            if arguments[index] == "--workdir" {
+                guard index + 1 < arguments.count else {
+                    return usage("--workdir needs a folder")
+                }
+                workdir = arguments[index + 1]
+                arguments.removeSubrange(index...(index + 1))
+            } else {
+                workdir = String(arguments[index].dropFirst("--workdir=".count))
+                arguments.remove(at: index)
+            }
+        }
+        guard let path = arguments.first, !path.hasPrefix("-") else {
+            if arguments.contains("--help") || arguments.contains("-h") {
+                Console.out(help)
+                return ExitCode.success.rawValue
+            }
+            return usage("missing the task list, as in: batchkit run tasks.lst")
+        }
+        arguments.removeFirst()
+        let file = URL(fileURLWithPath: path, relativeTo: workingDirectory).standardizedFileURL
+        let folder = file.deletingLastPathComponent()
+        let root = workdir.map { URL(fileURLWithPath: $0, relativeTo: workingDirectory).standardizedFileURL } ?? folder
+        let layout = RunLayout(projectDirectory: root, workingDirectory: folder)
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["APP_ROOT_DIR"] = environment["APP_ROOT_DIR"] ?? folder.path
+        environment["APP_LOG_DIR"] = environment["APP_LOG_DIR"] ?? layout.logsDirectory.path
+        let taskList: TaskList
+        do {
+            taskList = try TaskList(contentsOf: file, environment: environment)
+        } catch {
+            Console.error("error: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+        let publisher = DagPublisher(layout: layout, dotFile: layout.logsDirectory.appendingPathComponent("dag.dot"), readme: nil)
+        return await JobCommand.main(taskList.job, arguments: arguments, environment: JobCommand.Environment(
+            layout: layout, command: "batchkit run \(path)", publisher: publisher))
+    }
+
+    private static func usage(_ message: String) -> Int32 {
+        Console.error("error: \(UsageError(message, command: "batchkit run"))\n")
+        return ExitCode.usage.rawValue
+    }
+}
