@@ -40,7 +40,7 @@ enum JobRunCommand {
             publisher: .some(environment.publisher))
         if parsed.has("--dry-run") {
             do {
-                let (graph, plan, resumed) = try runner.plan(options)
+                let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
                 Console.out(DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: options.jobs))
                 return ExitCode.success.rawValue
             } catch let error as NothingToResume {

@@ -155,7 +155,7 @@ public struct JobRunner: Sendable {
         let passed = !interrupted && failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass }
         if !options.testsOnly {
             state.phase = interrupted ? .interrupted : (passed ? .passed : .failed)
-            do { try RunStateStore(layout: layout).save(state) } catch { notes.append("cannot save the run state: \(ErrorDescription.of(error))") }
+            do { try RunStateStore(layout: layout).save(state, snapshot: true) } catch { notes.append("cannot save the run state: \(ErrorDescription.of(error))") }
         }
         let ended = Date()
 

@@ -60,30 +60,83 @@ public struct RunState: Codable, Sendable, Equatable {
     }
 }
 
-/// Saves and loads ``RunState`` durably: the JSON is written to a temporary
-/// file, `fsync`ed, renamed over `state.json`, and the folder is `fsync`ed, so
-/// a crash at any moment leaves either the old state or the new one.
-public struct RunStateStore: Sendable {
+/// Saves and loads ``RunState`` durably, in time independent of the job's
+/// size: each save appends only what changed, as one JSON line, to
+/// `state.journal` and `fsync`s it; every so often (and at the end of a run)
+/// the whole state is written to `state.json` (temporary file, `fsync`,
+/// rename, `fsync` of the folder) and the journal starts over. Loading reads
+/// the snapshot and replays the journal; a line torn by a crash is ignored.
+public final class RunStateStore: @unchecked Sendable {
     public let layout: RunLayout
+    private let lock = NSLock()
+    private var saved: [String: RunState] = [:]
+    private var journalLines: [String: Int] = [:]
+    /// Journal lines after which the snapshot is rewritten.
+    private let compactEvery = 256
 
     public init(layout: RunLayout) {
         self.layout = layout
     }
 
-    /// The state file of a run.
+    /// The snapshot of a run.
     public func url(_ runID: String) -> URL {
         layout.runDirectory(runID).appendingPathComponent("state.json")
     }
 
-    /// Saves `state`.
+    /// The journal of changes since the snapshot.
+    public func journalURL(_ runID: String) -> URL {
+        layout.runDirectory(runID).appendingPathComponent("state.journal")
+    }
+
+    /// What changed, as one journal line.
+    private struct Change: Codable {
+        var phase: RunState.Phase?
+        var resumes: Int?
+        var steps: [String: RunState.StepState]?
+        var context: [String: String]?
+    }
+
+    /// Saves `state`: appends the change since the last save, or writes a
+    /// new snapshot.
     ///
-    /// - Throws: ``CSVHistoryFile/WriteError`` naming the file when it cannot be written.
-    public func save(_ state: RunState) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(state)
-        try DurableFile.replace(url(state.runID), with: data)
+    /// - Parameter snapshot: Write the whole state now (end of a run).
+    /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
+    public func save(_ state: RunState, snapshot: Bool = false) throws {
+        try lock.withLock {
+            let runID = state.runID
+            guard let previous = saved[runID], !snapshot, journalLines[runID, default: 0] < compactEvery,
+                  previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt
+            else {
+                try writeSnapshot(state)
+                return
+            }
+            var change = Change()
+            if previous.phase != state.phase { change.phase = state.phase }
+            if previous.resumes != state.resumes { change.resumes = state.resumes }
+            let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
+            if !steps.isEmpty { change.steps = steps }
+            let context = state.context.filter { previous.context[$0.key] != $0.value }
+            if !context.isEmpty { change.context = context }
+            let removedSteps = previous.steps.keys.contains { state.steps[$0] == nil }
+            let removedContext = previous.context.keys.contains { state.context[$0] == nil }
+            if removedSteps || removedContext {
+                try writeSnapshot(state)
+                return
+            }
+            guard change.phase != nil || change.resumes != nil || change.steps != nil || change.context != nil else { return }
+            let line = String(decoding: try Self.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
+            let history = CSVHistoryFile(url: journalURL(runID), columns: [])
+            try history.appendRaw(line)
+            saved[runID] = state
+            journalLines[runID, default: 0] += 1
+        }
+    }
+
+    private func writeSnapshot(_ state: RunState) throws {
+        try DurableFile.replace(url(state.runID), with: try Self.encoder(pretty: true).encode(state))
+        try? FileManager.default.removeItem(at: journalURL(state.runID))
+        saved[state.runID] = state
+        journalLines[state.runID] = 0
     }
 
     /// Loads a run's state, or `nil` when it has none.
@@ -91,7 +144,16 @@ public struct RunStateStore: Sendable {
         guard let data = try? Data(contentsOf: url(runID)) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(RunState.self, from: data)
+        guard var state = try? decoder.decode(RunState.self, from: data) else { return nil }
+        let journal = (try? String(contentsOf: journalURL(runID), encoding: .utf8)) ?? ""
+        for line in journal.split(separator: "\n") {
+            guard let change = try? decoder.decode(Change.self, from: Data(line.utf8)) else { continue }
+            if let phase = change.phase { state.phase = phase }
+            if let resumes = change.resumes { state.resumes = resumes }
+            for (key, value) in change.steps ?? [:] { state.steps[key] = value }
+            for (key, value) in change.context ?? [:] { state.context[key] = value }
+        }
+        return state
     }
 
     /// The most recent run with a state file (run ids sort by time).
@@ -101,5 +163,12 @@ public struct RunStateStore: Sendable {
             if let state = load(runID) { return state }
         }
         return nil
+    }
+
+    private static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
     }
 }

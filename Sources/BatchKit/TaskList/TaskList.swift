@@ -50,9 +50,9 @@ public struct TaskList: Sendable {
         var problems: [String] = []
         var steps: [Step] = []
         var sawHeader = false
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = Self.trimmed(rawLine)
             func problem(_ message: String) { problems.append("\(label):\(number): \(message)") }
             if line.isEmpty { continue }
             if !sawHeader {
@@ -111,7 +111,7 @@ public struct TaskList: Sendable {
         if fields[1] == "-1" {
             parents = []
         } else {
-            let parts = fields[1].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = fields[1].split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0.utf8) }
             let values = parts.map { Int($0) }
             guard !fields[1].isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw LineError("PARENT_IDS \"\(fields[1])\" must be -1 (no parent) or task ids separated by commas")
@@ -143,28 +143,38 @@ public struct TaskList: Sendable {
             mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
     }
 
-    /// Splits on `|`, honouring `\|`, and trims each field.
+    /// Splits on `|`, honouring `\|`, and trims each field. Works on UTF-8
+    /// bytes: `|` and `\` never occur inside a multi-byte character.
     static func split(_ line: String) -> [String] {
         var fields: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         var escaped = false
-        for character in line {
+        for byte in line.utf8 {
             if escaped {
-                current.append(character == "|" ? "|" : "\\")
-                if character != "|" { current.append(character) }
+                if byte != UInt8(ascii: "|") { current.append(UInt8(ascii: "\\")) }
+                current.append(byte)
                 escaped = false
-            } else if character == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
-            } else if character == "|" {
-                fields.append(current)
-                current = ""
+            } else if byte == UInt8(ascii: "|") {
+                fields.append(trimmed(current[...]))
+                current.removeAll(keepingCapacity: true)
             } else {
-                current.append(character)
+                current.append(byte)
             }
         }
-        if escaped { current.append("\\") }
-        fields.append(current)
-        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        if escaped { current.append(UInt8(ascii: "\\")) }
+        fields.append(trimmed(current[...]))
+        return fields
+    }
+
+    /// `bytes` as text without leading or trailing ASCII spaces, tabs and CRs.
+    static func trimmed<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 
     /// `30`, `30s`, `1.5m`, `2h` → seconds.
@@ -178,6 +188,7 @@ public struct TaskList: Sendable {
 
     /// Replaces every `$ENV{NAME}`.
     private static func expand(_ text: String, environment: [String: String]) throws(LineError) -> String {
+        guard text.contains("$ENV{") else { return text }
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "$ENV{") {

@@ -70,7 +70,9 @@ enum RunCommand {
         environment["APP_LOG_DIR"] = environment["APP_LOG_DIR"] ?? layout.logsDirectory.path
         let taskList: TaskList
         do {
-            taskList = try TaskList(contentsOf: file, environment: environment)
+            taskList = try PhaseTimings.measure("parse") { () throws(TaskList.ParseError) -> TaskList in
+                try TaskList(contentsOf: file, environment: environment)
+            }
         } catch {
             Console.error("error: \(error)\n")
             return ExitCode.usage.rawValue
