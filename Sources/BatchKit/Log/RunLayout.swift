@@ -63,7 +63,7 @@ public struct RunLayout: Sendable {
         return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
     }
 
-    /// A new, sortable run id: `20261121T134501Z-3fa2`.
+    /// A new run id, sortable by start time: `20261121T134501.123Z-3fa2`.
     public static func newRunID(at date: Date = Date()) -> String {
         let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
         return Timestamp.compact(date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix

@@ -17,13 +17,14 @@ public enum Timestamp {
             parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
     }
 
-    /// `20261121T134501Z`: compact, sortable and safe in file names.
+    /// `20261121T134501.123Z`: compact, sortable to the millisecond and safe
+    /// in file names.
     public static func compact(_ date: Date) -> String {
-        let (parts, _) = utcParts(date)
+        let (parts, millis) = utcParts(date)
         return String(
-            format: "%04d%02d%02dT%02d%02d%02dZ",
+            format: "%04d%02d%02dT%02d%02d%02d.%03dZ",
             parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec)
+            parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
     }
 
     /// Parses what ``iso8601(_:)`` writes (milliseconds optional).

@@ -76,7 +76,9 @@ struct StepAdder {
         let words = StepFileName.slug(name).split(separator: "_").map(String.init)
         var base = words.enumerated().map { $0.offset == 0 ? $0.element : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
         if base.first?.isNumber ?? true { base = "step" + base.prefix(1).uppercased() + base.dropFirst() }
-        if ProjectName.keywords.contains(base) { base += "Step" }
+        // A keyword, or a global function the body might call (`abort()` inside
+        // `static let abort` would refer to the property itself).
+        if ProjectName.keywords.contains(base) || Self.shadowedFunctions.contains(base) { base += "Step" }
         let sources = (try? FileManager.default.contentsOfDirectory(atPath: project.stepsFolder.path)) ?? []
         let text = sources.compactMap { try? String(contentsOf: project.stepsFolder.appendingPathComponent($0), encoding: .utf8) }.joined()
         var candidate = base
@@ -87,6 +89,13 @@ struct StepAdder {
         }
         return candidate
     }
+
+    /// Functions a step body commonly calls, which a step property must not hide.
+    static let shadowedFunctions: Set<String> = [
+        "abort", "exit", "print", "kill", "sleep", "fatalError", "precondition", "assert", "min", "max", "zip",
+        "stride", "type", "debugPrint", "dump", "readLine", "signal", "raise", "open", "close", "read", "write",
+        "remove", "rename", "unlink", "system", "time", "wait", "sort", "map", "filter", "reduce", "log", "run",
+    ]
 
     /// A Swift string literal for arbitrary text.
     static func swiftStringLiteral(_ text: String) -> String {

@@ -111,6 +111,14 @@ import Testing
         let emptyID = try batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
         #expect(emptyID.status == 64)
 
+        // A property named like a global function would hide it inside the body.
+        let shadow = try batchkit(["add", "step", "Abort"], in: job)
+        #expect(shadow.status == 0)
+        #expect(try String(contentsOf: sources.appendingPathComponent("07_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\")"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("07_abort.swift"))
+        let withAbort = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
+        try Data(withAbort.replacingOccurrences(of: "        .abortStep,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))
+
         try Data("import BatchKit\nextension Step { static let byHand = Step(\"By hand\") { _ in } }\n".utf8)
             .write(to: sources.appendingPathComponent("07_by_hand.swift"))
         let warned = try batchkit(["add", "step", "Écrire fichier"], in: job)

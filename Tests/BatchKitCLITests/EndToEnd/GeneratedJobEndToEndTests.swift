@@ -38,7 +38,7 @@ import Testing
         for line in ["01  Extract         PASS     1", "02  Validate input  PASS     1", "03  Transform       PASS     1", "04  Load            PASS     1"] {
             #expect(first.stdout.contains(line), "missing \(line)")
         }
-        #expect(first.stdout.contains("Post-job tests  6 passed, 0 failed"))
+        #expect(first.stdout.contains("Post-job tests  7 passed, 0 failed"))
         #expect(first.stdout.contains("Logs     logs/runs/"))
         #expect(first.stderr.contains("Building e2e-job for the first time"))
         #expect(first.stderr.contains("START   01 Extract"))
@@ -54,9 +54,11 @@ import Testing
         let runID = try #require(rows.first?.runID)
         #expect(try read(rows[0].logFile).contains("extracted 41 rows from 1 file(s)"))
         #expect(try read("logs/runs/\(runID)/report.txt") == String(first.stdout.dropFirst()))
-        #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 7)
+        #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 8)
         #expect(try read("data/output/daily_revenue.csv").hasPrefix("date,region,orders,units,revenue\r\n"))
-        #expect(try read("data/output/summary.json").contains("\"rejectedOrders\" : 4"))
+        let summary = try read("data/output/summary.json")
+        #expect(summary.contains("\"rejectedOrders\" : 4"))
+        #expect(summary.contains("\"extractedRows\" : 41"), "Load read what Extract put in the shared context")
 
         let readme = try read("README.md")
         #expect(readme.contains("```mermaid"))
@@ -94,7 +96,29 @@ import Testing
         #expect(try read("docs/dag.dot").contains("02 Validate input\\nFAIL"))
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/input/orders_extra.csv"))
 
-        // 4. A numbered file missing from the step list is reported before anything runs.
+        // 4. A failure at the last step, then --resume: only what did not pass
+        //    runs, under the same run id, with the shared context restored.
+        try FileManager.default.removeItem(at: job.appendingPathComponent("data/output"))
+        try Data("in the way".utf8).write(to: job.appendingPathComponent("data/output"))
+        let loadFailed = try run()
+        #expect(loadFailed.status == 1)
+        #expect(loadFailed.stdout.contains("04  Load            FAIL"))
+        let failedRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        try FileManager.default.removeItem(at: job.appendingPathComponent("data/output"))
+        let resumed = try run(["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(resumed.stdout.contains("run \(failedRunID)  PASS  4/4 steps passed"))
+        #expect(resumed.stdout.contains("resumed run \(failedRunID)"))
+        #expect(!resumed.stderr.contains("START   01"), "steps that passed are not rerun")
+        let resumedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().filter { $0.runID == failedRunID }
+        #expect(resumedRows.map(\.stepID) == [1, 2, 3, 4, 4])
+        #expect(resumedRows.last?.attempt == 2)
+        #expect(try read("data/output/summary.json").contains("\"extractedRows\" : 41"), "the context survived the resume")
+        let nothing = try run(["--resume"])
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("nothing to resume: the last run, \(failedRunID), passed"))
+
+        // 5. A numbered file missing from the step list is reported before anything runs.
         let rowCount = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count
         let orphan = job.appendingPathComponent("Sources/E2eJob/05_orphan.swift")
         try Data("import BatchKit\nextension Step { static let orphan = Step(\"Orphan\") { _ in } }\n".utf8).write(to: orphan)
@@ -105,25 +129,49 @@ import Testing
         #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == rowCount)
         try FileManager.default.removeItem(at: orphan)
 
-        // 5. `batchkit add step` wires a step in; a step that traps is a FAIL
-        //    with its signal, and the runner carries on to report it.
-        let added = try runProgram(try batchkitBinary(), ["add", "step", "Score model"], in: job)
-        #expect(added.status == 0, "\(added.stderr)")
-        let stepFile = job.appendingPathComponent("Sources/E2eJob/05_score_model.swift")
-        let body = try String(contentsOf: stepFile, encoding: .utf8)
-            .replacingOccurrences(of: "context.log.info(\"scoreModel: nothing to do yet\")", with: "print(\"printed before the trap\"); fatalError(\"model missing\")")
-        try Data(body.utf8).write(to: stepFile)
-        let crashed = try run()
+        // 6. `batchkit add step` wires steps in. Each crash of a Swift step is a
+        //    FAIL with its real cause, and the runner carries on; a partial run
+        //    (--only) does not wait for the steps it leaves out.
+        let crashes = [
+            ("Trap", "print(\"printed before the trap\"); fatalError(\"model missing\")"),
+            ("Segfault", "UnsafeMutablePointer<Int>(bitPattern: 8)!.pointee = 1"),
+            ("Abort", "abort()"),
+            ("Exit three", "exit(3)"),
+            ("Killed", "kill(getpid(), SIGKILL)"),
+        ]
+        for (index, (name, body)) in crashes.enumerated() {
+            let added = try runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
+            #expect(added.status == 0, "\(added.stderr)")
+            let file = job.appendingPathComponent("Sources/E2eJob/0\(index + 5)_\(StepFileName.slug(name)).swift")
+            let text = try String(contentsOf: file, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
+                .joined(separator: "\n")
+            try Data(text.replacingOccurrences(of: "import Foundation", with: "import Foundation\n#if canImport(Glibc)\nimport Glibc\n#endif").utf8).write(to: file)
+        }
+        let plan = try run(["--dry-run", "--from", "4", "--exclude", "9"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("Would run 5 step(s) in 2 wave(s)"))
+        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three\n"))
+        #expect(plan.stdout.contains("03 Transform: not downstream of --from 4"))
+        #expect(plan.stdout.contains("09 Killed: in --exclude"))
+        let crashed = try run(["--only", "5,6,7,8,9", "--jobs", "2"])
         #expect(crashed.status == 1, "\(crashed.stderr)")
-        #expect(crashed.stdout.contains("05  Score model     FAIL"))
-        let crashRow = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last)
-        #expect(crashRow.stepID == 5)
-        #expect(crashRow.reason == "signal")
-        #expect(["SIGILL", "SIGTRAP"].contains(crashRow.exitStatus))
-        #expect(crashRow.message.contains("Fatal error: model missing"), "the trap's cause, not just its signal")
-        #expect(try read(crashRow.logFile).contains("printed before the trap"), "print() output survives a crash")
+        #expect(!crashed.stderr.contains("START   04"))
+        let crashRows = Dictionary(
+            try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(5).map { ($0.stepID, $0) },
+            uniquingKeysWith: { $1 })
+        #expect(crashRows.values.allSatisfy { $0.status == .fail })
+        #expect(["SIGILL", "SIGTRAP"].contains(crashRows[5]?.exitStatus ?? ""))
+        #expect(crashRows[5]?.message.contains("Fatal error: model missing") == true, "the trap's cause, not just its signal")
+        #expect(try read(crashRows[5]?.logFile ?? "").contains("printed before the trap"), "print() output survives a crash")
+        #expect(crashRows[6]?.exitStatus == "SIGSEGV")
+        #expect(crashRows[7]?.exitStatus == "SIGABRT")
+        #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == "exit")
+        #expect(crashRows[9]?.exitStatus == "SIGKILL")
+        #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
 
-        // 6. Post-job tests alone: they fail the run when the outputs are wrong.
+        // 7. Post-job tests alone: they fail the run when the outputs are wrong.
         #expect(try run(["--tests-only"]).status == 0)
         let output = job.appendingPathComponent("data/output/daily_revenue.csv")
         let good = try Data(contentsOf: output)
@@ -136,17 +184,17 @@ import Testing
         #expect(try read("logs/test_results.csv").contains(",FAIL,"))
         try good.write(to: output)
 
-        // 7. The other commands.
+        // 8. The other commands.
         let mermaid = try run(["dag", "--format", "mermaid"])
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try run(["steps"])
-        #expect(steps.stdout.contains("05  Score model  (after: 04; E2eJob/05_score_model.swift)"))
+        #expect(steps.stdout.contains("05  Trap  (after: 04; E2eJob/05_trap.swift)"))
         let help = try run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
         let usage = try run(["--bogus"])
         #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
 
-        // 8. The generated project's own unit tests pass.
+        // 9. The generated project's own unit tests pass.
         let unitTests = try runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }

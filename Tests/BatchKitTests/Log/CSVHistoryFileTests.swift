@@ -58,13 +58,13 @@ import Testing
         let date = Date(timeIntervalSince1970: 1_800_000_000.123)
         #expect(Timestamp.iso8601(date) == "2027-01-15T08:00:00.123Z")
         #expect(Timestamp.parse("2027-01-15T08:00:00.123Z").map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
-        #expect(Timestamp.compact(date) == "20270115T080000Z")
+        #expect(Timestamp.compact(date) == "20270115T080000.123Z")
     }
 
     @Test func runIDsSortByTime() {
         let early = RunLayout.newRunID(at: Date(timeIntervalSince1970: 1_800_000_000))
-        let late = RunLayout.newRunID(at: Date(timeIntervalSince1970: 1_800_000_060))
+        let late = RunLayout.newRunID(at: Date(timeIntervalSince1970: 1_800_000_000.002))
         #expect(early < late)
-        #expect(early.count == "20270115T080000Z-0000".count)
+        #expect(early.count == "20270115T080000.000Z-0000".count)
     }
 }

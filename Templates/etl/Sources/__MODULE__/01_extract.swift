@@ -16,6 +16,9 @@ extension Step {
             (name, try CSVTable.read(inputFolder.appendingPathComponent(name)))
         })
         try combined.write(to: context.path("data/staging/orders_raw.csv"))
+        // Shared with later steps (in other processes, and after a --resume).
+        try context.values.set("extracted_rows", combined.rows.count)
+        try context.values.set("source_files", files)
         context.log.info("extracted \(combined.rows.count) rows from \(files.count) file(s): \(files.joined(separator: ", "))")
     }
 }

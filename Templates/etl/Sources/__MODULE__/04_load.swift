@@ -9,7 +9,10 @@ extension Step {
         let daily = try CSVTable.read(context.path("data/staging/daily_revenue.csv"))
         let rejected = try CSVTable.read(context.path("data/rejects/orders_rejected.csv")).rows.count
         try daily.write(to: context.path("data/output/daily_revenue.csv"))
-        let summary = try Summary.make(daily: daily, rejected: rejected, runID: context.runID)
+        let extracted = try context.values.get("extracted_rows", as: Int.self) ?? 0
+        let sources = try context.values.get("source_files", as: [String].self) ?? []
+        let summary = try Summary.make(
+            daily: daily, rejected: rejected, extracted: extracted, sources: sources, runID: context.runID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: context.path("data/output/summary.json"), options: .atomic)
@@ -20,12 +23,14 @@ extension Step {
 /// The run's totals, written to data/output/summary.json.
 struct Summary: Codable, Equatable {
     var runID: String
+    var sourceFiles: [String]
+    var extractedRows: Int
     var orders: Int
     var units: Int
     var revenue: String
     var rejectedOrders: Int
 
-    static func make(daily: CSVTable, rejected: Int, runID: String) throws -> Summary {
+    static func make(daily: CSVTable, rejected: Int, extracted: Int, sources: [String], runID: String) throws -> Summary {
         guard let ordersColumn = daily.column("orders"), let unitsColumn = daily.column("units"),
               let revenueColumn = daily.column("revenue")
         else { throw DataError("daily_revenue.csv lacks the orders, units or revenue column") }
@@ -35,6 +40,8 @@ struct Summary: Codable, Equatable {
             units += Int(row[unitsColumn]) ?? 0
             cents += parseCents(row[revenueColumn]) ?? 0
         }
-        return Summary(runID: runID, orders: orders, units: units, revenue: formatCents(cents), rejectedOrders: rejected)
+        return Summary(
+            runID: runID, sourceFiles: sources, extractedRows: extracted, orders: orders, units: units,
+            revenue: formatCents(cents), rejectedOrders: rejected)
     }
 }

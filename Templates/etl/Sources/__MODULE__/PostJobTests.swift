@@ -20,6 +20,14 @@ let postJobTests: [Check] = [
         }
         return "\(formatCents(actual)) from \(orders.count) orders"
     },
+    Check("summary.json accounts for every extracted row") { context in
+        let data = try Data(contentsOf: context.path("data/output/summary.json"))
+        let summary = try JSONDecoder().decode(Summary.self, from: data)
+        guard summary.extractedRows == summary.orders + summary.rejectedOrders else {
+            throw CheckFailure("\(summary.extractedRows) extracted ≠ \(summary.orders) loaded + \(summary.rejectedOrders) rejected")
+        }
+        return "\(summary.extractedRows) rows from \(summary.sourceFiles.joined(separator: ", "))"
+    },
     Check("every input row is either valid or rejected") { context in
         let raw = try CSVTable.read(context.path("data/staging/orders_raw.csv")).rows.count
         let valid = try CSVTable.read(context.path("data/staging/orders_valid.csv")).rows.count

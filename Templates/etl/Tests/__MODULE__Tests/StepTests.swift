@@ -80,8 +80,10 @@ import Testing
             DailyRevenue(date: "2026-11-02", region: "East", orders: 1, units: 1, revenueCents: 450),
             DailyRevenue(date: "2026-11-02", region: "North", orders: 2, units: 3, revenueCents: 2100),
         ])
-        let summary = try Summary.make(daily: daily, rejected: 4, runID: "r1")
-        #expect(summary == Summary(runID: "r1", orders: 3, units: 4, revenue: "25.50", rejectedOrders: 4))
+        let summary = try Summary.make(daily: daily, rejected: 4, extracted: 7, sources: ["orders.csv"], runID: "r1")
+        #expect(summary == Summary(
+            runID: "r1", sourceFiles: ["orders.csv"], extractedRows: 7, orders: 3, units: 4, revenue: "25.50",
+            rejectedOrders: 4))
     }
 
     @Test func theShippedSampleHasExactlyItsKnownBadRows() throws {
