@@ -56,6 +56,15 @@ import Testing
         #expect(exit.termination == .signaled(SIGTERM))
     }
 
+    @Test func theRunnersOtherDescriptorsAreNotInherited() async throws {
+        let directory = try TemporaryDirectory()
+        let leaked = open(directory.path("held").path, O_WRONLY | O_CREAT, 0o644)  // no O_CLOEXEC
+        defer { close(leaked) }
+        _ = try await run("ls /proc/self/fd > fds", in: directory)
+        let fds = try directory.read("fds").split(separator: "\n").compactMap { Int32($0) }
+        #expect(!fds.contains(leaked), "descriptor \(leaked) leaked into the child: \(fds)")
+    }
+
     @Test func usageIsMeasured() async throws {
         let directory = try TemporaryDirectory()
         let exit = try await run("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done", in: directory)

@@ -1,0 +1,153 @@
+import BatchKit
+import Foundation
+import TestSupport
+import Testing
+
+/// `batchkit run FILE.lst` as a user runs it: the real binary, real signals.
+@Suite(.serialized) struct TaskListRunTests {
+    /// Starts `batchkit` in the background; returns its pid and where its output goes.
+    func start(_ arguments: [String], in directory: TemporaryDirectory) throws -> (Process, URL) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try batchkitBinary())
+        process.arguments = arguments
+        process.currentDirectoryURL = directory.url
+        let output = directory.path("out-\(UUID().uuidString).txt")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return (process, output)
+    }
+
+    func waitFor(_ path: URL, timeout: Double = 20) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !FileManager.default.fileExists(atPath: path.path), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(FileManager.default.fileExists(atPath: path.path), "\(path.lastPathComponent) never appeared")
+    }
+
+    func history(_ directory: TemporaryDirectory) throws -> [ExecutionRecord] {
+        try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
+    }
+
+    static let longList = """
+        #SHELL
+        1|-1|1|0|first|echo first|
+        2|1|1|0|slow|[ -f allow ] && exit 0; touch started; sleep 30 & echo $! > sleeper; wait; [ -f allow ]|
+        3|2|1|0|last|echo last > last.txt|
+
+        """
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aSignalStopsTheStepsRecordsThemAndResumeFinishes(signal: Int32, code: Int32) async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.longList)
+        let (process, output) = try start(["run", "t.lst"], in: directory)
+        try await waitFor(directory.path("started"))
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == code)
+        let text = try String(contentsOf: output, encoding: .utf8)
+        #expect(text.contains("received \(SignalName.name(signal))"))
+        #expect(text.contains("02  slow   FAIL"), "the report is printed")
+        #expect(text.contains("interrupted: continue with --resume"))
+        let sleeper = try #require(pid_t(try directory.read("sleeper").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!isRunning(sleeper), "nothing the step started outlives the run")
+        let rows = try history(directory)
+        #expect(rows.map(\.status) == [.pass, .fail, .skipped])
+        #expect(rows[1].reason == "interrupted")
+
+        try directory.write("allow", "")
+        let resumed = try runProgram(try batchkitBinary(), ["run", "t.lst", "--resume"], in: directory.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(!resumed.stderr.contains("START   01"))
+        #expect(try history(directory).allSatisfy { $0.runID == rows[0].runID })
+        #expect(try directory.read("last.txt") == "last\n")
+    }
+
+    @Test func aRunnerKilledWithSIGKILLIsResumedAndItsStepDoesNotRunOn() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.longList)
+        let (process, _) = try start(["run", "t.lst"], in: directory)
+        try await waitFor(directory.path("started"))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The step's shell dies with the runner (parent-death signal).
+        let ledger = directory.path("logs/.process-groups")
+        let groups = try FileManager.default.contentsOfDirectory(atPath: ledger.path)
+        #expect(groups.count == 1)
+        let leader = try #require(pid_t(groups[0]))
+        #expect(!isRunning(leader), "the step's process died with the runner")
+
+        try directory.write("allow", "")
+        let sleeper = try #require(pid_t(try directory.read("sleeper").trimmingCharacters(in: .whitespacesAndNewlines)))
+        let resumed = try runProgram(try batchkitBinary(), ["run", "t.lst", "--resume"], in: directory.url)
+        #expect(!isRunning(sleeper), "what the dead runner's step left behind is killed by the next run")
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        let rows = try history(directory)
+        #expect(rows.map(\.stepID) == [1, 2, 2, 3])
+        #expect(rows[1].reason == "runner died")
+        #expect(rows[2].attempt == 2 && rows[2].status == .pass)
+        #expect(Set(rows.map(\.runID)).count == 1)
+    }
+
+    @Test func aSecondConcurrentRunIsRefusedNamingThePID() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.longList)
+        let (process, _) = try start(["run", "t.lst"], in: directory)
+        try await waitFor(directory.path("started"))
+        let second = try runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another run of t is in progress (pid \(process.processIdentifier), run "))
+    }
+
+    @Test func malformedListsExit64WithFileAndLine() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("bad.lst", "#SHELL\n1|-1|1|0|ok|true|\n2|1|x|0|bad|true|\n")
+        let result = try runProgram(try batchkitBinary(), ["run", "bad.lst"], in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("bad.lst:3: MAX_ATTEMPTS \"x\" is not a whole number"))
+        let cycle = try runProgram(try batchkitBinary(), ["run", "cycle.lst"], in: directory.url)
+        #expect(cycle.status == 64)
+        #expect(cycle.stderr.contains("cannot read"))
+        try directory.write("cycle.lst", "#SHELL\n1|2|1|0|a|true|\n2|1|1|0|b|true|\n")
+        let cyclic = try runProgram(try batchkitBinary(), ["run", "cycle.lst"], in: directory.url)
+        #expect(cyclic.status == 64)
+        #expect(cyclic.stderr.contains("the steps form a cycle"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs").path), "nothing ran, nothing was written")
+    }
+
+    @Test func workdirMovesLogsAndLogfilesGetEachAttempt() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("jobs/t.lst", "#SHELL\n2|1|2|0|flaky|[ -f once ] \\|\\| { touch once; echo try; exit 1; }; echo ok|$ENV{APP_LOG_DIR}/flaky.log\n1|-1|1|0|first|pwd|\n")
+        let result = try runProgram(try batchkitBinary(), ["run", "jobs/t.lst", "--workdir", "elsewhere"], in: directory.url)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("elsewhere/logs/execution_logs.csv").path))
+        #expect(FileManager.default.fileExists(atPath: directory.path("elsewhere/logs/dag.dot").path))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("jobs/logs").path))
+        #expect(try directory.read("elsewhere/logs/flaky.log").contains("try\n"))
+        #expect(try directory.read("elsewhere/logs/flaky.log").hasSuffix("ok\n"))
+        let rows = try ExecutionLog(url: directory.path("elsewhere/logs/execution_logs.csv")).readAll()
+        #expect(rows.map(\.stepID) == [1, 2, 2], "a parent listed after its child is fine")
+        #expect(try directory.read(rows[0].logFile.isEmpty ? "" : "elsewhere/" + rows[0].logFile).hasSuffix("/jobs\n"), "commands run in the list's folder")
+        let dry = try runProgram(try batchkitBinary(), ["run", "jobs/t.lst", "--workdir", "elsewhere", "--dry-run", "--only", "2"], in: directory.url)
+        #expect(dry.stdout.contains("wave 1: 02 flaky"))
+        #expect(dry.stdout.contains("01 first: not in --only"))
+        let dag = try runProgram(try batchkitBinary(), ["run", "jobs/t.lst", "dag", "--format", "mermaid"], in: directory.url)
+        #expect(dag.stdout.contains("s1 --> s2"))
+    }
+}
+
+/// True while `pid` exists and is not a zombie.
+func isRunning(_ pid: pid_t) -> Bool {
+    for _ in 0..<100 {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        if stat.isEmpty || stat.contains(") Z ") { return false }
+        usleep(20_000)
+    }
+    return true
+}
