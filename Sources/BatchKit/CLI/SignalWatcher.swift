@@ -5,31 +5,62 @@ import Darwin
 #endif
 import Foundation
 
+/// The write end of the self-pipe the signal handler writes to.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
 /// Turns SIGINT and SIGTERM into a call, instead of death: the runner then
 /// stops its steps, records them, saves the state and prints the report.
+///
+/// A plain `sigaction` handler writes the signal number to a pipe (the only
+/// async-signal-safe thing it does) and a thread reads the pipe and calls the
+/// handler. Dispatch's signal sources were not used: under load they can miss
+/// a signal delivered to a thread that does not block it.
 final class SignalWatcher: @unchecked Sendable {
     private let lock = NSLock()
-    private var sources: [any DispatchSourceSignal] = []
     private var first: Int32?
 
-    /// Starts watching `signals`; `handler` runs on each delivery.
+    /// Starts watching `signals`; `handler` runs, on a thread of its own, on
+    /// each delivery.
     init(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        signalPipeWriteEnd = fds[1]
+        let readEnd = fds[0]
+        let thread = Thread { [weak self] in
+            var byte: UInt8 = 0
+            while true {
+                let count = read(readEnd, &byte, 1)
+                if count < 0 && errno == EINTR { continue }
+                guard count == 1 else { return }
+                let number = Int32(byte)
                 self?.lock.withLock { if self?.first == nil { self?.first = number } }
                 handler(number)
             }
-            source.resume()
-            sources.append(source)
+        }
+        thread.name = "batchkit-signals"
+        thread.start()
+
+        for number in signals {
+            var action = sigaction()
+            #if canImport(Glibc)
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(signalPipeWriteEnd, &byte, 1)
+            }
+            #else
+            action.__sigaction_u.__sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(signalPipeWriteEnd, &byte, 1)
+            }
+            #endif
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
     }
 
     /// The first signal received, if any.
     var received: Int32? { lock.withLock { first } }
-
-    deinit {
-        for source in sources { source.cancel() }
-    }
 }

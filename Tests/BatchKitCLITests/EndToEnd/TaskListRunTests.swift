@@ -35,7 +35,7 @@ import Testing
     static let longList = """
         #SHELL
         1|-1|1|0|first|echo first|
-        2|1|1|0|slow|[ -f allow ] && exit 0; touch started; sleep 30 & echo $! > sleeper; wait; [ -f allow ]|
+        2|1|1|0|slow|[ -f allow ] && exit 0; sleep 30 & echo $! > sleeper; touch started; wait; [ -f allow ]|
         3|2|1|0|last|echo last > last.txt|
 
         """
