@@ -31,6 +31,12 @@ if [ -z "$version" ] || [ "$major" -lt "$required_major" ]; then
   exit 1
 fi
 
+# On Linux the Swift runtime is linked statically: every step is a process
+# of this binary, and a static one starts in a few milliseconds instead of
+# ten or more. (macOS ships the runtime in the OS.)
+flags=(-c release --disable-automatic-resolution)
+[ "$(uname -s)" = Linux ] && flags+=(--static-swift-stdlib)
+
 mkdir -p .build
 # Stamp the start: a source edited during the build makes the next run rebuild.
 # The name is per process, so two first runs at once do not collide (SwiftPM
@@ -38,14 +44,14 @@ mkdir -p .build
 stamp_new=".build/batchkit-build.stamp.$$"
 touch "$stamp_new"
 if [ "$quiet" = 1 ]; then
-  if ! output=$(swift build -c release --disable-automatic-resolution 2>&1); then
+  if ! output=$(swift build "${flags[@]}" 2>&1); then
     rm -f "$stamp_new"
     printf '%s\n' "$output" >&2
     echo "error: the build failed; fix the errors above and run ./run.sh again." >&2
     exit 1
   fi
 else
-  swift build -c release --disable-automatic-resolution || { rm -f "$stamp_new"; exit 1; }
+  swift build "${flags[@]}" || { rm -f "$stamp_new"; exit 1; }
 fi
 mv -f "$stamp_new" .build/batchkit-build.stamp
 [ "$quiet" = 1 ] || echo "Built .build/release/{{JOB_NAME}}. Run the job with ./run.sh"
