@@ -50,6 +50,10 @@ public enum JobCommand {
                 return try steps(job, environment: environment, arguments: arguments)
             case "dag":
                 return try await dag(job, environment: environment, arguments: arguments)
+            case "report":
+                return try JobInfoCommands.report(job, environment: environment, arguments: arguments)
+            case "history":
+                return try JobInfoCommands.history(job, environment: environment, arguments: arguments)
             case "help":
                 Console.out(help(job, command: command))
                 return ExitCode.success.rawValue
@@ -61,7 +65,7 @@ public enum JobCommand {
             case "__checks":
                 return await StepChild.runChecks(job, layout: environment.layout)
             default:
-                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, help, version", command: command)
+                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, help, version", command: command)
             }
         } catch let error as UsageError {
             Console.error("error: \(error)\n")
@@ -85,6 +89,8 @@ public enum JobCommand {
           run (default)   Run the steps, then the post-job tests; print the report.
           steps           List the steps, their parents and their files.
           dag             Print the DAG without running anything.
+          report [RUN_ID] Print a past run's report (default: the latest run).
+          history         Summarise every run: pass rate, median and p95 time per step.
           help            Show this help.
           version         Print the job's name and BatchKit version (also --version).
 
@@ -101,15 +107,22 @@ public enum JobCommand {
                           Steps left out are not run and are not waited for.
           --dry-run       Print the plan (waves, and why steps are left out); run nothing.
           --tests-only    Run only the post-job tests, on the current outputs.
+          --json          Print the report as JSON instead of text.
           -h, --help      Show this help.
 
         DAG OPTIONS:
-          --format F      dot (default), mermaid or svg (svg needs Graphviz).
+          --format F      dot (default), mermaid, text, or svg (svg needs Graphviz).
+
+        REPORT AND HISTORY OPTIONS:
+          --json          JSON instead of text.
+          --since DATE    history only: runs started at or after DATE (2026-11-01 or an
+                          ISO-8601 time).
 
         FILES:
           logs/execution_logs.csv   one row per step attempt, appended by every run
           logs/test_results.csv     one row per post-job test per run
-          logs/runs/<run_id>/       each attempt's log, state.json and report.txt
+          logs/runs/<run_id>/       each attempt's log, state.json, report.txt, report.json
+                                    and junit.xml (the steps and tests for CI systems)
 
         EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed, or another
         run holds the lock), 64 usage error or invalid job, 130/143 interrupted by
@@ -143,7 +156,7 @@ public enum JobCommand {
         let command = "\(environment.command) dag"
         let parsed = try Arguments(arguments, flags: ["--help"], options: ["--format"], command: command)
         if parsed.has("--help") {
-            Console.out("USAGE: \(command) [--format dot|mermaid|svg]\n\nPrints the job's DAG without running anything.\n")
+            Console.out("USAGE: \(command) [--format dot|mermaid|text|svg]\n\nPrints the job's DAG without running anything.\n")
             return ExitCode.success.rawValue
         }
         if let extra = parsed.positionals.first {
@@ -156,6 +169,12 @@ public enum JobCommand {
             Console.out(document.dot())
         case "mermaid":
             Console.out(MermaidDiagram(document).text() + "\n")
+        case "text":
+            let lines = DagText.lines(
+                steps: graph.steps.map { ($0.id, $0.name, nil) },
+                parents: Dictionary(uniqueKeysWithValues: graph.steps.map { (String($0.id), graph.parents[$0.id] ?? []) }),
+                style: TerminalStyle.forDescriptor(1))
+            Console.out(lines.joined(separator: "\n") + "\n")
         case "svg":
             guard let dot = Graphviz.dotExecutable() else {
                 Console.error("error: --format svg needs Graphviz's `dot`; install it (apt-get install graphviz) or use --format dot\n")
@@ -166,7 +185,7 @@ public enum JobCommand {
             try await Graphviz.render(dot: document.dot(), format: "svg", to: output, executable: dot)
             Console.out(try String(contentsOf: output, encoding: .utf8))
         case let other:
-            throw UsageError("unknown --format '\(other)'; use dot, mermaid or svg", command: command)
+            throw UsageError("unknown --format '\(other)'; use dot, mermaid, text or svg", command: command)
         }
         return ExitCode.success.rawValue
     }

@@ -12,7 +12,7 @@ enum JobRunCommand {
     static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
         let command = environment.command
         let parsed = try Arguments(
-            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run"],
+            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json"],
             options: ["--jobs", "--only", "--from", "--to", "--exclude"], command: command)
         if parsed.has("--help") {
             Console.out(JobCommand.help(job, command: command))
@@ -58,11 +58,20 @@ enum JobRunCommand {
         let report: RunReport
         do {
             report = try await task.value
+            progress.finish()
         } catch let error as NothingToResume {
+            progress.finish()
             Console.out("\(error.message)\n")
             return ExitCode.success.rawValue
+        } catch {
+            progress.finish()
+            throw error
         }
-        Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+        if parsed.has("--json") {
+            Console.out(try report.json())
+        } else {
+            Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+        }
         switch signals.received {
         case SIGINT?: return ExitCode.interrupted.rawValue
         case SIGTERM?: return ExitCode.terminated.rawValue

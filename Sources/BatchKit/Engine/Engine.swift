@@ -62,10 +62,10 @@ public struct Engine: Sendable {
             do { try store.save(state) } catch { observer(.warning("cannot save the run state: \(ErrorDescription.of(error))")) }
         }
         var records: [Int: [ExecutionRecord]] = [:]
-        func record(_ entry: ExecutionRecord) {
+        func record(_ entry: ExecutionRecord, retryIn: Double? = nil) {
             records[entry.stepID, default: []].append(entry)
             do { try history.append([entry]) } catch { observer(.warning(ErrorDescription.of(error))) }
-            observer(.finished(entry))
+            observer(retryIn.map { .attemptFailed(entry, retryIn: $0) } ?? .finished(entry))
         }
         func skip(_ id: Int, reason: String, message: String) {
             guard let step = graph.step(id), records[id] == nil else { return }
@@ -84,6 +84,7 @@ public struct Engine: Sendable {
         var stopReason: String?
         for id in plan.selected { state[step: id] = RunState.StepState(name: graph.step(id)?.name ?? "", attempts: state[step: id]?.attempts ?? 0) }
         save()
+        observer(.planned(count: plan.selected.count))
 
         await withTaskGroup(of: Completion.self) { group in
             func slots(_ step: Step) -> Int { min(step.policy.cpus, jobs) }
@@ -155,16 +156,19 @@ public struct Engine: Sendable {
                 case .abandoned(let id):
                     finish(id, passed: false)
                 case .attempt(let entry, let changes):
-                    record(entry)
                     guard let step = graph.step(entry.stepID) else { continue }
                     if entry.status == .pass {
+                        record(entry)
                         for (key, value) in changes { state.context[key] = value }
                         finish(step.id, passed: true)
                     } else if entry.reason != "interrupted", !Task.isCancelled, stopReason == nil,
                               sessionAttempts[step.id, default: 0] < step.policy.maxAttempts {
                         let next = sessionAttempts[step.id, default: 0] + 1
-                        launch(step, delay: step.policy.wait(beforeAttempt: next))
+                        let wait = step.policy.wait(beforeAttempt: next)
+                        record(entry, retryIn: wait)
+                        launch(step, delay: wait)
                     } else {
+                        record(entry)
                         finish(step.id, passed: false)
                     }
                 }

@@ -186,9 +186,10 @@ public struct JobRunner: Sendable {
             steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
             logDirectory: layout.relative(layout.runDirectory(state.runID)),
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
-            notes: notes)
+            notes: notes,
+            parents: Dictionary(uniqueKeysWithValues: shown.map { (String($0.stepID), graph.parents[$0.stepID] ?? []) }))
         do {
-            try Data(report.render().utf8).write(to: layout.report(state.runID), options: .atomic)
+            try report.save(in: layout.runDirectory(state.runID))
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }

@@ -1,10 +1,15 @@
 /// What the engine reports while it runs, for live progress.
 public enum RunEvent: Sendable {
+    /// The run starts with this many planned steps.
+    case planned(count: Int)
     /// An attempt of a step started.
     case started(step: Step, attempt: Int)
     /// An attempt ended (PASS or FAIL), or a step was skipped; the record is
     /// already in the CSV history.
     case finished(ExecutionRecord)
+    /// An attempt failed and the step will be tried again after `retryIn`
+    /// seconds; the record is already in the CSV history.
+    case attemptFailed(ExecutionRecord, retryIn: Double)
     /// A problem that does not stop the run, such as a history write failing.
     case warning(String)
 }

@@ -142,8 +142,7 @@ public final class RunStateStore: @unchecked Sendable {
     /// Loads a run's state, or `nil` when it has none.
     public func load(_ runID: String) -> RunState? {
         guard let data = try? Data(contentsOf: url(runID)) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = JSONCoding.decoder()
         guard var state = try? decoder.decode(RunState.self, from: data) else { return nil }
         let journal = (try? String(contentsOf: journalURL(runID), encoding: .utf8)) ?? ""
         for line in journal.split(separator: "\n") {
@@ -166,9 +165,6 @@ public final class RunStateStore: @unchecked Sendable {
     }
 
     private static func encoder(pretty: Bool) -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
+        JSONCoding.encoder(pretty: pretty)
     }
 }

@@ -34,9 +34,7 @@ public final class SharedContext: @unchecked Sendable {
     ///
     /// - Throws: An `EncodingError` when the value cannot be encoded as JSON.
     public func set<Value: Encodable>(_ key: String, _ value: Value) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = JSONCoding.encoder(pretty: false)
         let json = String(decoding: try encoder.encode(value), as: UTF8.self)
         lock.withLock {
             values[key] = json
@@ -49,8 +47,7 @@ public final class SharedContext: @unchecked Sendable {
     /// - Throws: ``TypeMismatch`` when the stored value is not a `type`.
     public func get<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) throws -> Value? {
         guard let json = lock.withLock({ values[key] }) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = JSONCoding.decoder()
         do {
             return try decoder.decode(Value.self, from: Data(json.utf8))
         } catch {

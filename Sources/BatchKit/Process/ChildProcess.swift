@@ -125,7 +125,13 @@ public struct ChildProcess: Sendable {
     /// kills whatever the child left running in its process group.
     public func wait() async -> ProcessExit {
         let pid = self.pid
-        return await withCheckedContinuation { continuation in
+        let memory = PeakMemory(pid: pid)
+        let exit = await waitForExit(pid)
+        return ProcessExit(termination: exit.termination, cpuSeconds: exit.cpuSeconds, maxRSSKilobytes: memory.resolve(exit.maxRSSKilobytes ?? 0))
+    }
+
+    private func waitForExit(_ pid: pid_t) async -> ProcessExit {
+        await withCheckedContinuation { continuation in
             let thread = Thread {
                 var status: Int32 = 0
                 var usage = rusage()

@@ -16,10 +16,11 @@ public struct ProcessExit: Sendable, Equatable {
     /// User plus system CPU time, in seconds, of the child and its waited-for
     /// descendants.
     public let cpuSeconds: Double
-    /// Peak resident set size, in kilobytes.
-    public let maxRSSKilobytes: Int
+    /// Peak resident set size, in kilobytes; `nil` when it could not be
+    /// measured (see ``PeakMemory``).
+    public let maxRSSKilobytes: Int?
 
-    public init(termination: Termination, cpuSeconds: Double = 0, maxRSSKilobytes: Int = 0) {
+    public init(termination: Termination, cpuSeconds: Double = 0, maxRSSKilobytes: Int? = nil) {
         self.termination = termination
         self.cpuSeconds = cpuSeconds
         self.maxRSSKilobytes = maxRSSKilobytes

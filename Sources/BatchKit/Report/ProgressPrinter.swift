@@ -1,31 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
-/// Live progress on standard error: one timestamped line per event, so CI
-/// logs and terminals both show what is running and what ended how.
-public struct ProgressPrinter: Sendable {
+/// Live progress on standard error.
+///
+/// - On a terminal: one status line, redrawn in place four times a second —
+///   counts of done, running, pending and failed steps, the elapsed time and
+///   the names of the running steps — with a permanent line above it for each
+///   step that ends.
+/// - Otherwise (CI logs, files): plain, timestamped lines, one per event.
+public final class ProgressPrinter: @unchecked Sendable {
     public let style: TerminalStyle
+    /// Whether the status line is drawn (a terminal).
+    public let live: Bool
 
-    public init(style: TerminalStyle) {
+    private let lock = NSLock()
+    private let started = Date()
+    private var planned = 0
+    private var running: [Int: String] = [:]
+    private var done = 0
+    private var failed = 0
+    private var active = true
+    private var lineShown = false
+
+    /// - Parameters:
+    ///   - style: Colours or not.
+    ///   - live: Draw the status line; by default, when standard error is a
+    ///     terminal that is not `TERM=dumb`.
+    public init(style: TerminalStyle, live: Bool? = nil) {
         self.style = style
+        self.live = live ?? (isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
+        if self.live {
+            let thread = Thread { [weak self] in
+                while let self, self.tick() { usleep(250_000) }
+            }
+            thread.name = "batchkit-progress"
+            thread.start()
+        }
     }
 
-    /// Prints one event.
+    /// Records an event and shows it.
     public func handle(_ event: RunEvent) {
-        let time = Timestamp.iso8601(Date())
-        switch event {
-        case .started(let step, let attempt):
-            let retry = attempt > 1 ? " (attempt \(attempt))" : ""
-            Console.error("\(style.paint(time, .gray)) START   \(step.displayID) \(step.name)\(retry)\n")
-        case .finished(let record):
-            let id = RunReport.displayID(record.stepID)
-            var line = "\(style.paint(time, .gray)) \(style.status(record.status))"
-                + String(repeating: " ", count: max(1, 8 - record.status.rawValue.count))
-                + "\(id) \(record.stepName)"
-            if record.status != .skipped { line += "  \(DurationFormat.seconds(record.durationSeconds))" }
-            if !record.message.isEmpty { line += "  \(record.message)" }
-            Console.error(line + "\n")
-        case .warning(let message):
-            Console.error("\(style.paint(time, .gray)) \(style.paint("WARNING", .yellow)) \(message)\n")
+        lock.withLock {
+            switch event {
+            case .planned(let count):
+                planned = count
+            case .started(let step, let attempt):
+                running[step.id] = step.name
+                if !live {
+                    let retry = attempt > 1 ? " (attempt \(attempt))" : ""
+                    write("\(style.paint(Timestamp.iso8601(Date()), .gray)) START   \(step.displayID) \(step.name)\(retry)\n")
+                }
+            case .finished(let record):
+                running[record.stepID] = nil
+                done += 1
+                if record.status == .fail { failed += 1 }
+                write(clear() + finishedLine(record) + "\n")
+                if live { drawStatus() }
+            case .attemptFailed(let record, let wait):
+                running[record.stepID] = "\(record.stepName) (retry in \(DurationFormat.seconds(wait)))"
+                write(clear() + finishedLine(record) + "  — will retry in \(DurationFormat.seconds(wait))\n")
+                if live { drawStatus() }
+            case .warning(let message):
+                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.paint("WARNING", .yellow)) \(message)\n")
+                if live { drawStatus() }
+            }
         }
+    }
+
+    /// Removes the status line; call before printing the report.
+    public func finish() {
+        lock.withLock {
+            active = false
+            write(clear())
+        }
+    }
+
+    private func tick() -> Bool {
+        lock.withLock {
+            guard active else { return false }
+            drawStatus()
+            return true
+        }
+    }
+
+    private func finishedLine(_ record: ExecutionRecord) -> String {
+        let id = RunReport.displayID(record.stepID)
+        var line = "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.status(record.status))"
+            + String(repeating: " ", count: max(1, 8 - record.status.rawValue.count))
+            + "\(id) \(record.stepName)"
+        if record.status != .skipped { line += "  \(DurationFormat.seconds(record.durationSeconds))" }
+        if !record.message.isEmpty { line += "  \(record.message)" }
+        return line
+    }
+
+    /// The status line: `[12.3 s] 3 done · 2 running · 5 pending · 1 failed — running: 04 Load, 05 Score`.
+    private func drawStatus() {
+        guard live, active else { return }
+        let elapsed = DurationFormat.seconds(Date().timeIntervalSince(started))
+        let pending = max(0, planned - done - running.count)
+        var line = "[\(elapsed)] \(done) done · \(running.count) running · \(pending) pending"
+        if failed > 0 { line += " · " + style.paint("\(failed) failed", .red) }
+        if !running.isEmpty {
+            line += " — running: " + running.sorted { $0.key < $1.key }.map { "\(RunReport.displayID($0.key)) \($0.value)" }.joined(separator: ", ")
+        }
+        var columns = winsize()
+        let width = ioctl(2, UInt(TIOCGWINSZ), &columns) == 0 && columns.ws_col > 10 ? Int(columns.ws_col) - 1 : 119
+        if line.count > width { line = String(line.prefix(width - 1)) + "…" }
+        write("\r\u{1B}[K" + line)
+        lineShown = true
+    }
+
+    private func clear() -> String {
+        guard live, lineShown else { return "" }
+        lineShown = false
+        return "\r\u{1B}[K"
+    }
+
+    private func write(_ text: String) {
+        guard !text.isEmpty else { return }
+        Console.error(text)
     }
 }

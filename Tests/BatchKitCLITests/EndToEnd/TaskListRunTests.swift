@@ -151,3 +151,73 @@ func isRunning(_ pid: pid_t) -> Bool {
     }
     return true
 }
+
+/// The feedback commands through the real binary: report, history, --json,
+/// the DAG as text, and live progress on a (pseudo-)terminal.
+@Suite struct FeedbackCommandTests {
+    static let list = "#SHELL\n1|-1|1|0|make|python3 -c \"x = bytearray(200 * 1024 * 1024)\" 2>/dev/null \\|\\| head -c 200000000 /dev/zero > /dev/null|\n2|1|1|0|check|sleep 1|\n3|1|1|0|fail|exit 4|\n"
+
+    @Test func jsonReportAndHistoryAgreeWithTheRun() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.list)
+        let run = try runProgram(try batchkitBinary(), ["run", "t.lst", "--json"], in: directory.url)
+        #expect(run.status == 1)
+        let report = try JSONCoding.decoder().decode(RunReport.self, from: Data(run.stdout.utf8))
+        #expect(report.steps.map(\.status) == [.pass, .pass, .fail])
+        #expect(report.steps[2].records.last?.exitStatus == "4")
+        #expect(report.parents["2"] == [1])
+
+        let saved = try runProgram(try batchkitBinary(), ["run", "t.lst", "report"], in: directory.url)
+        #expect(saved.status == 0)
+        #expect(saved.stdout == report.render())
+        let prefix = String(report.runID.prefix(17))
+        let byID = try runProgram(try batchkitBinary(), ["run", "t.lst", "report", prefix, "--json"], in: directory.url)
+        #expect(try JSONCoding.decoder().decode(RunReport.self, from: Data(byID.stdout.utf8)).runID == report.runID)
+        let unknown = try runProgram(try batchkitBinary(), ["run", "t.lst", "report", "1999"], in: directory.url)
+        #expect(unknown.status == 64 && unknown.stderr.contains("no run 1999"))
+
+        _ = try runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
+        let history = try runProgram(try batchkitBinary(), ["run", "t.lst", "history"], in: directory.url)
+        #expect(history.stdout.hasPrefix("t: 2 runs\n"))
+        #expect(history.stdout.contains("03  fail   2     0%"))
+        let future = try runProgram(try batchkitBinary(), ["run", "t.lst", "history", "--since", "2999-01-01"], in: directory.url)
+        #expect(future.stdout.contains("no runs in the history since 2999-01-01"))
+        let badDate = try runProgram(try batchkitBinary(), ["run", "t.lst", "history", "--since", "yesterday"], in: directory.url)
+        #expect(badDate.status == 64)
+
+        let dag = try runProgram(try batchkitBinary(), ["run", "t.lst", "dag", "--format", "text"], in: directory.url)
+        #expect(dag.stdout == "wave 1  01 make\nwave 2  02 check  ← 01\n        03 fail   ← 01\n")
+    }
+
+    @Test func peakMemoryIsTheStepsOwnNotTheRunners() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.list)
+        _ = try runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
+        let rows = Dictionary(try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().map { ($0.stepID, $0) }, uniquingKeysWith: { $1 })
+        #expect((rows[1]?.maxRSSKilobytes ?? 0) > 150_000, "a 200 MB allocation is seen")
+        #expect((rows[2]?.maxRSSKilobytes ?? .max) < 10_000, "`sleep` is small, whatever the runner's size")
+        #expect((rows[2]?.cpuSeconds ?? 1) < 0.2)
+    }
+
+    @Test func aTerminalGetsALiveStatusLineAndPipesGetLines() throws {
+        guard let script = requireTool("script", for: "running batchkit on a pseudo-terminal") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.list)
+        let binary = try batchkitBinary()
+        let onTTY = try runProgram(script, ["-qec", "\(binary) run t.lst", "/dev/null"], in: directory.url, environment: ["TERM": "xterm", "NO_COLOR": ""])
+        #expect(onTTY.stdout.contains("\r\u{1B}[K["), "the status line is redrawn in place")
+        #expect(onTTY.stdout.contains("running: 02 check"))
+        #expect(onTTY.stdout.contains("pending"))
+        #expect(onTTY.stdout.contains("\u{1B}[31mFAIL\u{1B}[0m"), "colours on a terminal")
+        #expect(!onTTY.stdout.contains("START "), "no line per start on a terminal")
+
+        let noColor = try runProgram(script, ["-qec", "\(binary) run t.lst", "/dev/null"], in: directory.url, environment: ["TERM": "xterm", "NO_COLOR": "1"])
+        #expect(!noColor.stdout.contains("\u{1B}[31m"), "NO_COLOR is honoured")
+
+        let piped = try runProgram(binary, ["run", "t.lst"], in: directory.url)
+        #expect(!piped.stderr.contains("\u{1B}["))
+        let lines = piped.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.hasSuffix("START   02 check") })
+        #expect(lines.allSatisfy { $0.first?.isNumber == true }, "every line is timestamped")
+    }
+}

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Measures a step's peak memory properly.
+///
+/// `wait4`'s `ru_maxrss` is the high-water mark of the child *and of the
+/// memory it started from*: `posix_spawn` shares the runner's memory until
+/// `exec`, and Linux folds that into the child's peak. So a small step looks
+/// as big as the runner. This sampler reads `VmHWM` (the peak of the current
+/// program only) of the step's process and its descendants from `/proc`
+/// every 50 ms; ``resolve(_:)`` then trusts `ru_maxrss` only when it exceeds
+/// what the runner had at spawn time.
+final class PeakMemory: @unchecked Sendable {
+    private let lock = NSLock()
+    private let pid: pid_t
+    private let baseline: Int
+    private var peak = 0
+    private var running = true
+
+    /// Starts sampling `pid` and its descendants (Linux only).
+    init(pid: pid_t) {
+        self.pid = pid
+        baseline = Self.highWater(of: getpid()) ?? 0
+        #if os(Linux)
+        sample()
+        let thread = Thread { [weak self] in
+            while let self, self.isRunning {
+                self.sample()
+                usleep(50_000)
+            }
+        }
+        thread.stackSize = 128 * 1024
+        thread.start()
+        #endif
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    /// Stops sampling and returns the best peak, in kilobytes, given the
+    /// `ru_maxrss` of the ended child; `nil` when the child ended too fast to
+    /// be sampled and `ru_maxrss` cannot be told from the runner's own size.
+    func resolve(_ maxRSS: Int) -> Int? {
+        let sampled: Int = lock.withLock {
+            running = false
+            return peak
+        }
+        // Above what the runner had at spawn time, ru_maxrss is the child's own.
+        if maxRSS > baseline + 1024 { return maxRSS }
+        #if os(Linux)
+        // A sample caught mid-exec can be a few kilobytes: not a measurement.
+        return sampled >= 256 ? sampled : nil
+        #else
+        return maxRSS
+        #endif
+    }
+
+    private func sample() {
+        var highest = 0
+        var queue = [pid]
+        var seen: Set<pid_t> = []
+        while let next = queue.popLast(), seen.count < 256 {
+            guard seen.insert(next).inserted else { continue }
+            if let value = Self.highWater(of: next) { highest = max(highest, value) }
+            queue += Self.children(of: next)
+        }
+        lock.withLock { peak = max(peak, highest) }
+    }
+
+    /// `VmHWM` of `pid`, in kilobytes.
+    static func highWater(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+
+    static func children(of pid: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task -> [pid_t] in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
+}
