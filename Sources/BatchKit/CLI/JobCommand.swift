@@ -108,7 +108,7 @@ public enum JobCommand {
           --dry-run       Print the plan (waves, and why steps are left out); run nothing.
           --tests-only    Run only the post-job tests, on the current outputs.
           --json          Print the report as JSON instead of text.
-          -h, --help      Show this help.
+          -h, --help      Show this help.\(command.hasPrefix("batchkit run") ? "\n  --workdir DIR   Where logs/ goes (default: the task list's folder)." : "")
 
         DAG OPTIONS:
           --format F      dot (default), mermaid, text, or svg (svg needs Graphviz).

@@ -15,7 +15,13 @@ enum JobInfoCommands {
         }
         let layout = environment.layout
         let runs = ((try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? [])
-            .filter { FileManager.default.fileExists(atPath: layout.runDirectory($0).appendingPathComponent("report.json").path) }
+            .filter { runID in
+                // Only this job's runs: task lists sharing a folder share logs/runs.
+                guard let data = FileManager.default.contents(atPath: layout.runDirectory(runID).appendingPathComponent("report.json").path),
+                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+                else { return false }
+                return object["job"] as? String == job.name
+            }
             .sorted()
         let runID: String
         if let wanted = parsed.positionals.first {

@@ -50,11 +50,15 @@ enum JobRunCommand {
         }
 
         let progress = ProgressPrinter(style: TerminalStyle.forDescriptor(2))
-        let task = Task { try await runner.run(options) { progress.handle($0) } }
+        // The handler is installed before the run starts, so no signal can
+        // arrive while its default (or inherited "ignore") disposition holds.
+        let cancellation = CancellationBox()
         let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
             progress.handle(.warning("received \(SignalName.name(number)): stopping the running steps…"))
-            task.cancel()
+            cancellation.cancel()
         }
+        let task = Task { try await runner.run(options) { progress.handle($0) } }
+        cancellation.set(task)
         let report: RunReport
         do {
             report = try await task.value
@@ -122,5 +126,29 @@ enum DryRun {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Cancels a task that may not exist yet: a cancel that comes first is
+/// applied as soon as the task is set.
+final class CancellationBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<RunReport, any Error>?
+    private var cancelled = false
+
+    func set(_ task: Task<RunReport, any Error>) {
+        let cancelNow: Bool = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let task: Task<RunReport, any Error>? = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
     }
 }

@@ -5,10 +5,11 @@ import Foundation
 /// - A step is ready when every parent in the plan has passed; among ready
 ///   steps the lowest id launches first, as long as its `cpus` fit in the
 ///   free slots of `jobs`.
-/// - A failed attempt is retried per the step's policy (the step keeps its
-///   slots during the wait). When its attempts are used up, every step that
-///   depends on it is SKIPPED and independent branches go on — unless
-///   `failFast`, which stops launching anything new.
+/// - A failed attempt is retried per the step's policy; during the wait its
+///   slots are free for others, then it queues up again by its id. When its
+///   attempts are used up, every step that depends on it is SKIPPED and
+///   independent branches go on — unless `failFast`, which starts no new
+///   steps (retries of steps already started go on).
 /// - Cancelling the task (Ctrl-C) stops the running attempts (SIGTERM, then
 ///   SIGKILL) and launches nothing more; what did not run is SKIPPED.
 ///
@@ -37,8 +38,8 @@ public struct Engine: Sendable {
     /// What one child task of the run reports back.
     private enum Completion: Sendable {
         case attempt(ExecutionRecord, contextChanges: [String: String])
-        /// A retry that was cancelled during its wait, before it started.
-        case abandoned(stepID: Int)
+        /// A failed step's wait before its next attempt is over (or was cancelled).
+        case retryDue(stepID: Int)
     }
 
     /// Runs the planned steps.
@@ -76,11 +77,15 @@ public struct Engine: Sendable {
                 startedAt: now, endedAt: now, reason: reason, message: message))
         }
 
+        let parents = plan.parents(in: graph)
+        var children: [Int: [Int]] = [:]
+        for (id, list) in parents { for parent in list { children[parent, default: []].append(id) } }
         var waiting: [Int: Int] = [:]
-        for id in plan.selected { waiting[id] = (graph.parents[id] ?? []).filter(planned.contains).count }
+        for id in plan.selected { waiting[id] = parents[id]?.count ?? 0 }
         var ready = plan.selected.filter { waiting[$0] == 0 }  // ascending
         var busySlots = 0
         var sessionAttempts: [Int: Int] = [:]
+        var retrying: Set<Int> = []
         var stopReason: String?
         for id in plan.selected { state[step: id] = RunState.StepState(name: graph.step(id)?.name ?? "", attempts: state[step: id]?.attempts ?? 0) }
         save()
@@ -89,7 +94,7 @@ public struct Engine: Sendable {
         await withTaskGroup(of: Completion.self) { group in
             func slots(_ step: Step) -> Int { min(step.policy.cpus, jobs) }
 
-            func launch(_ step: Step, delay: Double) {
+            func launch(_ step: Step) {
                 let number = (state[step: step.id]?.attempts ?? 0) + 1
                 state[step: step.id]?.attempts = number
                 state[step: step.id]?.status = .running
@@ -100,11 +105,8 @@ public struct Engine: Sendable {
                     logFile: layout.stepLog(runID: runID, step: step, attempt: number),
                     resultFile: layout.stateDirectory(runID).appendingPathComponent("\(step.id).attempt-\(number).json"),
                     context: state.context, layout: layout)
-                group.addTask { [executor, layout, observer] in
-                    if delay > 0 {
-                        do { try await Task.sleep(for: .seconds(delay)) } catch { return .abandoned(stepID: step.id) }
-                    }
-                    observer(.started(step: step, attempt: number))
+                observer(.started(step: step, attempt: number))
+                group.addTask { [executor, layout] in
                     let outcome = await executor.execute(attempt)
                     let entry = ExecutionRecord(
                         runID: runID, job: attempt.job, stepID: step.id, stepName: step.name,
@@ -117,22 +119,31 @@ public struct Engine: Sendable {
                 }
             }
 
+            // Lowest id first, and no step jumps ahead of one waiting for
+            // enough free slots. After --fail-fast stops the run, only retries
+            // of steps already started go on.
             func launchReady() {
-                guard stopReason == nil, !Task.isCancelled else { return }
-                while let id = ready.first, let step = graph.step(id), busySlots + slots(step) <= jobs {
-                    ready.removeFirst()
+                guard !Task.isCancelled else { return }
+                var index = 0
+                while index < ready.count {
+                    let id = ready[index]
+                    guard let step = graph.step(id) else { ready.remove(at: index); continue }
+                    if stopReason != nil, !retrying.contains(id) { index += 1; continue }
+                    guard busySlots + slots(step) <= jobs else { return }
+                    ready.remove(at: index)
+                    retrying.remove(id)
                     busySlots += slots(step)
-                    launch(step, delay: 0)
+                    launch(step)
                 }
             }
 
-            func finish(_ id: Int, passed: Bool) {
+            func finish(_ id: Int, passed: Bool, holdsSlots: Bool = true) {
                 guard let step = graph.step(id) else { return }
-                busySlots -= slots(step)
+                if holdsSlots { busySlots -= slots(step) }
                 state[step: id]?.status = passed ? .pass : .fail
                 save()
                 if passed {
-                    for child in graph.children[id] ?? [] where planned.contains(child) && records[child] == nil {
+                    for child in children[id] ?? [] where records[child] == nil {
                         waiting[child, default: 1] -= 1
                         if waiting[child] == 0 {
                             ready.insert(child, at: ready.firstIndex(partitionedBy: { $0 > child }))
@@ -153,20 +164,31 @@ public struct Engine: Sendable {
             launchReady()
             while let completion = await group.next() {
                 switch completion {
-                case .abandoned(let id):
-                    finish(id, passed: false)
+                case .retryDue(let id):
+                    if Task.isCancelled {
+                        finish(id, passed: false, holdsSlots: false)
+                    } else {
+                        retrying.insert(id)
+                        ready.insert(id, at: ready.firstIndex(partitionedBy: { $0 > id }))
+                    }
                 case .attempt(let entry, let changes):
                     guard let step = graph.step(entry.stepID) else { continue }
                     if entry.status == .pass {
                         record(entry)
                         for (key, value) in changes { state.context[key] = value }
                         finish(step.id, passed: true)
-                    } else if entry.reason != "interrupted", !Task.isCancelled, stopReason == nil,
+                    } else if entry.reason != "interrupted", !Task.isCancelled,
                               sessionAttempts[step.id, default: 0] < step.policy.maxAttempts {
-                        let next = sessionAttempts[step.id, default: 0] + 1
-                        let wait = step.policy.wait(beforeAttempt: next)
+                        // Wait without holding slots, then queue up again.
+                        let wait = step.policy.wait(beforeAttempt: sessionAttempts[step.id, default: 0] + 1)
                         record(entry, retryIn: wait)
-                        launch(step, delay: wait)
+                        busySlots -= slots(step)
+                        state[step: step.id]?.status = .pending
+                        save()
+                        group.addTask {
+                            try? await Task.sleep(for: .seconds(wait))
+                            return .retryDue(stepID: step.id)
+                        }
                     } else {
                         record(entry)
                         finish(step.id, passed: false)
@@ -176,6 +198,10 @@ public struct Engine: Sendable {
             }
         }
 
+        // A step stopped while waiting to retry ends with its last attempt.
+        for id in plan.selected where state[step: id]?.status == .pending && records[id] != nil {
+            state[step: id]?.status = .fail
+        }
         // Whatever was planned but never started: the run was stopped.
         let why = Task.isCancelled ? "interrupted" : (stopReason ?? "not run")
         for id in plan.selected where records[id] == nil {

@@ -82,7 +82,12 @@ public struct JobRunner: Sendable {
         }
         let state = try resumable()
         let passed = Set(state.steps.compactMap { $0.value.status == .pass ? Int($0.key) : nil })
-        return (graph, try RunPlan.make(graph, selection: options.selection, passed: passed, runID: state.runID), state)
+        var selection = options.selection
+        if selection.isEverything, let scope = state.scope {
+            // A resumed partial run stays partial, minus steps since removed.
+            selection.only = Set(scope).intersection(graph.steps.map(\.id))
+        }
+        return (graph, try RunPlan.make(graph, selection: selection, passed: passed, runID: state.runID), state)
     }
 
     /// Runs the job.
@@ -94,9 +99,11 @@ public struct JobRunner: Sendable {
         let (graph, plan, resumed) = try plan(options)
         let started = Date()
         var state = resumed ?? RunState(runID: RunLayout.newRunID(at: started), job: job.name, startedAt: started, steps: graph.steps)
+        if resumed == nil, !options.selection.isEverything { state.scope = plan.selected }
         let lock = try RunLock(layout: layout, job: job.name, runID: state.runID)
         defer { withExtendedLifetime(lock) {} }
         ProcessGroupLedger(layout: layout).reapStale()
+        OrphanSweeper.becomeSubreaper()
         try FileManager.default.createDirectory(at: layout.runDirectory(state.runID), withIntermediateDirectories: true)
 
         var earlier: [Int: [ExecutionRecord]] = [:]
@@ -107,7 +114,7 @@ public struct JobRunner: Sendable {
             state.steps = state.steps.filter { key, _ in Int(key).map { graph.step($0) != nil } ?? false }
             for step in graph.steps where state[step: step.id] == nil { state[step: step.id] = RunState.StepState(name: step.name) }
             let history = (try? ExecutionLog(url: layout.executionLog).readAll()) ?? []
-            for record in history where record.runID == state.runID { earlier[record.stepID, default: []].append(record) }
+            for record in history where record.runID == state.runID && record.job == job.name { earlier[record.stepID, default: []].append(record) }
             // An attempt the state shows running has no row: the runner died under it.
             let now = Date()
             for (key, step) in state.steps.sorted(by: { $0.key < $1.key }) where step.status == .running {
@@ -115,14 +122,14 @@ public struct JobRunner: Sendable {
                 let lost = ExecutionRecord(
                     runID: state.runID, job: job.name, stepID: id, stepName: step.name, attempt: step.attempts,
                     status: .fail, startedAt: state.startedAt, endedAt: now, reason: "runner died",
-                    message: "the runner stopped (killed or crashed) while this attempt ran; its end time is unknown")
+                    message: "the runner stopped (killed or crashed) while this attempt ran; ended_at is when --resume found it")
                 do { try ExecutionLog(url: layout.executionLog).append([lost]) } catch { notes.append(ErrorDescription.of(error)) }
                 state[step: id]?.status = .fail
                 earlier[id, default: []].append(lost)
             }
             notes.append("resumed run \(state.runID) (resume \(state.resumes)); \(plan.excluded.filter { $0.value.hasPrefix("passed") }.count) step(s) that passed earlier were not rerun")
         }
-        if !options.selection.isEverything {
+        if !options.selection.isEverything || state.scope != nil {
             let left = plan.excluded.filter { !$0.value.hasPrefix("passed") }.keys.sorted()
             if !left.isEmpty { notes.append("partial run: not run \(left.map { RunReport.displayID($0) }.joined(separator: ", "))") }
         }
@@ -198,7 +205,7 @@ public struct JobRunner: Sendable {
 
     /// The run `--resume` continues: the latest one, unless it passed.
     private func resumable() throws -> RunState {
-        guard let latest = RunStateStore(layout: layout).latest() else {
+        guard let latest = RunStateStore(layout: layout).latest(job: job.name) else {
             throw NothingToResume(message: "nothing to resume: \(job.name) has no earlier run in \(layout.relative(layout.runsDirectory)); run it without --resume")
         }
         guard latest.phase != .passed else {

@@ -67,8 +67,14 @@ public struct LocalExecutor: StepExecutor {
             stop.stop(because: .interrupted)
         }
         stop.markExited()
+        OrphanSweeper.sweep(token: Self.token(attempt))
         if let mirror = attempt.step.mirrorLog { Self.append(attempt.logFile, to: mirror) }
         return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason)
+    }
+
+    /// Marks every process of one attempt, wherever it moves.
+    static func token(_ attempt: StepAttempt) -> String {
+        "\(attempt.runID)/\(attempt.step.id)/\(attempt.attempt)"
     }
 
     /// util-linux's `setpriv`, when installed (Linux only).
@@ -105,6 +111,7 @@ public struct LocalExecutor: StepExecutor {
             "BATCHKIT_PROJECT_DIR": attempt.layout.projectDirectory.path,
             "BATCHKIT_RUN_DIR": attempt.layout.runDirectory(attempt.runID).path,
             "BATCHKIT_RUNNER_PID": String(getpid()),
+            OrphanSweeper.variable: Self.token(attempt),
         ]
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
@@ -170,14 +177,20 @@ public struct LocalExecutor: StepExecutor {
             }
         }
         let policy = attempt.step.policy
+        // When batchkit itself stopped the attempt, a SIGKILL is ours, not the OOM killer's.
+        let ended: String
+        switch exit.termination {
+        case .signaled(let signal): ended = "ended by \(SignalName.name(signal))"
+        case .exited(let code): ended = "exited with code \(code)"
+        }
         switch stopped {
         case .timeout?:
             outcome.status = .fail
             outcome.reason = "timeout"
-            outcome.message = "timed out after \(DurationFormat.seconds(policy.timeout ?? 0)) (SIGTERM to its process group, SIGKILL \(DurationFormat.seconds(policy.killGrace)) later); \(exit.summary)"
+            outcome.message = "timed out after \(DurationFormat.seconds(policy.timeout ?? 0)) (SIGTERM to its process group, SIGKILL \(DurationFormat.seconds(policy.killGrace)) later); \(ended)"
         case .interrupted? where outcome.status != .pass:
             outcome.reason = "interrupted"
-            outcome.message = "interrupted: the run was stopped while it ran; \(exit.summary)"
+            outcome.message = "interrupted: the run was stopped while it ran; \(ended)"
         default:
             break
         }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 
-/// One run of a job at a time: an exclusive `flock` on `logs/.lock`, held
+/// One run of a job at a time: an exclusive `flock` on `logs/.<job>.lock`, held
 /// for the whole run. The kernel drops it when the holder dies, however it
 /// dies, so a lock left by a dead process is simply taken over.
 public final class RunLock: @unchecked Sendable {
@@ -25,7 +25,8 @@ public final class RunLock: @unchecked Sendable {
     /// process that holds it.
     public init(layout: RunLayout, job: String, runID: String) throws {
         try FileManager.default.createDirectory(at: layout.logsDirectory, withIntermediateDirectories: true)
-        let path = layout.logsDirectory.appendingPathComponent(".lock").path
+        // Named after the job: task lists that share a folder share `logs/`.
+        let path = layout.logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).lock").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CSVHistoryFile.WriteError(path: path, message: String(cString: strerror(errno)))

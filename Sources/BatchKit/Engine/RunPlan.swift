@@ -1,6 +1,7 @@
 /// Which steps a run (or a resumed run) executes, and why the others are
-/// left out. Steps outside the plan are neither run nor recorded, and the
-/// planned steps do not wait for them.
+/// left out. Steps outside the plan are neither run nor recorded; planned
+/// steps wait only for planned steps, but order is kept through the steps
+/// left out (see ``parents(in:)``).
 public struct RunPlan: Sendable, Equatable {
     /// The steps to run, by id.
     public let selected: [Int]
@@ -63,14 +64,36 @@ public struct RunPlan: Sendable, Equatable {
         return RunPlan(selected: selected, excluded: excluded)
     }
 
+    /// Each planned step's parents within the plan: a parent left out is
+    /// replaced by its own nearest planned ancestors, so order is kept through
+    /// excluded steps (with `--exclude 4`, a child of 4 still waits for 4's
+    /// parents).
+    public func parents(in graph: JobGraph) -> [Int: [Int]] {
+        let chosen = Set(selected)
+        var memo: [Int: Set<Int>] = [:]
+        func nearest(above id: Int) -> Set<Int> {
+            if let known = memo[id] { return known }
+            var found: Set<Int> = []
+            for parent in graph.parents[id] ?? [] {
+                if chosen.contains(parent) { found.insert(parent) } else { found.formUnion(nearest(above: parent)) }
+            }
+            memo[id] = found
+            return found
+        }
+        var result: [Int: [Int]] = [:]
+        for id in graph.order where chosen.contains(id) { result[id] = nearest(above: id).sorted() }
+        return result
+    }
+
     /// The planned steps in waves: each wave can start once the ones before
-    /// it passed (parents outside the plan count as done).
+    /// it passed.
     public func waves(_ graph: JobGraph) -> [[Int]] {
         let chosen = Set(selected)
+        let parents = parents(in: graph)
         var level: [Int: Int] = [:]
         var waves: [[Int]] = []
         for id in graph.order where chosen.contains(id) {
-            let wave = (graph.parents[id] ?? []).compactMap { level[$0] }.map { $0 + 1 }.max() ?? 0
+            let wave = (parents[id] ?? []).compactMap { level[$0] }.map { $0 + 1 }.max() ?? 0
             level[id] = wave
             while waves.count <= wave { waves.append([]) }
             waves[wave].append(id)

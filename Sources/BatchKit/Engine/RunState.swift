@@ -42,6 +42,9 @@ public struct RunState: Codable, Sendable, Equatable {
     public var context: [String: String]
     /// How many times this run was resumed.
     public var resumes: Int
+    /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
+    /// `--resume` without a selection stays within it.
+    public var scope: [Int]?
 
     public init(runID: String, job: String, startedAt: Date, steps: [Step]) {
         self.runID = runID
@@ -155,11 +158,12 @@ public final class RunStateStore: @unchecked Sendable {
         return state
     }
 
-    /// The most recent run with a state file (run ids sort by time).
-    public func latest() -> RunState? {
+    /// The most recent run of `job` with a state file (run ids sort by
+    /// time). Task lists sharing a folder share `logs/runs/`, hence the job.
+    public func latest(job: String? = nil) -> RunState? {
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? []
         for runID in runs.sorted(by: >) where !runID.hasPrefix(".") {
-            if let state = load(runID) { return state }
+            if let state = load(runID), job == nil || state.job == job { return state }
         }
         return nil
     }

@@ -34,13 +34,21 @@ public struct StepPolicy: Sendable, Equatable, Codable {
     public func wait(beforeAttempt attempt: Int) -> Double {
         guard attempt > 1 else { return 0 }
         var wait = retryWait
-        for _ in 0..<(attempt - 2) { wait *= backoff }
-        return wait
+        for _ in 0..<(attempt - 2) { wait = min(wait * backoff, Self.longest) }
+        return min(wait, Self.longest)
     }
+
+    /// The longest wait or timeout accepted: a year, in seconds.
+    public static let longest: Double = 366 * 86_400
 
     /// What is wrong with this policy, one phrase per problem.
     func problems() -> [String] {
         var problems: [String] = []
+        for (name, value) in [("retry wait", retryWait), ("timeout", timeout ?? 1), ("kill grace", killGrace)]
+        where !value.isFinite || value > Self.longest {
+            problems.append("\(name) is \(value) s; it must be a finite number of seconds, at most a year")
+        }
+        if !backoff.isFinite || backoff > 1000 { problems.append("backoff is \(backoff); it must be at most 1000") }
         if maxAttempts < 1 { problems.append("max attempts is \(maxAttempts); it must be at least 1") }
         if retryWait < 0 { problems.append("retry wait is \(retryWait) s; it must not be negative") }
         if backoff < 1 { problems.append("backoff is \(backoff); it must be at least 1") }

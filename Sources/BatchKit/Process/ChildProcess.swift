@@ -118,6 +118,7 @@ public struct ChildProcess: Sendable {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, request.executable, &actions, &attributes, argv.pointers, envp.pointers)
         guard result == 0 else { throw SpawnError(executable: request.executable, code: result) }
+        LiveChildren.shared.insert(pid)
         return ChildProcess(pid: pid)
     }
 
@@ -137,10 +138,12 @@ public struct ChildProcess: Sendable {
                 var usage = rusage()
                 while wait4(pid, &status, 0, &usage) < 0 {
                     if errno != EINTR {
+                        LiveChildren.shared.remove(pid)
                         continuation.resume(returning: ProcessExit(termination: .exited(255)))
                         return
                     }
                 }
+                LiveChildren.shared.remove(pid)
                 // Nothing a step started may outlive it.
                 kill(-pid, SIGKILL)
                 continuation.resume(returning: ProcessExit(status: status, usage: usage))

@@ -43,6 +43,7 @@ public struct RunHistory: Sendable, Codable {
             }
             return index
         }
+        let jobColumn = table.column("job")
         let runColumn = try column("run_id"), stepColumn = try column("step_id"), nameColumn = try column("step_name")
         let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
         let cutoff = since.map(Timestamp.iso8601)
@@ -53,6 +54,8 @@ public struct RunHistory: Sendable, Codable {
         var runOrder: [String: String] = [:]
         for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
             if let cutoff, row[startColumn] < cutoff { continue }
+            // Task lists that share a folder share the history file.
+            if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
             guard let id = Int(row[stepColumn]), let status = Status(rawValue: row[statusColumn]) else { continue }
             let run = row[runColumn]
             finals[id, default: [:]][run] = Final(status: status, seconds: Double(row[durationColumn]) ?? 0, started: row[startColumn], name: row[nameColumn])

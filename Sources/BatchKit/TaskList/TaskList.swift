@@ -123,7 +123,7 @@ public struct TaskList: Sendable {
         }
         guard attempts >= 1 else { throw LineError("MAX_ATTEMPTS is \(attempts); it must be at least 1") }
         guard let wait = seconds(fields[3]) else {
-            throw LineError("RETRY_WAIT_TIME \"\(fields[3])\" is not a duration (seconds, or a number with s, m or h)")
+            throw LineError("RETRY_WAIT_TIME \"\(fields[3])\" is not a duration (seconds, or a number with s, m or h, at most a year)")
         }
         guard wait >= 0 else { throw LineError("RETRY_WAIT_TIME is \(fields[3]); it must not be negative") }
         guard !fields[4].isEmpty else { throw LineError("PROCESS_NAME is empty; give the task a name") }
@@ -177,13 +177,18 @@ public struct TaskList: Sendable {
         return String(decoding: bytes[first...last], as: UTF8.self)
     }
 
-    /// `30`, `30s`, `1.5m`, `2h` → seconds.
+    /// `30`, `30s`, `1.5m`, `2h` → seconds; `nil` for anything else, or for
+    /// more than a year (`inf`, `1e300`, …).
     static func seconds(_ text: String) -> Double? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var value: Double?
         if let last = text.last, let unit = units[last] {
-            return Double(text.dropLast()).map { $0 * unit }
+            value = Double(text.dropLast()).map { $0 * unit }
+        } else {
+            value = Double(text)
         }
-        return Double(text)
+        guard let value, value.isFinite, abs(value) <= StepPolicy.longest else { return nil }
+        return value
     }
 
     /// Replaces every `$ENV{NAME}`.

@@ -105,6 +105,24 @@ import Testing
         #expect(second.stderr.contains("another run of t is in progress (pid \(process.processIdentifier), run "))
     }
 
+    @Test func twoListsInOneFolderKeepTheirRunsApart() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("a.lst", "#SHELL\n1|-1|1|0|a1|true|\n2|1|1|0|a2|[ -f a.ok ]|\n")
+        try directory.write("b.lst", "#SHELL\n1|-1|1|0|b1|true|\n2|1|1|0|b2|true|\n")
+        #expect(try runProgram(try batchkitBinary(), ["run", "a.lst"], in: directory.url).status == 1)
+        #expect(try runProgram(try batchkitBinary(), ["run", "b.lst"], in: directory.url).status == 0)
+        try directory.write("a.ok", "")
+        let resumed = try runProgram(try batchkitBinary(), ["run", "a.lst", "--resume"], in: directory.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        let rows = try history(directory)
+        let aRuns = Set(rows.filter { $0.job == "a" }.map(\.runID))
+        let bRuns = Set(rows.filter { $0.job == "b" }.map(\.runID))
+        #expect(aRuns.count == 1 && bRuns.count == 1 && aRuns.isDisjoint(with: bRuns), "a's resume continued a's run, not b's")
+        let aHistory = try runProgram(try batchkitBinary(), ["run", "a.lst", "history"], in: directory.url)
+        #expect(aHistory.stdout.hasPrefix("a: 1 run\n"))
+        #expect(!aHistory.stdout.contains("b1"))
+    }
+
     @Test func malformedListsExit64WithFileAndLine() throws {
         let directory = try TemporaryDirectory()
         try directory.write("bad.lst", "#SHELL\n1|-1|1|0|ok|true|\n2|1|x|0|bad|true|\n")

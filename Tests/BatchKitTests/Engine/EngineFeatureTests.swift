@@ -60,6 +60,18 @@ import Testing
         #expect(try rows(directory).last?.status == .skipped)
     }
 
+    @Test func aProcessThatLeftTheGroupAndBlocksSIGTERMIsStillKilled() async throws {
+        guard requireTool("setsid", for: "moving a step's child out of its process group") != nil else { return }
+        let directory = try TemporaryDirectory()
+        // setsid puts the child in a new session and group, as Foundation's Process does.
+        let escaping = step(1, "escapes", "setsid sh -c 'trap \"\" TERM INT; echo $$ > escaped; sleep 60' & sleep 60",
+                            policy: StepPolicy(timeout: 0.5, killGrace: 0.2))
+        _ = try await runner([escaping], in: directory).run()
+        let pid = try #require(pid_t(try directory.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!isRunning(pid), "the escaped process was found by its attempt token and killed")
+        #expect(try rows(directory).first?.reason == "timeout")
+    }
+
     @Test func failFastStartsNothingNewAfterAFailure() async throws {
         let directory = try TemporaryDirectory()
         let job = [step(1, "fails", "exit 1"), step(2, "independent", "touch ran")]
@@ -72,6 +84,45 @@ import Testing
         let other = try TemporaryDirectory()
         _ = try await runner(job, in: other).run(RunOptions(jobs: 1))
         #expect(FileManager.default.fileExists(atPath: other.path("ran").path), "without --fail-fast independent branches go on")
+    }
+
+    @Test func orderIsKeptThroughStepsLeftOut() throws {
+        let graph = try JobGraph(job: Job("j", steps: [
+            step(1, "a", "true"), step(2, "b", after: [1], "true"), step(3, "c", after: [2], "true"),
+        ]))
+        let plan = try RunPlan.make(graph, selection: StepSelection(exclude: [2]))
+        #expect(plan.parents(in: graph) == [1: [], 3: [1]])
+        #expect(plan.waves(graph) == [[1], [3]])
+    }
+
+    @Test func retriesFreeTheirSlotsWhileTheyWait() async throws {
+        let directory = try TemporaryDirectory()
+        // Step 1 fails once and waits 1 s; at --jobs 1, step 2 runs during that wait.
+        let flaky = step(1, "flaky", "[ -f once ] || { touch once; exit 1; }", policy: StepPolicy(maxAttempts: 2, retryWait: 1))
+        let other = step(2, "other", "touch other.ran")
+        _ = try await runner([flaky, other], in: directory).run(RunOptions(jobs: 1))
+        let history = try rows(directory)
+        #expect(history.map(\.stepID) == [1, 2, 1])
+        #expect(history[1].endedAt < history[2].startedAt)
+    }
+
+    @Test func aResumedPartialRunStaysPartial() async throws {
+        let directory = try TemporaryDirectory()
+        let job = [step(1, "a", "touch a"), step(2, "b", after: [1], "[ -f gate ]"), step(3, "c", after: [2], "touch c")]
+        let first = try await runner(job, in: directory).run(RunOptions(selection: StepSelection(only: [2])))
+        #expect(first.status == .fail)
+        try directory.write("gate", "")
+        let resumed = try await runner(job, in: directory).run(RunOptions(resume: true))
+        #expect(resumed.status == .pass)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("a").path), "step 1 was outside the partial run")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("c").path))
+    }
+
+    @Test func absurdDurationsAreDefinitionErrors() {
+        for policy in [StepPolicy(retryWait: 1e300), StepPolicy(timeout: .infinity), StepPolicy(backoff: 1e300), StepPolicy(retryWait: .nan)] {
+            #expect(throws: DefinitionError.self) { try JobGraph(job: Job("j", steps: [step(1, "a", "true", policy: policy)])) }
+        }
+        #expect(StepPolicy(maxAttempts: 50, retryWait: 100, backoff: 1000).wait(beforeAttempt: 40) == StepPolicy.longest)
     }
 
     @Test func aStepsCPUsOccupyThatManySlots() async throws {
@@ -203,9 +254,9 @@ import Testing
 
         // A lock file left by a process that died holds no lock.
         let other = try TemporaryDirectory()
-        try other.write("logs/.lock", "pid 99999, run old, started 2020-01-01T00:00:00.000Z\n")
+        try other.write("logs/.j.lock", "pid 99999, run old, started 2020-01-01T00:00:00.000Z\n")
         let taken = try RunLock(layout: RunLayout(projectDirectory: other.url), job: "j", runID: "new")
-        #expect(try other.read("logs/.lock").contains("run new"))
+        #expect(try other.read("logs/.j.lock").contains("run new"))
         withExtendedLifetime(taken) {}
     }
 }

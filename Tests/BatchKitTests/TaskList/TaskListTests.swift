@@ -57,6 +57,9 @@ import Testing
         ("1|-1|1|0|a||", "SHELL_COMMAND is empty"),
         ("1|-1|1|0|a|true||0", "TIMEOUT \"0\" is not a duration above 0"),
         ("1|-1|1|0|a|true||fast", "TIMEOUT \"fast\" is not a duration above 0"),
+        ("1|-1|1|0|a|true||inf", "TIMEOUT \"inf\" is not a duration above 0"),
+        ("1|-1|1|1e300|a|true|", "RETRY_WAIT_TIME \"1e300\" is not a duration"),
+        ("1|-1|1|99999999999999999h|a|true|", "is not a duration"),
         ("1|-1|1|0|a|echo $ENV{NOPE}|", "$ENV{NOPE} is not set; export NOPE"),
         ("1|-1|1|0|a|echo $ENV{HOME|", "\"$ENV{\" is not closed"),
     ])
