@@ -30,67 +30,105 @@ public enum CSV {
     /// - Throws: ``ParseError`` for a quote that is never closed or text
     ///   after a closing quote.
     public static func parse(_ text: String) throws(ParseError) -> [[String]] {
+        var text = text
+        let result: Result<[[String]], ParseError> = text.withUTF8 { bytes in
+            do throws(ParseError) {
+                return .success(try parse(bytes: UnsafeRawBufferPointer(bytes)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Parses UTF-8 bytes into records, in one pass that copies a field only
+    /// when it holds doubled quotes. Invalid UTF-8 becomes U+FFFD.
+    public static func parse(bytes: UnsafeRawBufferPointer) throws(ParseError) -> [[String]] {
         var records: [[String]] = []
         var record: [String] = []
-        var field: [UInt8] = []
         var line = 1
-        var inQuotes = false
-        var wasQuoted = false
-        var quoteLine = 1
-        let bytes = Array(text.utf8)
         var index = 0
+        let count = bytes.count
+        let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        guard count > 0 else { return [] }
 
-        func endField() {
-            record.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            wasQuoted = false
+        func string(_ start: Int, _ end: Int) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
 
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inQuotes {
-                if byte == 0x22 {
-                    if index + 1 < bytes.count, bytes[index + 1] == 0x22 {
-                        field.append(0x22)
-                        index += 1
-                    } else {
-                        inQuotes = false
+        while index < count {
+            // One field, starting at `index`.
+            var field: String
+            if bytes[index] == quote {
+                let quoteLine = line
+                var start = index + 1
+                var pieces: [UInt8]?
+                var cursor = start
+                var closed = false
+                while cursor < count {
+                    let byte = bytes[cursor]
+                    if byte == quote {
+                        if cursor + 1 < count, bytes[cursor + 1] == quote {
+                            if pieces == nil { pieces = [] }
+                            pieces?.append(contentsOf: bytes[start...cursor])
+                            cursor += 2
+                            start = cursor
+                            continue
+                        }
+                        closed = true
+                        break
                     }
+                    if byte == lf { line += 1 }
+                    cursor += 1
+                }
+                guard closed else { throw ParseError(line: quoteLine, message: "a quoted field is never closed") }
+                if var pieces {
+                    pieces.append(contentsOf: bytes[start..<cursor])
+                    field = String(decoding: pieces, as: UTF8.self)
                 } else {
-                    if byte == 0x0A { line += 1 }
-                    field.append(byte)
+                    field = string(start, cursor)
+                }
+                index = cursor + 1
+                if index < count, bytes[index] != comma, bytes[index] != lf,
+                   !(bytes[index] == cr && index + 1 < count && bytes[index + 1] == lf) {
+                    throw ParseError(line: line, message: "unexpected text after a closing quote; quote the whole field and double any quotes inside it")
                 }
             } else {
-                switch byte {
-                case 0x22 where field.isEmpty && !wasQuoted:
-                    inQuotes = true
-                    wasQuoted = true
-                    quoteLine = line
-                case 0x2C:
-                    endField()
-                case 0x0D where index + 1 < bytes.count && bytes[index + 1] == 0x0A:
-                    break  // the LF that follows ends the record
-                case 0x0A:
-                    endField()
-                    records.append(record)
-                    record.removeAll(keepingCapacity: true)
-                    line += 1
-                default:
-                    if wasQuoted {
-                        throw ParseError(line: line, message: "unexpected text after a closing quote; quote the whole field and double any quotes inside it")
-                    }
-                    field.append(byte)
+                let start = index
+                while index < count, bytes[index] != comma, bytes[index] != lf {
+                    index += 1
                 }
+                var end = index
+                if index < count, bytes[index] == lf, end > start, bytes[end - 1] == cr { end -= 1 }
+                field = string(start, end)
             }
-            index += 1
+            record.append(field)
+            // What ends the field: a comma, a line break, or the end.
+            if index >= count {
+                records.append(record)
+                return records
+            }
+            switch bytes[index] {
+            case comma:
+                index += 1
+                if index >= count {
+                    record.append("")
+                    records.append(record)
+                    return records
+                }
+            case cr:
+                index += 2  // CR LF (a lone CR after a quote was rejected above)
+                records.append(record)
+                record = []
+                line += 1
+            default:  // LF
+                index += 1
+                records.append(record)
+                record = []
+                line += 1
+            }
         }
-        if inQuotes {
-            throw ParseError(line: quoteLine, message: "a quoted field is never closed")
-        }
-        if !field.isEmpty || !record.isEmpty || wasQuoted {
-            endField()
-            records.append(record)
-        }
+        if !record.isEmpty { records.append(record) }
         return records
     }
 }

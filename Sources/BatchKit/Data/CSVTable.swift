@@ -31,14 +31,17 @@ public struct CSVTable: Sendable, Equatable {
         } catch {
             throw ReadError(path: url.path, message: "cannot read the file: \(ErrorDescription.of(error))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ReadError(path: url.path, message: "not UTF-8 text")
+        let parsed: Result<[[String]], CSV.ParseError> = data.withUnsafeBytes { bytes in
+            do throws(CSV.ParseError) {
+                return .success(try CSV.parse(bytes: bytes))
+            } catch {
+                return .failure(error)
+            }
         }
         let records: [[String]]
-        do {
-            records = try CSV.parse(text)
-        } catch {
-            throw ReadError(path: url.path, message: error.description)
+        switch parsed {
+        case .success(let value): records = value
+        case .failure(let error): throw ReadError(path: url.path, message: error.description)
         }
         guard let header = records.first else {
             throw ReadError(path: url.path, message: "the file is empty; expected a header line")

@@ -48,24 +48,40 @@ public struct RunHistory: Sendable, Codable {
         let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
         let cutoff = since.map(Timestamp.iso8601)
 
-        // The final record of each (run, step): the last row, as rows are appended in order.
-        struct Final { var status: Status; var seconds: Double; var started: String; var name: String }
-        var finals: [Int: [String: Final]] = [:]
-        var runOrder: [String: String] = [:]
+        // The final record of each (run, step): the last row, as rows are
+        // appended in order. Runs are numbered as met, to keep keys cheap.
+        struct Final { var status: Status; var seconds: Double; var name: String }
+        var runNumber: [String: Int] = [:]
+        var runIDs: [String] = []
+        var runStarts: [String] = []
+        var finals: [Int: [Int: Final]] = [:]
         for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
-            if let cutoff, row[startColumn] < cutoff { continue }
+            let started = row[startColumn]
+            if let cutoff, started < cutoff { continue }
             // Task lists that share a folder share the history file.
             if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
             guard let id = Int(row[stepColumn]), let status = Status(rawValue: row[statusColumn]) else { continue }
-            let run = row[runColumn]
-            finals[id, default: [:]][run] = Final(status: status, seconds: Double(row[durationColumn]) ?? 0, started: row[startColumn], name: row[nameColumn])
-            if runOrder[run].map({ row[startColumn] < $0 }) ?? true { runOrder[run] = row[startColumn] }
+            let run: Int
+            if let known = runNumber[row[runColumn]] {
+                run = known
+                if started < runStarts[run] { runStarts[run] = started }
+            } else {
+                run = runIDs.count
+                runNumber[row[runColumn]] = run
+                runIDs.append(row[runColumn])
+                runStarts.append(started)
+            }
+            finals[id, default: [:]][run] = Final(status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn])
+        }
+        // Runs by start time (then id), as ranks.
+        var rank = [Int](repeating: 0, count: runIDs.count)
+        for (position, run) in runIDs.indices.sorted(by: { (runStarts[$0], runIDs[$0]) < (runStarts[$1], runIDs[$1]) }).enumerated() {
+            rank[run] = position
         }
 
         var steps: [StepSummary] = []
         for (id, byRun) in finals.sorted(by: { $0.key < $1.key }) {
-            // Latest run first by its start (run ids sort by time as well).
-            let ordered = byRun.sorted { (runOrder[$0.key] ?? "", $0.key) < (runOrder[$1.key] ?? "", $1.key) }
+            let ordered = byRun.sorted { rank[$0.key] < rank[$1.key] }
             let attempted = ordered.filter { $0.value.status != .skipped }
             let passes = attempted.filter { $0.value.status == .pass }
             let timed = (passes.isEmpty ? attempted : passes).map(\.value.seconds).sorted()
@@ -76,10 +92,10 @@ public struct RunHistory: Sendable, Codable {
                 stepID: id, name: last.value.name, runs: attempted.count, passes: passes.count,
                 passRate: attempted.isEmpty ? 0 : Double(passes.count) / Double(attempted.count),
                 medianSeconds: median, p95Seconds: percentile(timed, 0.95),
-                lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: last.key,
+                lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runIDs[last.key],
                 slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
         }
-        return RunHistory(job: job, runs: runOrder.count, since: since, steps: steps)
+        return RunHistory(job: job, runs: runIDs.count, since: since, steps: steps)
     }
 
     /// The `q` quantile of sorted values, by the nearest-rank method.
