@@ -38,13 +38,14 @@ enum StepChild {
         context.log.info("step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) started")
         do {
             try await body(context)
-            try StepResultFile(ok: true, context: context.values.changes).write(to: resultFile)
+            try StepResultFile(ok: true, context: context.values.changes, peakKilobytes: PeakMemory.highWater(of: getpid()))
+                .write(to: resultFile)
             context.log.info("step \(step.displayID) \"\(step.name)\" passed")
             return ExitCode.success.rawValue
         } catch {
             let message = ErrorDescription.of(error)
             context.log.error("step \(step.displayID) \"\(step.name)\" failed: \(message)")
-            try? StepResultFile(ok: false, error: message).write(to: resultFile)
+            try? StepResultFile(ok: false, error: message, peakKilobytes: PeakMemory.highWater(of: getpid())).write(to: resultFile)
             return ExitCode.failure.rawValue
         }
     }

@@ -156,6 +156,8 @@ public struct LocalExecutor: StepExecutor {
             outcome.exitStatus = String(code)
             if case .swift = attempt.step.action {
                 let result = StepResultFile.read(attempt.resultFile)
+                // The step's own report of its peak is exact; sampling may have missed a short one.
+                if let peak = result?.peakKilobytes { outcome.maxRSSKilobytes = max(outcome.maxRSSKilobytes ?? 0, peak) }
                 if code == 0, result?.ok == true {
                     outcome.status = .pass
                     outcome.contextChanges = result?.context ?? [:]

@@ -63,6 +63,8 @@ struct StepResultFile: Codable {
     var error: String?
     /// Context values the step set (key → JSON text).
     var context: [String: String]?
+    /// The step process's own peak memory (`VmHWM`), in kilobytes.
+    var peakKilobytes: Int?
 
     static func read(_ url: URL) -> StepResultFile? {
         guard let data = try? Data(contentsOf: url) else { return nil }

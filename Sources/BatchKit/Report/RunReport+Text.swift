@@ -40,8 +40,10 @@ extension RunReport {
         if steps.count > 1 {
             lines.append("")
             let speedUp = wallSeconds > 0 ? stepSeconds / wallSeconds : 1
-            lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps: "
-                + String(format: "%.1f× speed-up from running steps in parallel", speedUp))
+            let gain = speedUp >= 1.1
+                ? String(format: ": %.1f× speed-up from running steps in parallel", speedUp)
+                : " (no parallel speed-up: the steps ran one after another)"
+            lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps" + gain)
         }
         if !steps.isEmpty {
             lines.append("")

@@ -50,6 +50,7 @@ import Testing
         #expect(rows.map(\.stepID) == [1, 2, 3, 4])
         #expect(rows.map(\.stepName) == ["Extract", "Validate input", "Transform", "Load"])
         #expect(rows.allSatisfy { $0.status == .pass && $0.job == "e2e-job" && $0.attempt == 1 })
+        #expect(rows.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 && $0.cpuSeconds != nil }, "each Swift step reports its own peak memory")
         #expect(Set(rows.map(\.runID)).count == 1)
         let runID = try #require(rows.first?.runID)
         #expect(try read(rows[0].logFile).contains("extracted 41 rows from 1 file(s)"))
