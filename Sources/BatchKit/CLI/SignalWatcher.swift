@@ -28,7 +28,17 @@ final class SignalWatcher: @unchecked Sendable {
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         signalPipeWriteEnd = fds[1]
         let readEnd = fds[0]
+        // The mask is inherited through exec: a parent that had these signals
+        // blocked would keep them from ever arriving. Unblock them here (and
+        // in the thread below, which inherits this thread's mask).
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for number in signals { sigaddset(&wanted, number) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+        let unblock = wanted
         let thread = Thread { [weak self] in
+            var mask = unblock
+            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
             var byte: UInt8 = 0
             while true {
                 let count = read(readEnd, &byte, 1)
