@@ -12,20 +12,23 @@ nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
 /// stops its steps, records them, saves the state and prints the report.
 ///
 /// A plain `sigaction` handler writes the signal number to a pipe (the only
-/// async-signal-safe thing it does) and a thread reads the pipe and calls the
-/// handler. Dispatch's signal sources were not used: under load they can miss
-/// a signal delivered to a thread that does not block it.
+/// async-signal-safe thing it does) and a Dispatch read source on the pipe
+/// calls the handler. Dispatch's signal sources were not used: under load
+/// they could miss a signal delivered to a thread that does not block it.
 final class SignalWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var first: Int32?
+    private var source: (any DispatchSourceRead)?
 
     /// Starts watching `signals`; `handler` runs, on a thread of its own, on
     /// each delivery.
     init(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)  // the handler must never block
+        }
         signalPipeWriteEnd = fds[1]
         let readEnd = fds[0]
         // The mask is inherited through exec: a parent that had these signals
@@ -35,22 +38,21 @@ final class SignalWatcher: @unchecked Sendable {
         sigemptyset(&wanted)
         for number in signals { sigaddset(&wanted, number) }
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
-        let unblock = wanted
-        let thread = Thread { [weak self] in
-            var mask = unblock
-            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+        // Dispatch watches the pipe (epoll), so the handler runs even when the
+        // process is busy; no thread of our own has to be scheduled first.
+        let source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: DispatchQueue(label: "batchkit-signals"))
+        source.setEventHandler { [weak self] in
             var byte: UInt8 = 0
-            while true {
-                let count = read(readEnd, &byte, 1)
-                if count < 0 && errno == EINTR { continue }
-                guard count == 1 else { return }
+            while read(readEnd, &byte, 1) == 1 {
                 let number = Int32(byte)
                 self?.lock.withLock { if self?.first == nil { self?.first = number } }
                 handler(number)
+                // One signal at a time; the source fires again if more are pending.
+                break
             }
         }
-        thread.name = "batchkit-signals"
-        thread.start()
+        source.resume()
+        self.source = source
 
         for number in signals {
             var action = sigaction()

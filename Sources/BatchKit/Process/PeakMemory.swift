@@ -20,6 +20,7 @@ final class PeakMemory: @unchecked Sendable {
     private let baseline: Int
     private var peak = 0
     private var running = true
+    private var timer: (any DispatchSourceTimer)?
 
     /// Starts sampling `pid` and its descendants (Linux only).
     init(pid: pid_t) {
@@ -27,23 +28,21 @@ final class PeakMemory: @unchecked Sendable {
         baseline = Self.highWater(of: getpid()) ?? 0
         #if os(Linux)
         sample()
-        let thread = Thread { [weak self] in
-            while let self, self.isRunning {
-                self.sample()
-                usleep(50_000)
-            }
-        }
-        thread.stackSize = 128 * 1024
-        thread.start()
+        // A Dispatch timer rather than a thread of its own: it runs even when
+        // many steps start at once on a busy machine.
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        timer.schedule(deadline: .now() + .milliseconds(5), repeating: .milliseconds(50), leeway: .milliseconds(5))
+        timer.setEventHandler { [weak self] in self?.sample() }
+        timer.resume()
+        self.timer = timer
         #endif
     }
-
-    private var isRunning: Bool { lock.withLock { running } }
 
     /// Stops sampling and returns the best peak, in kilobytes, given the
     /// `ru_maxrss` of the ended child; `nil` when the child ended too fast to
     /// be sampled and `ru_maxrss` cannot be told from the runner's own size.
     func resolve(_ maxRSS: Int) -> Int? {
+        timer?.cancel()
         let sampled: Int = lock.withLock {
             running = false
             return peak
@@ -67,7 +66,7 @@ final class PeakMemory: @unchecked Sendable {
             if let value = Self.highWater(of: next) { highest = max(highest, value) }
             queue += Self.children(of: next)
         }
-        lock.withLock { peak = max(peak, highest) }
+        lock.withLock { if running { peak = max(peak, highest) } }
     }
 
     /// `VmHWM` of `pid`, in kilobytes.
