@@ -5,19 +5,28 @@ import Testing
 
 /// `batchkit run FILE.lst` as a user runs it: the real binary, real signals.
 @Suite(.serialized) struct TaskListRunTests {
-    /// Starts `batchkit` in the background; returns its pid and where its output goes.
-    func start(_ arguments: [String], in directory: TemporaryDirectory) throws -> (Process, URL) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try batchkitBinary())
-        process.arguments = arguments
-        process.currentDirectoryURL = directory.url
+    /// A `batchkit` started in the background, with its output in a file.
+    /// (Started with BatchKit's own spawner: under load, Foundation's
+    /// `Process.processIdentifier` was seen naming no live process.)
+    struct Background {
+        let child: ChildProcess
+        let output: URL
+        var processIdentifier: pid_t { child.pid }
+
+        /// Waits for the exit and returns its code (128 + signal when killed).
+        func exitCode() async -> Int32 {
+            switch await child.wait().termination {
+            case .exited(let code): return code
+            case .signaled(let signal): return 128 + signal
+            }
+        }
+    }
+
+    func start(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (Background, URL) {
         let output = directory.path("out-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return (process, output)
+        let child = try await ChildProcess.spawn(ChildProcess.Request(
+            executable: try batchkitBinary(), arguments: arguments, workingDirectory: directory.url.path, logFile: output.path))
+        return (Background(child: child, output: output), output)
     }
 
     func waitFor(_ path: URL, timeout: Double = 20) async throws {
@@ -44,11 +53,10 @@ import Testing
     func aSignalStopsTheStepsRecordsThemAndResumeFinishes(signal: Int32, code: Int32) async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, output) = try start(["run", "t.lst"], in: directory)
+        let (process, output) = try await start(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
-        kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == code)
+        #expect(kill(process.processIdentifier, signal) == 0)
+        #expect(await process.exitCode() == code)
         let text = try String(contentsOf: output, encoding: .utf8)
         #expect(text.contains("received \(SignalName.name(signal))"))
         #expect(text.contains("02  slow   FAIL"), "the report is printed")
@@ -70,10 +78,10 @@ import Testing
     @Test func aRunnerKilledWithSIGKILLIsResumedAndItsStepDoesNotRunOn() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, _) = try start(["run", "t.lst"], in: directory)
+        let (process, _) = try await start(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        #expect(kill(process.processIdentifier, SIGKILL) == 0)
+        _ = await process.exitCode()
         // The step's shell dies with the runner (parent-death signal).
         let ledger = directory.path("logs/.process-groups")
         let groups = try FileManager.default.contentsOfDirectory(atPath: ledger.path)
@@ -96,11 +104,11 @@ import Testing
     @Test func aSecondConcurrentRunIsRefusedNamingThePID() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, _) = try start(["run", "t.lst"], in: directory)
+        let (process, _) = try await start(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
         let second = try runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        _ = await process.exitCode()
         #expect(second.status == 1)
         #expect(second.stderr.contains("another run of t is in progress (pid \(process.processIdentifier), run "))
     }
