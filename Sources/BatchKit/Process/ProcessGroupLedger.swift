@@ -54,7 +54,7 @@ public struct ProcessGroupLedger: Sendable {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> pid_t? in
             guard let pid = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let stat = ProcFile.text("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: ")")
             else { return nil }
             // Fields after the command: state, ppid, pgrp, …
@@ -64,7 +64,7 @@ public struct ProcessGroupLedger: Sendable {
     }
 
     static func environment(of pid: pid_t) -> [String] {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return [] }
-        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard let bytes = ProcFile.bytes("/proc/\(pid)/environ") else { return [] }
+        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 }
