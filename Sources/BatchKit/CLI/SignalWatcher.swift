@@ -31,13 +31,30 @@ final class SignalWatcher: @unchecked Sendable {
         }
         signalPipeWriteEnd = fds[1]
         let readEnd = fds[0]
-        // The mask is inherited through exec: a parent that had these signals
-        // blocked would keep them from ever arriving. Unblock them here (and
-        // in the thread below, which inherits this thread's mask).
+        // Two ways in, so a signal is never left pending: a thread that has
+        // these signals unblocked runs the handler below (pipe → Dispatch);
+        // and since Dispatch's own threads block them, a thread of ours waits
+        // for them with sigwait. This thread blocks them too, so it cannot be
+        // the one left holding them.
         var wanted = sigset_t()
         sigemptyset(&wanted)
         for number in signals { sigaddset(&wanted, number) }
-        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+        pthread_sigmask(SIG_BLOCK, &wanted, nil)
+        let waitSet = wanted
+        let waiter = Thread { [weak self] in
+            var set = waitSet
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            while true {
+                var number: Int32 = 0
+                guard sigwait(&set, &number) == 0 else { continue }
+                self?.lock.withLock { if self?.first == nil { self?.first = number } }
+                handler(number)
+            }
+        }
+        waiter.name = "batchkit-sigwait"
+        waiter.stackSize = 128 * 1024
+        waiter.start()
+
         // Dispatch watches the pipe (epoll), so the handler runs even when the
         // process is busy; no thread of our own has to be scheduled first.
         let source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: DispatchQueue(label: "batchkit-signals"))
