@@ -111,3 +111,14 @@ public func batchkitBinary() throws -> String {
     }
     return candidate
 }
+
+/// True while `pid` exists and is not a zombie; waits up to 2 s for it to go
+/// (an orphan may wait a moment for init to reap it).
+public func isRunning(_ pid: pid_t) -> Bool {
+    for _ in 0..<100 {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        if stat.isEmpty || stat.contains(") Z ") { return false }
+        usleep(20_000)
+    }
+    return true
+}

@@ -261,16 +261,6 @@ import Testing
     }
 }
 
-/// True while `pid` exists and is not a zombie (an orphan may wait a moment
-/// for init to reap it).
-func isRunning(_ pid: pid_t) -> Bool {
-    for _ in 0..<100 {
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        if stat.isEmpty || stat.contains(") Z ") { return false }
-        usleep(20_000)
-    }
-    return true
-}
 
 /// Reports, for each step, the context it was given; step N sets `from_N`.
 /// Step 2 fails, so its change must not reach anyone.
