@@ -33,7 +33,7 @@ enum OrphanSweeper {
         #if os(Linux)
         let marker = "\(variable)=\(token)"
         for _ in 0..<16 {
-            let tagged = children().filter { environment(of: $0).contains(marker) && !LiveChildren.shared.contains($0) }
+            let tagged = ProcFile.children(of: getpid()).filter { ProcFile.environment(of: $0).contains(marker) && !LiveChildren.shared.contains($0) }
             guard !tagged.isEmpty else { return }
             for pid in tagged { kill(pid, SIGKILL) }
             for pid in tagged {
@@ -42,19 +42,6 @@ enum OrphanSweeper {
             }
         }
         #endif
-    }
-
-    /// The runner's own children, from `/proc/self/task/*/children`.
-    static func children() -> [pid_t] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        return tasks.flatMap { task -> [pid_t] in
-            let text = ProcFile.text("/proc/self/task/\(task)/children") ?? ""
-            return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
-    }
-
-    static func environment(of pid: pid_t) -> [String] {
-        ProcessGroupLedger.environment(of: pid)
     }
 }
 

@@ -64,7 +64,7 @@ final class PeakMemory: @unchecked Sendable {
         while let next = queue.popLast(), seen.count < 256 {
             guard seen.insert(next).inserted else { continue }
             if let value = Self.highWater(of: next) { highest = max(highest, value) }
-            queue += Self.children(of: next)
+            queue += ProcFile.children(of: next)
         }
         lock.withLock { if running { peak = max(peak, highest) } }
     }
@@ -75,13 +75,5 @@ final class PeakMemory: @unchecked Sendable {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return nil }
         return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-    }
-
-    static func children(of pid: pid_t) -> [pid_t] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task -> [pid_t] in
-            let text = ProcFile.text("/proc/\(pid)/task/\(task)/children") ?? ""
-            return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
     }
 }

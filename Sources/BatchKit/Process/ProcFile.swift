@@ -31,4 +31,31 @@ enum ProcFile {
     static func text(_ path: String) -> String? {
         bytes(path).map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// The children of every thread of `pid`, from `/proc/<pid>/task/*/children`.
+    static func children(of pid: pid_t) -> [pid_t] {
+        var pids: [pid_t] = []
+        for task in tasks(of: pid) {
+            let text = self.text("/proc/\(pid)/task/\(task)/children") ?? ""
+            pids += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return pids
+    }
+
+    /// The environment of `pid` as `NAME=value` strings (empty when unreadable).
+    static func environment(of pid: pid_t) -> [String] {
+        guard let bytes = bytes("/proc/\(pid)/environ") else { return [] }
+        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func tasks(of pid: pid_t) -> [String] {
+        guard let directory = opendir("/proc/\(pid)/task") else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.first?.isNumber == true { names.append(name) }
+        }
+        return names
+    }
 }

@@ -42,7 +42,7 @@ public struct ProcessGroupLedger: Sendable {
             guard let pgid = pid_t(entry),
                   let runID = try? String(contentsOf: file, encoding: .utf8), !runID.isEmpty
             else { continue }
-            for pid in Self.members(of: pgid) where Self.environment(of: pid).contains("BATCHKIT_RUN_ID=\(runID)") {
+            for pid in Self.members(of: pgid) where ProcFile.environment(of: pid).contains("BATCHKIT_RUN_ID=\(runID)") {
                 if kill(pid, SIGKILL) == 0 { killed += 1 }
             }
         }
@@ -61,10 +61,5 @@ public struct ProcessGroupLedger: Sendable {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && pid_t(fields[2]) == pgid ? pid : nil
         }
-    }
-
-    static func environment(of pid: pid_t) -> [String] {
-        guard let bytes = ProcFile.bytes("/proc/\(pid)/environ") else { return [] }
-        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 }
