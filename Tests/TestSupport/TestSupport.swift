@@ -58,14 +58,20 @@ public func shellStep(_ id: Int, _ name: String, after parents: [Int]? = nil, _ 
     Step(id: id, name: name, parents: parents, source: "test:\(id)", action: .shell(command))
 }
 
-/// Runs a program to completion, capturing its output.
+/// What a program run by ``runProgram(_:_:in:environment:)`` left.
 public struct CommandResult {
     public let status: Int32
     public let stdout: String
     public let stderr: String
 }
 
-public func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CommandResult {
+/// Runs a program to completion, capturing its output.
+///
+/// It suspends instead of blocking: a test that blocked a thread of Swift's
+/// cooperative pool (two threads on a two-core machine) while a job builds
+/// for a minute would stall every other test of the process, including the
+/// ones that must react within seconds.
+public func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -90,10 +96,17 @@ public func runProgram(_ executable: String, _ arguments: [String], in directory
     process.standardOutput = outHandle
     process.standardError = errHandle
     process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
     return CommandResult(
-        status: process.terminationStatus,
+        status: status,
         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }

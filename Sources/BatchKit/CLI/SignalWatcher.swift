@@ -11,10 +11,12 @@ nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
 /// Turns SIGINT and SIGTERM into a call, instead of death: the runner then
 /// stops its steps, records them, saves the state and prints the report.
 ///
-/// A plain `sigaction` handler writes the signal number to a pipe (the only
-/// async-signal-safe thing it does) and a Dispatch read source on the pipe
-/// calls the handler. Dispatch's signal sources were not used: under load
-/// they could miss a signal delivered to a thread that does not block it.
+/// A signal must find a thread that does not block it, and in an async
+/// program there may be none: the main thread leaves (`dispatch_main`) and
+/// Dispatch's workers block signals. So a thread of our own waits for them
+/// with `sigwait`; and, should the kernel pick another thread that has them
+/// unblocked, a plain `sigaction` handler writes the number to a pipe (the
+/// only async-signal-safe thing it does) that a Dispatch read source drains.
 final class SignalWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var first: Int32?

@@ -5,35 +5,35 @@ import Testing
 
 /// `batchkit`'s command line, through the real binary.
 @Suite struct CommandLineTests {
-    func batchkit(_ arguments: [String], in directory: URL) throws -> CommandResult {
-        try runProgram(try batchkitBinary(), arguments, in: directory)
+    func batchkit(_ arguments: [String], in directory: URL) async throws -> CommandResult {
+        try await runProgram(try batchkitBinary(), arguments, in: directory)
     }
 
-    @Test func helpAndVersion() throws {
+    @Test func helpAndVersion() async throws {
         let directory = try TemporaryDirectory()
-        let help = try batchkit(["--help"], in: directory.url)
+        let help = try await batchkit(["--help"], in: directory.url)
         #expect(help.status == 0)
         for command in ["new NAME", "add step", "upgrade", "--version"] { #expect(help.stdout.contains(command)) }
-        let bare = try batchkit([], in: directory.url)
+        let bare = try await batchkit([], in: directory.url)
         #expect(bare.stdout == help.stdout)
-        let version = try batchkit(["--version"], in: directory.url)
+        let version = try await batchkit(["--version"], in: directory.url)
         #expect(version.stdout == "batchkit \(BatchKit.version)\n")
     }
 
     @Test(arguments: ["new", "add", "upgrade"])
-    func everySubcommandHasHelp(command: String) throws {
+    func everySubcommandHasHelp(command: String) async throws {
         let directory = try TemporaryDirectory()
-        let help = try batchkit([command, "--help"], in: directory.url)
+        let help = try await batchkit([command, "--help"], in: directory.url)
         #expect(help.status == 0)
         #expect(help.stdout.hasPrefix("USAGE: batchkit \(command)"))
-        #expect(try batchkit(["help", command], in: directory.url).stdout == help.stdout)
+        await #expect(try batchkit(["help", command], in: directory.url).stdout == help.stdout)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
     @Test(arguments: [["frobnicate"], ["new"], ["new", "a", "b"], ["new", "job", "--bogus"], ["help", "nope"], ["add", "stp", "x"]])
-    func usageErrorsExit64(arguments: [String]) throws {
+    func usageErrorsExit64(arguments: [String]) async throws {
         let directory = try TemporaryDirectory()
-        let result = try batchkit(arguments, in: directory.url)
+        let result = try await batchkit(arguments, in: directory.url)
         #expect(result.status == 64)
         #expect(result.stderr.hasPrefix("error: "))
         #expect(result.stderr.contains("--help"))
@@ -41,18 +41,18 @@ import Testing
     }
 
     @Test(arguments: ["my job", "1job", "struct", "a/b", ""])
-    func badNamesExit64AndCreateNothing(name: String) throws {
+    func badNamesExit64AndCreateNothing(name: String) async throws {
         let directory = try TemporaryDirectory()
-        let result = try batchkit(["new", name], in: directory.url)
+        let result = try await batchkit(["new", name], in: directory.url)
         #expect(result.status == 64)
         #expect(result.stderr.contains("invalid job name"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
-    @Test func anExistingNonEmptyFolderIsRefusedAndUntouched() throws {
+    @Test func anExistingNonEmptyFolderIsRefusedAndUntouched() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("my-job/notes.txt", "precious")
-        let result = try batchkit(["new", "my-job"], in: directory.url)
+        let result = try await batchkit(["new", "my-job"], in: directory.url)
         #expect(result.status == 1)
         #expect(result.stderr.contains("already exists and is not empty; nothing was changed"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("my-job").path) == ["notes.txt"])
@@ -60,38 +60,38 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["my-job"], "no staging folder left behind")
     }
 
-    @Test func anEmptyFolderIsUsedAndPathIsHonoured() throws {
+    @Test func anEmptyFolderIsUsedAndPathIsHonoured() async throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(at: directory.path("jobs/nightly"), withIntermediateDirectories: true)
-        let result = try batchkit(["new", "nightly", "--path", "jobs"], in: directory.url)
+        let result = try await batchkit(["new", "nightly", "--path", "jobs"], in: directory.url)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("cd jobs/nightly"))
         #expect(FileManager.default.fileExists(atPath: directory.path("jobs/nightly/run.sh").path))
-        let elsewhere = try batchkit(["new", "other", "--path", directory.path("deep/er").path], in: directory.url)
+        let elsewhere = try await batchkit(["new", "other", "--path", directory.path("deep/er").path], in: directory.url)
         #expect(elsewhere.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.path("deep/er/other/Package.swift").path))
     }
 
-    @Test func unknownTemplatesAreUsageErrors() throws {
+    @Test func unknownTemplatesAreUsageErrors() async throws {
         let directory = try TemporaryDirectory()
-        let result = try batchkit(["new", "x", "--template", "nope"], in: directory.url)
+        let result = try await batchkit(["new", "x", "--template", "nope"], in: directory.url)
         #expect(result.status == 64)
         #expect(result.stderr.contains("unknown template \"nope\"; available: etl"))
     }
 
-    @Test func addStepOutsideAJobSaysSo() throws {
+    @Test func addStepOutsideAJobSaysSo() async throws {
         let directory = try TemporaryDirectory()
-        let result = try batchkit(["add", "step", "Score"], in: directory.url)
+        let result = try await batchkit(["add", "step", "Score"], in: directory.url)
         #expect(result.status == 1)
         #expect(result.stderr.contains("is not inside a batchkit job"))
     }
 
-    @Test func addStepCreatesTheNextNumberedFileAndWiresIt() throws {
+    @Test func addStepCreatesTheNextNumberedFileAndWiresIt() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try batchkit(["new", "my-job"], in: directory.url).status == 0)
+        await #expect(try batchkit(["new", "my-job"], in: directory.url).status == 0)
         let job = directory.path("my-job")
         let sources = job.appendingPathComponent("Sources/MyJob")
-        let added = try batchkit(["add", "step", "Score model", "--after", "2,3"], in: sources)
+        let added = try await batchkit(["add", "step", "Score model", "--after", "2,3"], in: sources)
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("Sources/MyJob/05_score_model.swift"))
         let file = try String(contentsOf: sources.appendingPathComponent("05_score_model.swift"), encoding: .utf8)
@@ -99,20 +99,20 @@ import Testing
         let list = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         #expect(list.contains("        .load,\n        .scoreModel,\n    ],"))
 
-        let duplicate = try batchkit(["add", "step", "score MODEL"], in: job)
+        let duplicate = try await batchkit(["add", "step", "score MODEL"], in: job)
         #expect(duplicate.status == 64)
         #expect(duplicate.stderr.contains("a step named \"score MODEL\" already exists in Sources/MyJob/05_score_model.swift"))
 
-        let again = try batchkit(["add", "step", "Score-model!"], in: job)
+        let again = try await batchkit(["add", "step", "Score-model!"], in: job)
         #expect(again.status == 0)
         #expect(try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
             .contains("static let scoreModel2 = Step(\"Score-model!\")"))
 
-        let emptyID = try batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
+        let emptyID = try await batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
         #expect(emptyID.status == 64)
 
         // A property named like a global function would hide it inside the body.
-        let shadow = try batchkit(["add", "step", "Abort"], in: job)
+        let shadow = try await batchkit(["add", "step", "Abort"], in: job)
         #expect(shadow.status == 0)
         #expect(try String(contentsOf: sources.appendingPathComponent("07_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\")"))
         try FileManager.default.removeItem(at: sources.appendingPathComponent("07_abort.swift"))
@@ -121,7 +121,7 @@ import Testing
 
         try Data("import BatchKit\nextension Step { static let byHand = Step(\"By hand\") { _ in } }\n".utf8)
             .write(to: sources.appendingPathComponent("07_by_hand.swift"))
-        let warned = try batchkit(["add", "step", "Écrire fichier"], in: job)
+        let warned = try await batchkit(["add", "step", "Écrire fichier"], in: job)
         #expect(warned.status == 0)
         #expect(warned.stdout.contains("Created Sources/MyJob/08_ecrire_fichier.swift"))
         #expect(warned.stdout.contains("Note: Sources/MyJob/07_by_hand.swift declares a step that is not in the `steps:` list"))
@@ -131,21 +131,21 @@ import Testing
         try Data(listed.replacingOccurrences(of: "        .ecrireFichier,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))
 
         let before = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
-        let bad = try batchkit(["add", "step", "Ghost", "--after", "42"], in: job)
+        let bad = try await batchkit(["add", "step", "Ghost", "--after", "42"], in: job)
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("there is no step 42"))
         #expect(try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8) == before)
         #expect(!FileManager.default.fileExists(atPath: sources.appendingPathComponent("07_ghost.swift").path))
     }
 
-    @Test func upgradeRestoresTheVendoredRuntimeAndRecordsItsVersion() throws {
+    @Test func upgradeRestoresTheVendoredRuntimeAndRecordsItsVersion() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try batchkit(["new", "up"], in: directory.url).status == 0)
+        await #expect(try batchkit(["new", "up"], in: directory.url).status == 0)
         let vendor = directory.path("up/Vendor/BatchKit")
         try Data("0.0.1\n".utf8).write(to: vendor.appendingPathComponent("VERSION"))
         try Data("// stale\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/BatchKit.swift"))
         try Data("// gone upstream\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift"))
-        let result = try batchkit(["upgrade"], in: directory.path("up"))
+        let result = try await batchkit(["upgrade"], in: directory.path("up"))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("from 0.0.1 to \(BatchKit.version): 1 changed (BatchKit.swift), 1 only in the job (Removed.swift)"))
         #expect(try String(contentsOf: vendor.appendingPathComponent("VERSION"), encoding: .utf8) == "\(BatchKit.version)\n")
@@ -156,20 +156,20 @@ import Testing
         #expect(leftovers == ["BatchKit"])
     }
 
-    @Test func upgradeRefusesToDiscardHandEditsWithoutForce() throws {
+    @Test func upgradeRefusesToDiscardHandEditsWithoutForce() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try batchkit(["new", "edited"], in: directory.url).status == 0)
+        await #expect(try batchkit(["new", "edited"], in: directory.url).status == 0)
         let job = directory.path("edited")
         let file = job.appendingPathComponent("Vendor/BatchKit/Sources/BatchKit/Data/CSV.swift")
         try Data("// my local patch\n".utf8).write(to: file)
-        let refused = try batchkit(["upgrade"], in: job)
+        let refused = try await batchkit(["upgrade"], in: job)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("was edited by hand: 1 changed (Data/CSV.swift)"))
         #expect(try String(contentsOf: file, encoding: .utf8) == "// my local patch\n")
-        let forced = try batchkit(["upgrade", "--force"], in: job)
+        let forced = try await batchkit(["upgrade", "--force"], in: job)
         #expect(forced.status == 0)
         #expect(try String(contentsOf: file, encoding: .utf8) != "// my local patch\n")
-        let clean = try batchkit(["upgrade"], in: job)
+        let clean = try await batchkit(["upgrade"], in: job)
         #expect(clean.stdout.contains("it already matched this batchkit"))
     }
 }

@@ -7,13 +7,13 @@ import Testing
 /// job in a temp folder; its own `run.sh` builds and runs it with the real
 /// toolchain; its own `swift test` passes; Graphviz renders its DAG.
 @Suite(.serialized) struct GeneratedJobEndToEndTests {
-    @Test func newRunFailAddStepAndUnitTests() throws {
+    @Test func newRunFailAddStepAndUnitTests() async throws {
         let directory = try TemporaryDirectory()
-        let created = try runProgram(try batchkitBinary(), ["new", "e2e-job"], in: directory.url)
+        let created = try await runProgram(try batchkitBinary(), ["new", "e2e-job"], in: directory.url)
         #expect(created.status == 0, "\(created.stderr)")
         let job = directory.path("e2e-job")
-        func run(_ arguments: [String] = []) throws -> CommandResult {
-            try runProgram("/bin/bash", ["./run.sh"] + arguments, in: job)
+        func run(_ arguments: [String] = []) async throws -> CommandResult {
+            try await runProgram("/bin/bash", ["./run.sh"] + arguments, in: job)
         }
         func read(_ path: String) throws -> String {
             try String(contentsOf: job.appendingPathComponent(path), encoding: .utf8)
@@ -22,7 +22,7 @@ import Testing
 
         // 1. A first run builds the job (with no network, when this machine
         //    lets us take it away) and passes every step and test.
-        let offline = try runProgram("/usr/bin/env", ["unshare", "-n", "true"], in: job).status == 0
+        let offline = try await runProgram("/usr/bin/env", ["unshare", "-n", "true"], in: job).status == 0
         if !offline {
             if isCI {
                 Issue.record("CI must be able to run `unshare -n` (as root) to prove jobs build offline")
@@ -30,8 +30,8 @@ import Testing
                 FileHandle.standardError.write(Data("\n*** NOTE: `unshare -n` is not permitted here, so the offline build is not proven by this run ***\n\n".utf8))
             }
         }
-        let first = offline
-            ? try runProgram("/usr/bin/env", ["unshare", "-n", "/bin/bash", "./run.sh"], in: job)
+        let first = await offline
+            ? try await runProgram("/usr/bin/env", ["unshare", "-n", "/bin/bash", "./run.sh"], in: job)
             : try run()
         #expect(first.status == 0, "stdout:\n\(first.stdout)\nstderr:\n\(first.stderr)")
         #expect(first.stdout.contains("PASS  4/4 steps passed"))
@@ -73,7 +73,7 @@ import Testing
         }
 
         // 2. A warm run does not rebuild and only appends to the history.
-        let warm = try run()
+        let warm = try await run()
         #expect(warm.status == 0)
         #expect(!warm.stderr.contains("uilding"), "nothing changed, so nothing is rebuilt")
         let afterWarm = try read("logs/execution_logs.csv")
@@ -84,7 +84,7 @@ import Testing
         var bad = "order_id,order_date,region,product,quantity,unit_price\n"
         for index in 0..<20 { bad += "9\(index),not-a-date,North,Widget,1,1.00\n" }
         try Data(bad.utf8).write(to: job.appendingPathComponent("data/input/orders_extra.csv"))
-        let failed = try run()
+        let failed = try await run()
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("FAIL  1/4 steps passed"))
         #expect(failed.stdout.contains("02 Validate input failed: 24 of 61 orders rejected"))
@@ -101,12 +101,12 @@ import Testing
         //    runs, under the same run id, with the shared context restored.
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/output"))
         try Data("in the way".utf8).write(to: job.appendingPathComponent("data/output"))
-        let loadFailed = try run()
+        let loadFailed = try await run()
         #expect(loadFailed.status == 1)
         #expect(loadFailed.stdout.contains("04  Load            FAIL"))
         let failedRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/output"))
-        let resumed = try run(["--resume"])
+        let resumed = try await run(["--resume"])
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
         #expect(resumed.stdout.contains("run \(failedRunID)  PASS  4/4 steps passed"))
         #expect(resumed.stdout.contains("resumed run \(failedRunID)"))
@@ -115,7 +115,7 @@ import Testing
         #expect(resumedRows.map(\.stepID) == [1, 2, 3, 4, 4])
         #expect(resumedRows.last?.attempt == 2)
         #expect(try read("data/output/summary.json").contains("\"extractedRows\" : 41"), "the context survived the resume")
-        let nothing = try run(["--resume"])
+        let nothing = try await run(["--resume"])
         #expect(nothing.status == 0)
         #expect(nothing.stdout.contains("nothing to resume: the last run, \(failedRunID), passed"))
 
@@ -123,7 +123,7 @@ import Testing
         let rowCount = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count
         let orphan = job.appendingPathComponent("Sources/E2eJob/05_orphan.swift")
         try Data("import BatchKit\nextension Step { static let orphan = Step(\"Orphan\") { _ in } }\n".utf8).write(to: orphan)
-        let mismatch = try run()
+        let mismatch = try await run()
         #expect(mismatch.status == 64)
         #expect(mismatch.stderr.contains("Rebuilding e2e-job (sources changed)"))
         #expect(mismatch.stderr.contains("Sources/E2eJob/05_orphan.swift is a numbered step file, but no step from it is in the job's `steps:` list"))
@@ -141,7 +141,7 @@ import Testing
             ("Killed", "kill(getpid(), SIGKILL)"),
         ]
         for (index, (name, body)) in crashes.enumerated() {
-            let added = try runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
+            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
             let file = job.appendingPathComponent("Sources/E2eJob/0\(index + 5)_\(StepFileName.slug(name)).swift")
             let text = try String(contentsOf: file, encoding: .utf8)
@@ -150,13 +150,13 @@ import Testing
                 .joined(separator: "\n")
             try Data(text.replacingOccurrences(of: "import Foundation", with: "import Foundation\n#if canImport(Glibc)\nimport Glibc\n#endif").utf8).write(to: file)
         }
-        let plan = try run(["--dry-run", "--from", "4", "--exclude", "9"])
+        let plan = try await run(["--dry-run", "--from", "4", "--exclude", "9"])
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("Would run 5 step(s) in 2 wave(s)"))
         #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three\n"))
         #expect(plan.stdout.contains("03 Transform: not downstream of --from 4"))
         #expect(plan.stdout.contains("09 Killed: in --exclude"))
-        let crashed = try run(["--only", "5,6,7,8,9", "--jobs", "2"])
+        let crashed = try await run(["--only", "5,6,7,8,9", "--jobs", "2"])
         #expect(crashed.status == 1, "\(crashed.stderr)")
         #expect(!crashed.stderr.contains("START   04"))
         let crashRows = Dictionary(
@@ -173,11 +173,11 @@ import Testing
         #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
 
         // 7. Post-job tests alone: they fail the run when the outputs are wrong.
-        #expect(try run(["--tests-only"]).status == 0)
+        await #expect(try run(["--tests-only"]).status == 0)
         let output = job.appendingPathComponent("data/output/daily_revenue.csv")
         let good = try Data(contentsOf: output)
         try Data("date,region,orders,units,revenue\r\n".utf8).write(to: output)
-        let broken = try run(["--tests-only"])
+        let broken = try await run(["--tests-only"])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("FAIL  post-job tests only"))
         #expect(broken.stdout.contains("FAIL  data/output/daily_revenue.csv has at least 1 row: data/output/daily_revenue.csv has 0 rows"))
@@ -186,17 +186,17 @@ import Testing
         try good.write(to: output)
 
         // 8. The other commands.
-        let mermaid = try run(["dag", "--format", "mermaid"])
+        let mermaid = try await run(["dag", "--format", "mermaid"])
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
-        let steps = try run(["steps"])
+        let steps = try await run(["steps"])
         #expect(steps.stdout.contains("05  Trap  (after: 04; E2eJob/05_trap.swift)"))
-        let help = try run(["--help"])
+        let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
-        let usage = try run(["--bogus"])
+        let usage = try await run(["--bogus"])
         #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
 
         // 9. The generated project's own unit tests pass.
-        let unitTests = try runProgram("/usr/bin/env", ["swift", "test"], in: job)
+        let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }
 }

@@ -73,16 +73,16 @@ import Testing
         #expect(version == "\(BatchKit.version)\n")
     }
 
-    @Test func theJobsInstallScriptExplainsAMissingOrOldToolchain() throws {
+    @Test func theJobsInstallScriptExplainsAMissingOrOldToolchain() async throws {
         let directory = try TemporaryDirectory()
         let job = try generate("tool-check", in: directory)
         let script = job.appendingPathComponent("install.sh").path
-        let missing = try runProgram("/bin/bash", [script], in: job, environment: ["PATH": "/usr/bin:/bin"])
+        let missing = try await runProgram("/bin/bash", [script], in: job, environment: ["PATH": "/usr/bin:/bin"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("the Swift toolchain is not installed"))
         try directory.write("fake/swift", "#!/bin/sh\necho 'Swift version 5.9.2 (swift-5.9.2-RELEASE)'\n")
         _ = chmod(directory.path("fake/swift").path, 0o755)
-        let old = try runProgram("/bin/bash", [script], in: job, environment: ["PATH": "\(directory.path("fake").path):/usr/bin:/bin"])
+        let old = try await runProgram("/bin/bash", [script], in: job, environment: ["PATH": "\(directory.path("fake").path):/usr/bin:/bin"])
         #expect(old.status == 1)
         #expect(old.stderr.contains("tool-check needs Swift 6.0 or newer"))
         #expect(!FileManager.default.fileExists(atPath: job.appendingPathComponent(".build").path))

@@ -5,7 +5,7 @@ import Testing
 
 /// JUnit XML, checked by a real XML parser (Python's), not by string matching.
 @Suite struct JUnitReportTests {
-    @Test func aRealParserReadsSuitesCasesFailuresAndSkips() throws {
+    @Test func aRealParserReadsSuitesCasesFailuresAndSkips() async throws {
         guard let python = requireTool("python3", for: "parsing JUnit XML with a real parser") else { return }
         let directory = try TemporaryDirectory()
         var report = RunReportTests.report()
@@ -34,7 +34,7 @@ import Testing
             print("ok")
             """
         try directory.write("check.py", script)
-        let result = try runProgram(python, [directory.path("check.py").path, directory.path("junit.xml").path], in: directory.url)
+        let result = try await runProgram(python, [directory.path("check.py").path, directory.path("junit.xml").path], in: directory.url)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout == "ok\n")
     }
