@@ -6,6 +6,8 @@ public struct Arguments: Sendable {
     public private(set) var positionals: [String] = []
     public private(set) var flags: Set<String> = []
     public private(set) var options: [String: String] = [:]
+    /// Every value of each option, in order, for options that may repeat.
+    public private(set) var repeated: [String: [String]] = [:]
 
     /// Parses `arguments`.
     ///
@@ -42,8 +44,10 @@ public struct Arguments: Sendable {
             } else if options.contains(name) {
                 if let inlineValue {
                     self.options[name] = inlineValue
+                    repeated[name, default: []].append(inlineValue)
                 } else if index < arguments.count {
                     self.options[name] = arguments[index]
+                    repeated[name, default: []].append(arguments[index])
                     index += 1
                 } else {
                     throw UsageError("\(name) needs a value", command: command)
@@ -57,8 +61,11 @@ public struct Arguments: Sendable {
     /// True when `flag` was given.
     public func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-    /// The value of `option`, if given.
+    /// The value of `option`, if given (the last one, if given twice).
     public func value(_ option: String) -> String? { options[option] }
+
+    /// Every value given for `option`, in order.
+    public func values(_ option: String) -> [String] { repeated[option] ?? [] }
 
     /// The value of `option` as a positive integer.
     ///

@@ -105,6 +105,8 @@ public enum JobCommand {
           --exclude IDS   Do not run these steps.
                           The four combine: a step runs when it passes all that are given.
                           Steps left out are not run and are not waited for.
+          --param K=V     A parameter for the steps (repeatable), read in Swift with
+                          context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
           --dry-run       Print the plan (waves, and why steps are left out); run nothing.
           --tests-only    Run only the post-job tests, on the current outputs.
           --json          Print the report as JSON instead of text.

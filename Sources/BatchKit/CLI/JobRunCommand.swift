@@ -13,7 +13,7 @@ enum JobRunCommand {
         let command = environment.command
         let parsed = try Arguments(
             arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json"],
-            options: ["--jobs", "--only", "--from", "--to", "--exclude"], command: command)
+            options: ["--jobs", "--only", "--from", "--to", "--exclude", "--param"], command: command)
         if parsed.has("--help") {
             Console.out(JobCommand.help(job, command: command))
             return ExitCode.success.rawValue
@@ -30,7 +30,11 @@ enum JobRunCommand {
                 to: id(parsed.value("--to"), "--to", command: command),
                 exclude: Set(ids(parsed.value("--exclude"), "--exclude", command: command) ?? [])),
             resume: parsed.has("--resume"),
-            testsOnly: parsed.has("--tests-only"))
+            testsOnly: parsed.has("--tests-only"),
+            parameters: Parameters.parse(parsed.values("--param"), command: command))
+        if options.resume, !options.parameters.isEmpty {
+            throw UsageError("--resume continues a run with the parameters it started with; leave out --param", command: command)
+        }
         if options.testsOnly, options.resume || !options.selection.isEverything {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }

@@ -104,8 +104,9 @@ public struct Engine: Sendable {
                     job: job.name, runID: runID, step: step, attempt: number,
                     logFile: layout.stepLog(runID: runID, step: step, attempt: number),
                     resultFile: layout.stateDirectory(runID).appendingPathComponent("\(step.id).attempt-\(number).json"),
-                    context: state.context, layout: layout)
-                observer(.started(step: step, attempt: number))
+                    context: state.context, layout: layout, parameters: state.parameters ?? [:])
+                try? FileManager.default.removeItem(at: attempt.progressFile)
+                observer(.started(step: step, attempt: number, progressFile: attempt.progressFile))
                 group.addTask { [executor, layout] in
                     let outcome = await executor.execute(attempt)
                     let entry = ExecutionRecord(

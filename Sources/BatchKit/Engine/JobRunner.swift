@@ -13,11 +13,16 @@ public struct RunOptions: Sendable {
     public var resume: Bool
     /// Only the post-job tests (`--tests-only`).
     public var testsOnly: Bool
+    /// `--param key=value`: what steps read through ``StepContext/parameters``.
+    /// A resumed run keeps the parameters it started with.
+    public var parameters: [String: String]
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
-        selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false
+        selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false,
+        parameters: [String: String] = [:]
     ) {
+        self.parameters = parameters
         self.jobs = jobs
         self.failFast = failFast
         self.selection = selection
@@ -100,6 +105,7 @@ public struct JobRunner: Sendable {
         let started = Date()
         var state = resumed ?? RunState(runID: RunLayout.newRunID(at: started), job: job.name, startedAt: started, steps: graph.steps)
         if resumed == nil, !options.selection.isEverything { state.scope = plan.selected }
+        if resumed == nil, !options.parameters.isEmpty { state.parameters = options.parameters }
         let lock = try RunLock(layout: layout, job: job.name, runID: state.runID)
         defer { withExtendedLifetime(lock) {} }
         ProcessGroupLedger(layout: layout).reapStale()
@@ -194,6 +200,7 @@ public struct JobRunner: Sendable {
             logDirectory: layout.relative(layout.runDirectory(state.runID)),
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
             notes: notes,
+            parameters: state.parameters ?? [:],
             parents: Dictionary(uniqueKeysWithValues: shown.map { (String($0.stepID), graph.parents[$0.stepID] ?? []) }))
         do {
             try report.save(in: layout.runDirectory(state.runID))

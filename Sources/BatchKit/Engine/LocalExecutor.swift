@@ -111,8 +111,10 @@ public struct LocalExecutor: StepExecutor {
             "BATCHKIT_PROJECT_DIR": attempt.layout.projectDirectory.path,
             "BATCHKIT_RUN_DIR": attempt.layout.runDirectory(attempt.runID).path,
             "BATCHKIT_RUNNER_PID": String(getpid()),
+            StepProgress.variable: attempt.progressFile.path,
             OrphanSweeper.variable: Self.token(attempt),
         ]
+        for (key, value) in Parameters(attempt.parameters).environment { environment[key] = value }
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
         case .swift:

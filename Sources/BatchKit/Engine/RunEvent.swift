@@ -1,9 +1,11 @@
+import Foundation
+
 /// What the engine reports while it runs, for live progress.
 public enum RunEvent: Sendable {
     /// The run starts with this many planned steps.
     case planned(count: Int)
-    /// An attempt of a step started.
-    case started(step: Step, attempt: Int)
+    /// An attempt of a step started; it may report progress in `progressFile`.
+    case started(step: Step, attempt: Int, progressFile: URL?)
     /// An attempt ended (PASS or FAIL), or a step was skipped; the record is
     /// already in the CSV history.
     case finished(ExecutionRecord)

@@ -45,6 +45,8 @@ public struct RunState: Codable, Sendable, Equatable {
     /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
     /// `--resume` without a selection stays within it.
     public var scope: [Int]?
+    /// The run's `--param` values; `nil` for none.
+    public var parameters: [String: String]?
 
     public init(runID: String, job: String, startedAt: Date, steps: [Step]) {
         self.runID = runID
@@ -108,7 +110,8 @@ public final class RunStateStore: @unchecked Sendable {
         try lock.withLock {
             let runID = state.runID
             guard let previous = saved[runID], !snapshot, journalLines[runID, default: 0] < compactEvery,
-                  previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt
+                  previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt,
+                  previous.parameters == state.parameters, previous.scope == state.scope
             else {
                 try writeSnapshot(state)
                 return

@@ -14,6 +14,11 @@ public struct StepAttempt: Sendable {
     /// The shared context as the step should see it (key → JSON text).
     public let context: [String: String]
     public let layout: RunLayout
+    /// The run's `--param` values.
+    public var parameters: [String: String] = [:]
+
+    /// Where the attempt reports its progress.
+    public var progressFile: URL { layout.progressFile(runID: runID, stepID: step.id) }
 }
 
 /// How an attempt ended.

@@ -21,13 +21,20 @@ public struct StepContext: Sendable {
     public let log: StepLogger
     /// Values shared between steps (PyRunner's `context`), saved with the run.
     public let values: SharedContext
+    /// Reports how far the step has got to the runner's progress display
+    /// (``MapReduce`` does it for you).
+    public let progress: StepProgress
+    /// The run's `--param key=value` values, with typed access.
+    public let parameters: Parameters
 
     /// Creates a context; the runner does this, and tests of steps may too.
     public init(
         job: String, runID: String, stepID: Int, stepName: String, attempt: Int,
         projectDirectory: URL, runDirectory: URL, log: StepLogger = StepLogger(),
-        values: SharedContext = SharedContext()
+        values: SharedContext = SharedContext(), progress: StepProgress = .none,
+        parameters: Parameters = Parameters()
     ) {
+        self.parameters = parameters
         self.job = job
         self.runID = runID
         self.stepID = stepID
@@ -37,6 +44,7 @@ public struct StepContext: Sendable {
         self.runDirectory = runDirectory
         self.log = log
         self.values = values
+        self.progress = progress
     }
 
     /// A path inside the project: `context.path("data/output/report.csv")`.

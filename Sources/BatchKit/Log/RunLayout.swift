@@ -45,6 +45,11 @@ public struct RunLayout: Sendable {
         runDirectory(runID).appendingPathComponent(".state")
     }
 
+    /// Where a running step reports its progress (`BATCHKIT_PROGRESS_FILE`).
+    public func progressFile(runID: String, stepID: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).progress")
+    }
+
     /// The post-job tests' log.
     public func testsLog(_ runID: String) -> URL {
         runDirectory(runID).appendingPathComponent("post_job_tests.log")

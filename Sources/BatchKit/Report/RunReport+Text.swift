@@ -44,6 +44,10 @@ extension RunReport {
                 ? String(format: ": %.1f× speed-up from running steps in parallel", speedUp)
                 : " (no parallel speed-up: the steps ran one after another)"
             lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps" + gain)
+            if let parameters, !parameters.isEmpty {
+                let text = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                lines.append(style.paint("Params", .bold) + "   \(text)")
+            }
         }
         if !steps.isEmpty {
             lines.append("")

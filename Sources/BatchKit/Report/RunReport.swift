@@ -25,12 +25,16 @@ public struct RunReport: Sendable, Codable {
     public let notes: [String]
     /// Each reported step's parents, by step id (for the DAG as text).
     public let parents: [String: [Int]]
+    /// The run's `--param` values.
+    public let parameters: [String: String]?
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
         tests: [CheckResult], testsNotRun: String?, failureLogTails: [String: [String]],
-        logDirectory: String, historyFiles: [String], notes: [String], parents: [String: [Int]] = [:]
+        logDirectory: String, historyFiles: [String], notes: [String], parameters: [String: String] = [:],
+        parents: [String: [Int]] = [:]
     ) {
+        self.parameters = parameters.isEmpty ? nil : parameters
         self.job = job
         self.runID = runID
         self.status = status
