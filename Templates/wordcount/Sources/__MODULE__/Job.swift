@@ -1,0 +1,18 @@
+import BatchKit
+
+/// The {{JOB_NAME}} job: counts the words of the text files in data/input/
+/// on every core, with BatchKit's MapReduce.
+///
+/// Its steps are the numbered files in this folder, one step per file, run in
+/// number order; each step's id is its file's number. `batchkit add step
+/// "NAME"` creates the next numbered file and adds its step to the list
+/// below.
+public let job = Job(
+    "{{JOB_NAME}}",
+    steps: [
+        .prepareInput,
+        .countWords,
+        .topWords,
+    ],
+    tests: postJobTests
+)
