@@ -1,0 +1,19 @@
+import BatchKit
+
+/// The {{JOB_NAME}} job: analyses the web access logs in data/input/ on
+/// every core with BatchKit's MapReduce — requests per status code, the top
+/// paths, bytes per hour — and sets malformed lines aside.
+///
+/// Its steps are the numbered files in this folder, one step per file, run in
+/// number order; each step's id is its file's number. `batchkit add step
+/// "NAME"` creates the next numbered file and adds its step to the list
+/// below.
+public let job = Job(
+    "{{JOB_NAME}}",
+    steps: [
+        .prepareInput,
+        .analyzeRequests,
+        .writeReport,
+    ],
+    tests: postJobTests
+)
