@@ -199,4 +199,31 @@ import Testing
         let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }
+
+    /// The data-parallel templates: each builds, runs on its sample, runs on
+    /// a generated input given as a parameter, and its own unit tests (which
+    /// compare the MapReduce results with a simple reference) pass.
+    @Test(arguments: [("wordcount", "the total equals a plain sequential recount"), ("logs", "every line is a request or a malformed line")])
+    func dataParallelTemplatesRunAndTheirTestsPass(template: String, check: String) async throws {
+        let directory = try TemporaryDirectory()
+        let created = try await runProgram(try batchkitBinary(), ["new", "mr-\(template)", "--template", template], in: directory.url)
+        #expect(created.status == 0, "\(created.stderr)")
+        let job = directory.path("mr-\(template)")
+        let sample = try await runProgram("/bin/bash", ["./run.sh"], in: job)
+        #expect(sample.status == 0, "stdout:\n\(sample.stdout)\nstderr:\n\(sample.stderr)")
+        #expect(sample.stdout.contains("PASS  3/3 steps passed"))
+        #expect(sample.stdout.contains("PASS  \(check)"))
+
+        let generated = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=3MB"], in: job)
+        #expect(generated.status == 0, "stdout:\n\(generated.stdout)\nstderr:\n\(generated.stderr)")
+        #expect(generated.stdout.contains("Params   size=3MB"))
+        let summary = try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
+        #expect(summary.contains("data/generated/"))
+        let bad = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=lots"], in: job)
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("parameter size=lots is not a size such as 200MB or 2GB"))
+
+        let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
+        #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
+    }
 }

@@ -209,6 +209,45 @@ import Testing
         #expect(dag.stdout == "wave 1  01 make\nwave 2  02 check  ← 01\n        03 fail   ← 01\n")
     }
 
+    @Test func parametersReachTheStepsAreReportedAndKeptOnResume() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|1|0|show|echo "size=$BATCHKIT_PARAM_SIZE mode=$BATCHKIT_PARAM_RUN_MODE" > params.txt|
+            2|1|1|0|gate|[ -f allow ] && echo "$BATCHKIT_PARAMS" > json.txt|
+
+            """)
+        let first = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--param", "size=2GB", "--param=run-mode=fast"], in: directory.url)
+        #expect(first.status == 1)
+        #expect(try directory.read("params.txt") == "size=2GB mode=fast\n")
+        #expect(first.stdout.contains("Params   run-mode=fast size=2GB"))
+        let refused = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--resume", "--param", "size=1GB"], in: directory.url)
+        #expect(refused.status == 64 && refused.stderr.contains("--resume continues a run with the parameters it started with"))
+        try directory.write("allow", "")
+        let resumed = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--resume"], in: directory.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try directory.read("json.txt") == "{\"run-mode\":\"fast\",\"size\":\"2GB\"}\n")
+        let report = try await runProgram(try batchkitBinary(), ["run", "t.lst", "report"], in: directory.url)
+        #expect(report.stdout.contains("Params   run-mode=fast size=2GB"))
+        let bad = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--param", "size"], in: directory.url)
+        #expect(bad.status == 64 && bad.stderr.contains("--param takes key=value, like --param size=1GB; got \"size\""))
+    }
+
+    @Test func aStepsProgressIsShownWhileItRuns() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|1|0|work|echo "450 1000 files" > "$BATCHKIT_PROGRESS_FILE"; sleep 2|
+
+            """)
+        let piped = try await runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
+        #expect(piped.status == 0)
+        #expect(piped.stderr.contains("PROGRESS 01 work 45% (450 of 1,000 files)"), "\(piped.stderr)")
+        guard let script = requireTool("script", for: "running batchkit on a pseudo-terminal") else { return }
+        let onTTY = try await runProgram(script, ["-qec", "\(try batchkitBinary()) run t.lst", "/dev/null"], in: directory.url, environment: ["TERM": "xterm"])
+        #expect(onTTY.stdout.contains("running: 01 work 45% (450 of 1,000 files)"))
+    }
+
     @Test func peakMemoryIsTheStepsOwnNotTheRunners() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.list)
