@@ -18,8 +18,12 @@ enum NewCommand: CLICommand {
 
         OPTIONS:
           --path DIR      The folder to create NAME/ in (default: the current folder).
-          --template T    The kind of job (default: etl, an extract → validate →
-                          transform → load pipeline over sample orders).
+          --template T    The kind of job:
+                            etl        (default) extract → validate → transform → load
+                                       over sample orders
+                            wordcount  word count on every core with MapReduce
+                            logs       web access-log analysis with MapReduce:
+                                       requests per status, top paths, bytes per hour
           -h, --help      Show this help.
 
         An existing, non-empty NAME/ is refused (exit 1) and left untouched.

@@ -10,8 +10,9 @@ extension Step {
     static let analyzeRequests = Step("Analyze requests") { context in
         let files = try context.values.get("input_files", as: [String].self) ?? []
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
+        // --param workers=N uses N cores instead of all of them.
         let mapReduce = MapReduce(
-            context, errorBudget: LogAnalysis.errorBudget, rejectsFile: context.path(LogAnalysis.rejectsFile))
+            context, workers: try context.parameters.int("workers"), errorBudget: LogAnalysis.errorBudget, rejectsFile: context.path(LogAnalysis.rejectsFile))
         let analysis = try await LogAnalysis.analyze(inputs, using: mapReduce)
         try analysis.write(to: context.path("data/output"), files: files.map { LogAnalysis.relative($0, to: context.projectDirectory) })
         context.log.info("\(analysis.requests) requests, \(analysis.malformed) malformed lines, \(analysis.bytes) bytes, in \(String(format: "%.2f", analysis.seconds)) s on \(analysis.workers) worker(s)")
@@ -112,7 +113,7 @@ struct LogSummary: Codable, Equatable {
 
     func write(to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(self).write(to: url, options: .atomic)
     }
 

@@ -8,7 +8,8 @@ extension Step {
     static let countWords = Step("Count words") { context in
         let files = try context.values.get("input_files", as: [String].self) ?? []
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
-        let counts = try await WordCount.count(inputs, using: MapReduce(context))
+        // --param workers=N uses N cores instead of all of them.
+        let counts = try await WordCount.count(inputs, using: MapReduce(context, workers: try context.parameters.int("workers")))
         let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         try WordCount.writeCSV(sorted, to: context.path("data/output/word_counts.csv"))
         let summary = WordCountSummary(
@@ -55,7 +56,7 @@ struct WordCountSummary: Codable, Equatable {
 
     func write(to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try encoder.encode(self).write(to: url, options: .atomic)
     }
