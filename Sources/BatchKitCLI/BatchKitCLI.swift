@@ -51,7 +51,7 @@ public enum BatchKitCLI {
         case "--version":
             Console.out("batchkit \(BatchKit.version)\n")
             return ExitCode.success.rawValue
-        case "__exec", "__step", "__checks":
+        case "__exec", "__step", "__checks", "__cluster-step":
             // A child of `batchkit run`: shell steps are wrapped by the binary that runs them.
             return await JobCommand.main(Job("batchkit", steps: []), arguments: arguments)
         case RunCommand.name:

@@ -18,11 +18,16 @@ public enum JobCommand {
         public var command: String
         /// Where the DAG is published after a run; `nil` for none.
         public var publisher: DagPublisher?
+        /// The command line that reaches this job's entry points from
+        /// elsewhere (an exported Airflow DAG): the job binary, or
+        /// `batchkit run FILE.lst --workdir DIR`.
+        public var invocation: [String]
 
-        public init(layout: RunLayout, command: String, publisher: DagPublisher?) {
+        public init(layout: RunLayout, command: String, publisher: DagPublisher?, invocation: [String] = [ExecutablePath.current]) {
             self.layout = layout
             self.command = command
             self.publisher = publisher
+            self.invocation = invocation
         }
     }
 
@@ -64,8 +69,14 @@ public enum JobCommand {
                 return await StepChild.run(job, layout: environment.layout, arguments: arguments)
             case "__checks":
                 return await StepChild.runChecks(job, layout: environment.layout)
+            case "__cluster-step":
+                return await ClusterStep.run(job, arguments: arguments)
+            case "__task":
+                return await AirflowTask.run(job, layout: environment.layout, arguments: arguments)
+            case "export":
+                return try JobExportCommand.run(job, environment: environment, arguments: arguments)
             default:
-                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, help, version", command: command)
+                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, help, version", command: command)
             }
         } catch let error as UsageError {
             Console.error("error: \(error)\n")

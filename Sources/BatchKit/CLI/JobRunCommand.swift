@@ -13,7 +13,8 @@ enum JobRunCommand {
         let command = environment.command
         let parsed = try Arguments(
             arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json"],
-            options: ["--jobs", "--only", "--from", "--to", "--exclude", "--param"], command: command)
+            options: ["--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg"],
+            command: command)
         if parsed.has("--help") {
             Console.out(JobCommand.help(job, command: command))
             return ExitCode.success.rawValue
@@ -39,13 +40,23 @@ enum JobRunCommand {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }
 
+        let slurm = try slurmOptions(parsed, command: command)
+        let executor: any StepExecutor = slurm.map { SlurmExecutor(options: $0, wrapsShellSteps: true) }
+            ?? LocalExecutor(wrapsShellSteps: true)
         let runner = JobRunner(
-            job: job, layout: environment.layout, executor: LocalExecutor(wrapsShellSteps: true),
+            job: job, layout: environment.layout, executor: executor,
             publisher: .some(environment.publisher))
         if parsed.has("--dry-run") {
             do {
                 let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
-                Console.out(DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: options.jobs))
+                var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
+                if let slurm = executor as? SlurmExecutor {
+                    let run = PlannedRun(
+                        job: job.name, runID: resumed?.runID ?? "<run_id>", layout: environment.layout, graph: graph, plan: plan,
+                        attemptsBefore: [:], context: [:], parameters: options.parameters, resumed: resumed != nil)
+                    text += "Would submit to Slurm, in this order:\n" + slurm.describeSubmissions(run).map { "  \($0)\n" }.joined()
+                }
+                Console.out(text)
                 return ExitCode.success.rawValue
             } catch let error as NothingToResume {
                 Console.out("\(error.message)\n")
@@ -87,6 +98,25 @@ enum JobRunCommand {
         }
     }
 
+    /// `--backend slurm` and its options; `nil` for a local run.
+    private static func slurmOptions(_ parsed: Arguments, command: String) throws(UsageError) -> SlurmOptions? {
+        let backend = parsed.value("--backend") ?? "local"
+        switch backend {
+        case "local":
+            for option in ["--partition", "--account", "--sbatch-arg"] where !parsed.values(option).isEmpty {
+                throw UsageError("\(option) is an option of --backend slurm", command: command)
+            }
+            return nil
+        case "slurm":
+            if parsed.value("--jobs") != nil {
+                throw UsageError("--jobs limits a local run; with --backend slurm the cluster decides what runs at once (each step asks for its cpus)", command: command)
+            }
+            return SlurmOptions(partition: parsed.value("--partition"), account: parsed.value("--account"), extraArguments: parsed.values("--sbatch-arg"))
+        default:
+            throw UsageError("unknown --backend '\(backend)'; use local (the default) or slurm", command: command)
+        }
+    }
+
     private static func id(_ text: String?, _ option: String, command: String) throws(UsageError) -> Int? {
         guard let text else { return nil }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
@@ -111,13 +141,14 @@ enum JobRunCommand {
 /// The text of `--dry-run`: what would run, in which waves, and why any
 /// step is left out.
 enum DryRun {
-    static func render(job: Job, graph: JobGraph, plan: RunPlan, resumed: String?, jobs: Int) -> String {
+    static func render(job: Job, graph: JobGraph, plan: RunPlan, resumed: String?, jobs: Int?) -> String {
         var lines = ["\(job.name): dry run, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "")]
         let waves = plan.waves(graph)
         if waves.isEmpty {
             lines.append("No step would run.")
         } else {
-            lines.append("Would run \(plan.selected.count) step(s) in \(waves.count) wave(s), at most \(jobs) slot(s) at once:")
+            let limit = jobs.map { "at most \($0) slot(s) at once" } ?? "as the cluster allows"
+            lines.append("Would run \(plan.selected.count) step(s) in \(waves.count) wave(s), \(limit):")
             for (index, wave) in waves.enumerated() {
                 let names = wave.compactMap { graph.step($0) }.map { "\($0.displayID) \($0.name)" }
                 lines.append("  wave \(index + 1): \(names.joined(separator: ", "))")

@@ -37,7 +37,7 @@ public struct Engine: Sendable {
 
     /// What one child task of the run reports back.
     private enum Completion: Sendable {
-        case attempt(ExecutionRecord, contextChanges: [String: String])
+        case attempt(ExecutionRecord, contextChanges: [String: String], retryable: Bool)
         /// A failed step's wait before its next attempt is over (or was cancelled).
         case retryDue(stepID: Int)
     }
@@ -115,8 +115,8 @@ public struct Engine: Sendable {
                         startedAt: outcome.startedAt, endedAt: outcome.endedAt,
                         cpuSeconds: outcome.cpuSeconds, maxRSSKilobytes: outcome.maxRSSKilobytes,
                         exitStatus: outcome.exitStatus, reason: outcome.reason, message: outcome.message,
-                        logFile: layout.relative(attempt.logFile))
-                    return .attempt(entry, contextChanges: outcome.contextChanges)
+                        logFile: layout.relative(attempt.logFile), host: outcome.host ?? ExecutionRecord.hostName)
+                    return .attempt(entry, contextChanges: outcome.contextChanges, retryable: outcome.retryable)
                 }
             }
 
@@ -152,6 +152,8 @@ public struct Engine: Sendable {
                     }
                     return
                 }
+                let abandoned = graph.descendants(of: id).filter { planned.contains($0) && records[$0] == nil }
+                executor.abandon(abandoned)
                 for descendant in graph.descendants(of: id) where planned.contains(descendant) {
                     ready.removeAll { $0 == descendant }
                     let interrupted = Task.isCancelled
@@ -159,7 +161,10 @@ public struct Engine: Sendable {
                          message: "step \(step.displayID) \"\(step.name)\" \(interrupted ? "was interrupted" : "failed")")
                 }
                 save()
-                if failFast, stopReason == nil { stopReason = "fail-fast" }
+                if failFast, stopReason == nil {
+                    stopReason = "fail-fast"
+                    executor.abandon(plan.selected.filter { sessionAttempts[$0] == nil && records[$0] == nil })
+                }
             }
 
             launchReady()
@@ -172,13 +177,13 @@ public struct Engine: Sendable {
                         retrying.insert(id)
                         ready.insert(id, at: ready.firstIndex(partitionedBy: { $0 > id }))
                     }
-                case .attempt(let entry, let changes):
+                case .attempt(let entry, let changes, let retryable):
                     guard let step = graph.step(entry.stepID) else { continue }
                     if entry.status == .pass {
                         record(entry)
                         for (key, value) in changes { state.context[key] = value }
                         finish(step.id, passed: true)
-                    } else if entry.reason != "interrupted", !Task.isCancelled,
+                    } else if entry.reason != "interrupted", retryable, !Task.isCancelled,
                               sessionAttempts[step.id, default: 0] < step.policy.maxAttempts {
                         // Wait without holding slots, then queue up again.
                         let wait = step.policy.wait(beforeAttempt: sessionAttempts[step.id, default: 0] + 1)

@@ -142,8 +142,22 @@ public struct JobRunner: Sendable {
 
         var steps: [StepRun] = []
         if !options.testsOnly {
-            let engine = Engine(job: job, graph: graph, layout: layout, executor: executor, jobs: options.jobs, failFast: options.failFast)
+            // A cluster executor submits the plan here; if it cannot, nothing is recorded.
+            var before: [Int: Int] = [:]
+            for id in plan.selected { before[id] = state[step: id]?.attempts ?? 0 }
+            do {
+                try await executor.prepare(PlannedRun(
+                    job: job.name, runID: state.runID, layout: layout, graph: graph, plan: plan, attemptsBefore: before,
+                    context: state.context, parameters: state.parameters ?? [:], resumed: resumed != nil))
+            } catch {
+                // Nothing ran: a fresh run leaves no trace.
+                if resumed == nil { try? FileManager.default.removeItem(at: layout.runDirectory(state.runID)) }
+                throw error
+            }
+            let jobs = executor.limitsSlots ? options.jobs : max(1, plan.selected.count) * max(1, graph.steps.map(\.policy.cpus).max() ?? 1)
+            let engine = Engine(job: job, graph: graph, layout: layout, executor: executor, jobs: jobs, failFast: options.failFast)
             (steps, state) = await engine.run(plan: plan, state: state, observer: observer)
+            await executor.finish()
         }
         let interrupted = Task.isCancelled
         let failedSteps = steps.filter { $0.status != .pass }

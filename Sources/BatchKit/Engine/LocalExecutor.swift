@@ -19,10 +19,16 @@ public struct LocalExecutor: StepExecutor {
     public let executable: String
     /// Whether `executable` understands `__exec`, to wrap shell steps.
     public let wrapsShellSteps: Bool
+    /// Whether each attempt's process group is noted in the job's
+    /// ``ProcessGroupLedger``, for the next run to clean up after a dead
+    /// runner. Off on a cluster node: process ids mean nothing on the
+    /// machine that reads the ledger, and the cluster cleans up its own.
+    public let registersProcessGroups: Bool
 
-    public init(executable: String = ExecutablePath.current, wrapsShellSteps: Bool = false) {
+    public init(executable: String = ExecutablePath.current, wrapsShellSteps: Bool = false, registersProcessGroups: Bool = true) {
         self.executable = executable
         self.wrapsShellSteps = wrapsShellSteps
+        self.registersProcessGroups = registersProcessGroups
     }
 
     public func execute(_ attempt: StepAttempt) async -> AttemptOutcome {
@@ -39,9 +45,9 @@ public struct LocalExecutor: StepExecutor {
         } catch {
             return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
         }
-        let ledger = ProcessGroupLedger(layout: attempt.layout)
-        ledger.register(child.pid, runID: attempt.runID)
-        defer { ledger.unregister(child.pid) }
+        let ledger = registersProcessGroups ? ProcessGroupLedger(layout: attempt.layout) : nil
+        ledger?.register(child.pid, runID: attempt.runID)
+        defer { ledger?.unregister(child.pid) }
 
         let stop = StopSignal(child: child, grace: attempt.step.policy.killGrace)
         let exit = await withTaskCancellationHandler {

@@ -22,7 +22,7 @@ public struct StepAttempt: Sendable {
 }
 
 /// How an attempt ended.
-public struct AttemptOutcome: Sendable {
+public struct AttemptOutcome: Sendable, Codable {
     public var status: Status
     public var startedAt: Date
     public var endedAt: Date
@@ -35,12 +35,19 @@ public struct AttemptOutcome: Sendable {
     public var maxRSSKilobytes: Int?
     /// Context values the step set, merged into the run when it passed.
     public var contextChanges: [String: String]
+    /// `false` when another attempt cannot help or cannot happen (a cluster
+    /// job that was cancelled or timed out as a whole): the engine then does
+    /// not retry.
+    public var retryable: Bool = true
+    /// The machine the attempt ran on, when not the runner's (a cluster node).
+    public var host: String?
 
     public init(
         status: Status, startedAt: Date, endedAt: Date, exitStatus: String = "", reason: String = "",
         message: String = "", cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
-        contextChanges: [String: String] = [:]
+        contextChanges: [String: String] = [:], retryable: Bool = true
     ) {
+        self.retryable = retryable
         self.status = status
         self.startedAt = startedAt
         self.endedAt = endedAt
@@ -53,12 +60,73 @@ public struct AttemptOutcome: Sendable {
     }
 }
 
-/// Runs step attempts somewhere: in local child processes, or (later) on a
-/// cluster. The engine decides what runs when; an executor decides where.
+/// Runs step attempts somewhere: in local child processes, or on a cluster.
+/// The engine decides what runs when; an executor decides where.
+///
+/// A local executor starts an attempt when ``execute(_:)`` is called. A
+/// cluster executor submits the whole plan in ``prepare(_:)`` (the cluster
+/// then starts each step when its parents pass) and ``execute(_:)`` waits for
+/// the attempt's outcome; the engine's bookkeeping is the same for both.
 public protocol StepExecutor: Sendable {
+    /// Whether the engine limits steps by `--jobs` slots. A cluster
+    /// scheduler decides that itself.
+    var limitsSlots: Bool { get }
+
+    /// Called once before the first attempt with what the run will launch.
+    ///
+    /// - Throws: When the steps cannot be run at all (a cluster that cannot
+    ///   be reached); nothing has been recorded yet.
+    func prepare(_ run: PlannedRun) async throws
+
     /// Runs one attempt to completion and says how it ended. It never throws:
     /// every failure is an outcome.
     func execute(_ attempt: StepAttempt) async -> AttemptOutcome
+
+    /// The engine will not launch these steps (skipped after a failure,
+    /// `--fail-fast`), so whatever was prepared for them can go.
+    func abandon(_ stepIDs: [Int])
+
+    /// The run's steps are over (or interrupted): release what ``prepare(_:)``
+    /// took.
+    func finish() async
+}
+
+extension StepExecutor {
+    public var limitsSlots: Bool { true }
+    public func prepare(_ run: PlannedRun) async throws {}
+    public func abandon(_ stepIDs: [Int]) {}
+    public func finish() async {}
+}
+
+/// What a run is about to launch, as ``StepExecutor/prepare(_:)`` sees it.
+public struct PlannedRun: Sendable {
+    public let job: String
+    public let runID: String
+    public let layout: RunLayout
+    public let graph: JobGraph
+    public let plan: RunPlan
+    /// Attempts each planned step made before this session (a resumed run).
+    public let attemptsBefore: [Int: Int]
+    /// The shared context at the start of this session.
+    public let context: [String: String]
+    public let parameters: [String: String]
+    /// Whether this session continues an earlier one (`--resume`).
+    public let resumed: Bool
+
+    public init(
+        job: String, runID: String, layout: RunLayout, graph: JobGraph, plan: RunPlan,
+        attemptsBefore: [Int: Int], context: [String: String], parameters: [String: String], resumed: Bool
+    ) {
+        self.job = job
+        self.runID = runID
+        self.layout = layout
+        self.graph = graph
+        self.plan = plan
+        self.attemptsBefore = attemptsBefore
+        self.context = context
+        self.parameters = parameters
+        self.resumed = resumed
+    }
 }
 
 /// What a Swift step's child writes when its body returns or throws, so the

@@ -79,7 +79,8 @@ enum RunCommand {
         }
         let publisher = DagPublisher(layout: layout, dotFile: layout.logsDirectory.appendingPathComponent("dag.dot"), readme: nil)
         return await JobCommand.main(taskList.job, arguments: arguments, environment: JobCommand.Environment(
-            layout: layout, command: "batchkit run \(path)", publisher: publisher))
+            layout: layout, command: "batchkit run \(path)", publisher: publisher,
+            invocation: [ExecutablePath.current, "run", file.path, "--workdir", root.path]))
     }
 
     private static func usage(_ message: String) -> Int32 {

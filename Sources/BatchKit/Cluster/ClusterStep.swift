@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A step as submitted to a cluster: what a node needs to run its attempts,
+/// written as JSON beside the run's state when the run is submitted
+/// (`.state/cluster/<id>.spec.json`), so the node runs exactly what was
+/// submitted even if the task list changes meanwhile.
+struct ClusterStepSpec: Codable, Sendable {
+    var job: String
+    var runID: String
+    var stepID: Int
+    var name: String
+    var source: String
+    /// A shell step's command; `nil` for a Swift step, which the job binary
+    /// (`executable`) runs.
+    var shellCommand: String?
+    var mirrorLog: String?
+    var policy: StepPolicy
+    /// The attempt number of this session's first attempt.
+    var firstAttempt: Int
+    /// The step's ancestors, in topological order, for the context.
+    var ancestors: [Int]
+    /// The binary that runs Swift steps (`__step`) and wraps shell steps (`__exec`).
+    var executable: String
+    var wrapsShellSteps: Bool
+    var projectDirectory: String
+    var workingDirectory: String
+    var parameters: [String: String]
+
+    var layout: RunLayout {
+        RunLayout(projectDirectory: URL(fileURLWithPath: projectDirectory), workingDirectory: URL(fileURLWithPath: workingDirectory))
+    }
+
+    static func file(layout: RunLayout, runID: String, stepID: Int) -> URL {
+        ClusterStep.directory(layout: layout, runID: runID).appendingPathComponent("\(stepID).spec.json")
+    }
+}
+
+/// `<job> __cluster-step SPEC`: the program a cluster job runs. It runs the
+/// step's attempts one after another per its policy (waits and backoff
+/// included), each through ``RemoteAttempt`` — the job binary's `__step`
+/// for a Swift step, `/bin/sh -c` for a shell step — and exits 0 when one
+/// passes, 1 when none did, so `afterok` dependencies hold.
+///
+/// If the cluster restarts the job (a node failed and Slurm requeued it),
+/// attempts that already ended are not rerun, and one that started without
+/// ending is recorded as lost before the next begins.
+enum ClusterStep {
+    /// Where a run's cluster files go: `.state/cluster/`.
+    static func directory(layout: RunLayout, runID: String) -> URL {
+        layout.stateDirectory(runID).appendingPathComponent("cluster")
+    }
+
+    /// The context the run's session started with.
+    static func contextFile(layout: RunLayout, runID: String) -> URL {
+        directory(layout: layout, runID: runID).appendingPathComponent("context.json")
+    }
+
+    static func run(_ job: Job, arguments: [String]) async -> Int32 {
+        guard arguments.count == 1, let path = arguments.first else {
+            Console.error("error: __cluster-step takes one spec file; it is internal to the runner (./run.sh --backend slurm)\n")
+            return ExitCode.usage.rawValue
+        }
+        let spec: ClusterStepSpec
+        do {
+            spec = try JSONCoding.decoder().decode(ClusterStepSpec.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            Console.error("error: cannot read the step spec \(path): \(ErrorDescription.of(error))\n")
+            return ExitCode.usage.rawValue
+        }
+        let step: Step
+        if let command = spec.shellCommand {
+            step = Step(
+                id: spec.stepID, name: spec.name, parents: nil, source: spec.source, action: .shell(command),
+                policy: spec.policy, mirrorLog: spec.mirrorLog.map { URL(fileURLWithPath: $0) })
+        } else if let compiled = job.step(id: spec.stepID), case .swift = compiled.action {
+            // The submitted policy, so retries match what the runner expects.
+            step = Step(
+                id: compiled.id, name: compiled.name, parents: compiled.parents, source: compiled.source,
+                action: compiled.action, policy: spec.policy)
+        } else {
+            let message = "step \(spec.stepID) \"\(spec.name)\" is not a Swift step of this binary (\(ExecutablePath.current)); was the job rebuilt after the run was submitted?"
+            Console.error("error: \(message)\n")
+            let now = Date()
+            try? RemoteAttemptFiles(layout: spec.layout, runID: spec.runID, stepID: spec.stepID, attempt: spec.firstAttempt)
+                .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "spawn", message: message, retryable: false))
+            return ExitCode.failure.rawValue
+        }
+        OrphanSweeper.becomeSubreaper()
+        let context = (try? Data(contentsOf: contextFile(layout: spec.layout, runID: spec.runID)))
+            .flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
+        let origin = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].map { "Slurm job \($0)" } ?? "cluster job"
+
+        let attempts = Task { () -> Int32 in
+            await runAttempts(spec: spec, step: step, context: context, origin: origin)
+        }
+        // scancel sends SIGTERM: stop the running attempt and record it as interrupted.
+        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
+            Console.out("[batchkit] received \(SignalName.name(number)): stopping the attempt\n")
+            attempts.cancel()
+        }
+        let code = await attempts.value
+        withExtendedLifetime(signals) {}
+        return code
+    }
+
+    private static func runAttempts(spec: ClusterStepSpec, step: Step, context: [String: String], origin: String) async -> Int32 {
+        let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
+        let layout = spec.layout
+        let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
+        var waitFirst = false
+        for number in spec.firstAttempt...last {
+            let files = RemoteAttemptFiles(layout: layout, runID: spec.runID, stepID: spec.stepID, attempt: number)
+            if let done = files.readOutcome() {
+                // Restarted by the cluster: this attempt already ended.
+                if done.status == .pass { return ExitCode.success.rawValue }
+                if !done.retryable || done.reason == "interrupted" { return ExitCode.failure.rawValue }
+                waitFirst = true
+                continue
+            }
+            if files.hasStarted {
+                let note = (try? String(contentsOf: files.started, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let now = Date()
+                try? files.write(AttemptOutcome(
+                    status: .fail, startedAt: now, endedAt: now, reason: "lost",
+                    message: "the cluster restarted the step's job (a node failure?) while this attempt ran (\(note))"))
+                continue
+            }
+            if waitFirst {
+                let wait = spec.policy.wait(beforeAttempt: number - spec.firstAttempt + 1)
+                if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+            }
+            if Task.isCancelled {
+                let now = Date()
+                try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "interrupted", message: "interrupted before the attempt started"))
+                return ExitCode.failure.rawValue
+            }
+            let attempt = RemoteAttempt(
+                job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
+                parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
+            let outcome = await attempt.run(with: executor)
+            Console.out("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason.isEmpty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
+            if outcome.status == .pass { return ExitCode.success.rawValue }
+            if outcome.reason == "interrupted" || Task.isCancelled { return ExitCode.failure.rawValue }
+            waitFirst = true
+        }
+        return ExitCode.failure.rawValue
+    }
+}
