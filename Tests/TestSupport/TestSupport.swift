@@ -135,3 +135,63 @@ public func isRunning(_ pid: pid_t) -> Bool {
     }
     return true
 }
+
+/// A `batchkit` started in the background, with its output in a file.
+/// (Started with BatchKit's own spawner: under load, Foundation's
+/// `Process.processIdentifier` was seen naming no live process.)
+public struct Background {
+    public let child: ChildProcess
+    public let output: URL
+    public var processIdentifier: pid_t { child.pid }
+
+    /// Waits for the exit and returns its code (128 + signal when killed).
+    public func exitCode() async -> Int32 {
+        switch await child.wait().termination {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+}
+
+/// Starts the `batchkit` binary in the background in `directory`.
+public func startBatchkit(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> (Background, URL) {
+    let output = directory.path("out-\(UUID().uuidString).txt")
+    let child = try await ChildProcess.spawn(ChildProcess.Request(
+        executable: try batchkitBinary(), arguments: arguments, environment: environment,
+        workingDirectory: directory.url.path, logFile: output.path))
+    return (Background(child: child, output: output), output)
+}
+
+/// Waits (suspending) until `path` exists; records an issue after `timeout` seconds.
+public func waitFor(_ path: URL, timeout: Double = 20) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !FileManager.default.fileExists(atPath: path.path), Date() < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(FileManager.default.fileExists(atPath: path.path), "\(path.lastPathComponent) never appeared")
+}
+
+/// Whether a single-node (or any) Slurm cluster answers: `sbatch` on PATH and
+/// `scontrol ping` UP. Otherwise a loud skip outside CI, a failure in CI.
+public func requireSlurm(for purpose: String) async -> Bool {
+    guard let scontrol = requireTool("scontrol", for: purpose), requireTool("sbatch", for: purpose) != nil else { return false }
+    let ping = try? await runProgram(scontrol, ["ping"], in: URL(fileURLWithPath: "/"))
+    if let ping, ping.status == 0, ping.stdout.contains("is UP") { return true }
+    let why = "the Slurm controller does not answer (`scontrol ping`: \((ping?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines))); start it with scripts/slurm/start.sh and export SLURM_CONF"
+    if isCI {
+        Issue.record("\(purpose) needs Slurm in CI, but \(why)")
+    } else {
+        FileHandle.standardError.write(Data("\n*** SKIPPED: \(purpose): \(why) (CI never skips this) ***\n\n".utf8))
+    }
+    return false
+}
+
+/// The `airflow` command: `$BATCHKIT_AIRFLOW_VENV/bin/airflow` (see
+/// scripts/airflow/install.sh), else on PATH. Otherwise a loud skip outside
+/// CI, a failure in CI.
+public func requireAirflow(for purpose: String) -> String? {
+    let environment = ProcessInfo.processInfo.environment
+    let venv = environment["BATCHKIT_AIRFLOW_VENV"] ?? (NSHomeDirectory() + "/.local/share/batchkit/airflow-venv")
+    if FileManager.default.isExecutableFile(atPath: venv + "/bin/airflow") { return venv + "/bin/airflow" }
+    return requireTool("airflow", for: purpose + " (install it with scripts/airflow/install.sh)")
+}

@@ -68,7 +68,10 @@ struct SlurmClient: Sendable {
         let (exit, output) = try await Self.capture(scontrol, ["ping"], timeout: 15)
         guard exit.succeeded, output.contains("is UP") else {
             let conf = ProcessInfo.processInfo.environment["SLURM_CONF"].map { "SLURM_CONF=\($0)" } ?? "SLURM_CONF is not set, so the default slurm.conf is used"
-            let answer = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let answer = output.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("*") }
+                .joined(separator: "; ")
             throw SlurmError(message: "cannot reach the Slurm controller: `scontrol ping` \(exit.summary)\(answer.isEmpty ? "" : ": \(answer)"). Check that slurmctld runs and that this machine uses its slurm.conf (\(conf)); nothing was submitted")
         }
     }

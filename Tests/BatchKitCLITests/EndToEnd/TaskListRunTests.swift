@@ -5,38 +5,6 @@ import Testing
 
 /// `batchkit run FILE.lst` as a user runs it: the real binary, real signals.
 @Suite(.serialized) struct TaskListRunTests {
-    /// A `batchkit` started in the background, with its output in a file.
-    /// (Started with BatchKit's own spawner: under load, Foundation's
-    /// `Process.processIdentifier` was seen naming no live process.)
-    struct Background {
-        let child: ChildProcess
-        let output: URL
-        var processIdentifier: pid_t { child.pid }
-
-        /// Waits for the exit and returns its code (128 + signal when killed).
-        func exitCode() async -> Int32 {
-            switch await child.wait().termination {
-            case .exited(let code): return code
-            case .signaled(let signal): return 128 + signal
-            }
-        }
-    }
-
-    func start(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (Background, URL) {
-        let output = directory.path("out-\(UUID().uuidString).txt")
-        let child = try await ChildProcess.spawn(ChildProcess.Request(
-            executable: try batchkitBinary(), arguments: arguments, workingDirectory: directory.url.path, logFile: output.path))
-        return (Background(child: child, output: output), output)
-    }
-
-    func waitFor(_ path: URL, timeout: Double = 20) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !FileManager.default.fileExists(atPath: path.path), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(FileManager.default.fileExists(atPath: path.path), "\(path.lastPathComponent) never appeared")
-    }
-
     func history(_ directory: TemporaryDirectory) throws -> [ExecutionRecord] {
         try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
     }
@@ -56,7 +24,7 @@ import Testing
     func aSignalStopsTheStepsRecordsThemAndResumeFinishes(signal: Int32, code: Int32) async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, output) = try await start(["run", "t.lst"], in: directory)
+        let (process, output) = try await startBatchkit(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
         #expect(kill(process.processIdentifier, signal) == 0)
         #expect(await process.exitCode() == code)
@@ -81,7 +49,7 @@ import Testing
     @Test func aRunnerKilledWithSIGKILLIsResumedAndItsStepDoesNotRunOn() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, _) = try await start(["run", "t.lst"], in: directory)
+        let (process, _) = try await startBatchkit(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
         #expect(kill(process.processIdentifier, SIGKILL) == 0)
         _ = await process.exitCode()
@@ -107,7 +75,7 @@ import Testing
     @Test func aSecondConcurrentRunIsRefusedNamingThePID() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
-        let (process, _) = try await start(["run", "t.lst"], in: directory)
+        let (process, _) = try await startBatchkit(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
         let second = try await runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
         kill(process.processIdentifier, SIGTERM)

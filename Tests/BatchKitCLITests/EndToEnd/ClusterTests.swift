@@ -1,0 +1,252 @@
+import BatchKit
+import Foundation
+import TestSupport
+import Testing
+
+/// `--backend slurm` against a real Slurm cluster (scripts/slurm/start.sh: a
+/// single node on localhost), and `export airflow` run by a real Airflow 3
+/// (`airflow dags test`, scripts/airflow/). Outside CI these skip loudly
+/// when the engines are missing; in CI they must run.
+@Suite(.serialized) struct ClusterTests {
+    func history(_ directory: TemporaryDirectory) throws -> [ExecutionRecord] {
+        try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
+    }
+
+    /// Slurm's state of each job the run submitted, by step id.
+    func slurmStates(_ directory: TemporaryDirectory, runID: String) async throws -> [Int: String] {
+        let ledger = try directory.read("logs/runs/\(runID)/.state/cluster/jobs.txt")
+        var states: [Int: String] = [:]
+        for line in ledger.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let step = Int(parts[0]) else { continue }
+            let shown = try await runProgram("/usr/bin/env", ["scontrol", "show", "job", "-o", String(parts[1])], in: directory.url)
+            let state = shown.stdout.split(separator: " ").first { $0.hasPrefix("JobState=") }?.dropFirst("JobState=".count)
+            states[step] = state.map(String.init) ?? "unknown"
+        }
+        return states
+    }
+
+    static let dag = """
+        #SHELL
+        #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE|TIMEOUT
+        1|-1|1|0|Start|echo start; echo "size=$BATCHKIT_PARAM_SIZE"||
+        2|1|1|0|Left|sleep 1; echo left > left.txt||
+        3|1|3|1|Flaky|n=$(cat tries 2>/dev/null \\|\\| echo 0); n=$((n+1)); echo $n > tries; echo "try $n"; [ $n -ge 2 ]||
+        4|2,3|1|0|Join|cat left.txt||
+        5|1|1|0|Broken|echo checking; test -f fixed||
+        6|5|1|0|After broken|echo after > after.txt||
+        7|1|1|0|Too slow|test -f fixed \\|\\| sleep 30||2s
+
+        """
+
+    @Test func aDagRunsOnSlurmWithItsParallelFailingAndRetriedStepsThenResumes() async throws {
+        guard await requireSlurm(for: "running a DAG on Slurm") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.dag)
+
+        let first = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--backend", "slurm", "--param", "size=3"], in: directory.url)
+        #expect(first.status == 1, "\(first.stdout)\n\(first.stderr)")
+        let rows = try history(directory)
+        let runID = try #require(rows.first?.runID)
+        func row(_ id: Int, attempt: Int = 1) -> ExecutionRecord? { rows.first { $0.stepID == id && $0.attempt == attempt } }
+        #expect(row(1)?.status == .pass && row(2)?.status == .pass && row(4)?.status == .pass)
+        #expect(row(3)?.status == .fail && row(3, attempt: 2)?.status == .pass, "Flaky passes on its second attempt")
+        #expect(row(5)?.status == .fail && row(5)?.reason == "exit" && row(5)?.exitStatus == "1")
+        #expect(rows.first { $0.stepID == 6 }?.status == .skipped && rows.first { $0.stepID == 6 }?.reason == "upstream failed")
+        #expect(row(7)?.status == .fail && row(7)?.reason == "timeout", "the step's own timeout holds on the node")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("after.txt").path))
+
+        // Each attempt ran as a Slurm job, and its output is in the step's usual log.
+        let log = try directory.read("logs/runs/\(runID)/01_start.log")
+        #expect(log.contains("(Slurm job ") && log.contains("size=3"))
+        #expect(try directory.read("logs/runs/\(runID)/03_flaky.attempt-2.log").contains("try 2"))
+        #expect(rows.allSatisfy { !$0.host.isEmpty })
+        let states = try await slurmStates(directory, runID: runID)
+        #expect(states[1] == "COMPLETED" && states[4] == "COMPLETED", "\(states)")
+        #expect(states[5] == "FAILED", "a failed step's job fails, so afterok holds its children: \(states)")
+        #expect(states[6] == "CANCELLED", "Slurm cancels the child of a failed step (afterok): \(states)")
+        // The wave after Start ran side by side.
+        let wave = [2, 3, 5, 7].compactMap { row($0) }
+        let overlapping = wave.contains { a in wave.contains { b in a.stepID != b.stepID && a.startedAt < b.endedAt && b.startedAt < a.endedAt } }
+        #expect(overlapping, "steps of the same wave overlap in time")
+        #expect(first.stdout.contains("FAIL  4/7 steps passed"))
+        #expect(first.stdout.contains("05 Broken failed"))
+
+        // Fixed, --resume runs only what did not pass, on Slurm again.
+        try directory.write("fixed", "")
+        let resumed = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--backend", "slurm", "--resume"], in: directory.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        let after = try history(directory).dropFirst(rows.count)
+        #expect(after.allSatisfy { $0.runID == runID })
+        #expect(Set(after.map(\.stepID)) == [5, 6, 7], "only the steps that did not pass run again")
+        #expect(after.allSatisfy { $0.status == .pass })
+        #expect(try directory.read("after.txt") == "after\n")
+        #expect(resumed.stdout.contains("PASS  7/7 steps passed"))
+    }
+
+    @Test func interruptingASlurmRunCancelsItsJobs() async throws {
+        guard await requireSlurm(for: "cancelling Slurm jobs on Ctrl-C") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|1|0|Slow|touch started; sleep 57.25|
+            2|1|1|0|Later|echo later > later.txt|
+            3|-1|1|0|Also slow|sleep 57.25|
+
+            """)
+        let (process, output) = try await startBatchkit(["run", "t.lst", "--backend", "slurm"], in: directory)
+        try await waitFor(directory.path("started"), timeout: 30)
+        #expect(kill(process.processIdentifier, SIGINT) == 0)
+        #expect(await process.exitCode() == 130)
+        let text = try String(contentsOf: output, encoding: .utf8)
+        #expect(text.contains("interrupted: continue with --resume"), "\(text)")
+        let rows = try history(directory)
+        let runID = try #require(rows.first?.runID)
+        #expect(rows.first { $0.stepID == 1 }?.reason == "interrupted", "\(rows)")
+        #expect(rows.first { $0.stepID == 2 }?.status == .skipped)
+        let states = try await slurmStates(directory, runID: runID)
+        #expect(states.count == 3 && states.values.allSatisfy { $0 == "CANCELLED" }, "every job of the run is cancelled: \(states)")
+        // Nothing the steps started is left running.
+        try await Task.sleep(for: .seconds(1))
+        let sleepers = try await runProgram("/usr/bin/env", ["pgrep", "-f", "sleep 57.25"], in: directory.url)
+        #expect(sleepers.stdout.isEmpty, "still running: \(sleepers.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("later.txt").path))
+    }
+
+    @Test func whenSlurmCannotBeReachedTheErrorIsClearAndNothingIsRecorded() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|One|echo one > one.txt|\n")
+        try FileManager.default.createDirectory(at: directory.path("empty-bin"), withIntermediateDirectories: true)
+        let missing = try await runProgram(
+            try batchkitBinary(), ["run", "t.lst", "--backend", "slurm"], in: directory.url,
+            environment: ["PATH": directory.path("empty-bin").path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("--backend slurm needs Slurm's commands on PATH, and sbatch, squeue, scontrol, scancel are missing"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path("logs/runs").path)) ?? []).isEmpty)
+
+        guard await requireSlurm(for: "a Slurm controller that does not answer") else { return }
+        // A configuration whose controller port nothing listens on.
+        let conf = try String(contentsOfFile: ProcessInfo.processInfo.environment["SLURM_CONF"] ?? "/etc/slurm/slurm.conf", encoding: .utf8)
+        let dead = conf.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("SlurmctldPort=") ? "SlurmctldPort=9" : String($0) }.joined(separator: "\n")
+        try directory.write("dead.conf", dead)
+        let down = try await runProgram(
+            try batchkitBinary(), ["run", "t.lst", "--backend", "slurm"], in: directory.url,
+            environment: ["SLURM_CONF": directory.path("dead.conf").path])
+        #expect(down.status == 1)
+        #expect(down.stderr.contains("cannot reach the Slurm controller"), "\(down.stderr)")
+        #expect(down.stderr.contains("is DOWN") && down.stderr.contains("nothing was submitted"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("one.txt").path))
+    }
+
+    @Test func slurmOptionsAreCheckedAndShownByDryRun() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|2|5|One|echo one||1m\n2|1|1|0|Two|echo two|\n")
+        let batchkit = try batchkitBinary()
+        let plan = try await runProgram(
+            batchkit, ["run", "t.lst", "--backend", "slurm", "--partition", "batch", "--account", "ops", "--sbatch-arg=--qos=low", "--dry-run"],
+            in: directory.url)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("as the cluster allows"))
+        #expect(plan.stdout.contains("JOB_01=$(sbatch --parsable --job-name=t.01_one"))
+        #expect(plan.stdout.contains("--time=4 --partition=batch --account=ops --qos=low"), "2 × (60 s + 5 s grace) + 5 s wait + 60 s → 4 minutes: \(plan.stdout)")
+        #expect(plan.stdout.contains("--dependency=afterok:$JOB_01"))
+        #expect(plan.stdout.contains("__cluster-step"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs/runs").path))
+
+        for (arguments, message) in [
+            (["--partition", "x"], "--partition is an option of --backend slurm"),
+            (["--backend", "kubernetes"], "unknown --backend 'kubernetes'; use local (the default) or slurm"),
+            (["--backend", "slurm", "--jobs", "2"], "--jobs limits a local run"),
+        ] {
+            let result = try await runProgram(batchkit, ["run", "t.lst"] + arguments, in: directory.url)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    // MARK: Airflow
+
+    /// Runs an exported DAG with scripts/airflow/dags-test.sh.
+    func airflowTest(_ file: URL, airflow: String) async throws -> CommandResult {
+        let venv = URL(fileURLWithPath: airflow).deletingLastPathComponent().deletingLastPathComponent().path
+        return try await runProgram(
+            "/bin/bash", [checkoutRoot.appendingPathComponent("scripts/airflow/dags-test.sh").path, file.path],
+            in: file.deletingLastPathComponent(), environment: ["BATCHKIT_AIRFLOW_VENV": venv])
+    }
+
+    @Test func anExportedTaskListRunsInAirflowWithItsRetries() async throws {
+        guard let airflow = requireAirflow(for: "running an exported DAG with airflow dags test") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("pipeline.lst", """
+            #SHELL
+            1|-1|1|0|Start|echo start > start.txt|
+            2|1|1|0|Left|echo left|
+            3|1|2|1|Flaky|n=$(cat tries 2>/dev/null \\|\\| echo 0); n=$((n+1)); echo $n > tries; [ $n -ge 2 ]||30s
+            4|2,3|1|0|Join|cat start.txt|
+
+            """)
+        let export = try await runProgram(try batchkitBinary(), ["run", "pipeline.lst", "export", "airflow", "--out", "dags/pipeline.py"], in: directory.url)
+        #expect(export.status == 0, "\(export.stderr)")
+        let dag = try directory.read("dags/pipeline.py")
+        #expect(dag.hasPrefix(AirflowDag.marker))
+        #expect(dag.contains("step_01 >> [step_02, step_03]") && dag.contains("step_03 >> step_04"))
+        #expect(dag.contains("retries=1,") && dag.contains("retry_delay=timedelta(seconds=1)") && dag.contains("execution_timeout=timedelta(seconds=65)"))
+
+        let result = try await airflowTest(directory.path("dags/pipeline.py"), airflow: airflow)
+        #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
+        let rows = try history(directory)
+        #expect(rows.allSatisfy { $0.runID.hasPrefix("airflow-manual__") })
+        #expect(rows.filter { $0.stepID == 3 }.map(\.status) == [.fail, .pass], "Airflow retried the flaky step: \(rows)")
+        #expect(Set(rows.filter { $0.status == .pass }.map(\.stepID)) == [1, 2, 3, 4])
+        #expect((result.stdout + result.stderr).contains("[batchkit] step 04 \"Join\" attempt 1: PASS"))
+
+        // A hand-written file is never overwritten; a generated one is.
+        try directory.write("dags/mine.py", "print('mine')\n")
+        let refused = try await runProgram(try batchkitBinary(), ["run", "pipeline.lst", "export", "airflow", "--out", "dags/mine.py"], in: directory.url)
+        #expect(refused.status == 64 && refused.stderr.contains("exists and was not generated by batchkit"))
+        #expect(try directory.read("dags/mine.py") == "print('mine')\n")
+        let again = try await runProgram(try batchkitBinary(), ["run", "pipeline.lst", "export", "airflow", "--out", "dags/pipeline.py"], in: directory.url)
+        #expect(again.status == 0)
+    }
+
+    /// A generated Swift job, built once: its Swift steps run on Slurm through
+    /// the job's own binary, and its exported DAG runs in Airflow.
+    @Test func aGeneratedSwiftJobRunsOnSlurmAndInAirflow() async throws {
+        let slurm = await requireSlurm(for: "running a generated Swift job on Slurm")
+        let airflow = requireAirflow(for: "running a generated Swift job's DAG in Airflow")
+        guard slurm || airflow != nil else { return }
+        let directory = try TemporaryDirectory()
+        let created = try await runProgram(try batchkitBinary(), ["new", "cluster-job"], in: directory.url)
+        #expect(created.status == 0, "\(created.stderr)")
+        let job = directory.path("cluster-job")
+        let build = try await runProgram("/bin/bash", ["./install.sh", "--quiet"], in: job)
+        #expect(build.status == 0, "\(build.stdout)\n\(build.stderr)")
+        func rows() throws -> [ExecutionRecord] { try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll() }
+
+        if slurm {
+            let run = try await runProgram("/bin/bash", ["./run.sh", "--backend", "slurm"], in: job)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("PASS  4/4 steps passed"))
+            #expect(run.stdout.contains("Post-job tests  7 passed, 0 failed"), "the steps' outputs and context are complete")
+            let recorded = try rows()
+            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass })
+            #expect(recorded.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 }, "each Swift step ran as its own process")
+            let log = try String(contentsOf: job.appendingPathComponent(recorded[0].logFile), encoding: .utf8)
+            #expect(log.contains("(Slurm job ") && log.contains("extracted 41 rows"))
+        }
+        if let airflow {
+            let export = try await runProgram("/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py"], in: job)
+            #expect(export.status == 0, "\(export.stderr)")
+            let before = try rows().count
+            let result = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow)
+            #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
+            let recorded = try rows().dropFirst(before)
+            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
+            // The post-job tests pass on what the Airflow run wrote.
+            let tests = try await runProgram("/bin/bash", ["./run.sh", "--tests-only"], in: job)
+            #expect(tests.status == 0, "\(tests.stdout)")
+        }
+    }
+}
