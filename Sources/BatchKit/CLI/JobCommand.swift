@@ -102,11 +102,13 @@ public enum JobCommand {
           dag             Print the DAG without running anything.
           report [RUN_ID] Print a past run's report (default: the latest run).
           history         Summarise every run: pass rate, median and p95 time per step.
+          export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE; see export --help).
           help            Show this help.
           version         Print the job's name and BatchKit version (also --version).
 
         RUN OPTIONS:
-          --jobs N        Run at most N slots of steps at once (default: the number of cores).
+          --jobs N        Run at most N slots of steps at once (default: the number of cores;
+                          local runs only).
           --fail-fast     After a step fails, start no new steps.
           --resume        Continue the last unfinished or failed run: steps that passed are
                           not rerun, the shared context is restored.
@@ -118,7 +120,15 @@ public enum JobCommand {
                           Steps left out are not run and are not waited for.
           --param K=V     A parameter for the steps (repeatable), read in Swift with
                           context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
+          --backend B     local (the default) or slurm: submit every step as an sbatch job
+                          (afterok on its parents, time limit from its timeout, retries on
+                          the node), wait, and record the results as a local run does. The
+                          job folder must be on a filesystem the nodes share.
+          --partition P   slurm: the partition to submit to.
+          --account A     slurm: the account to charge.
+          --sbatch-arg X  slurm: one more sbatch flag, as in --sbatch-arg=--qos=high (repeatable).
           --dry-run       Print the plan (waves, and why steps are left out); run nothing.
+                          With --backend slurm, also the sbatch commands.
           --tests-only    Run only the post-job tests, on the current outputs.
           --json          Print the report as JSON instead of text.
           -h, --help      Show this help.\(command.hasPrefix("batchkit run") ? "\n  --workdir DIR   Where logs/ goes (default: the task list's folder)." : "")

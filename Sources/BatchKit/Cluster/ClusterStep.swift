@@ -112,12 +112,20 @@ enum ClusterStep {
         let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
         let layout = spec.layout
         let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
+        let restarts = ProcessInfo.processInfo.environment["SLURM_RESTART_COUNT"].flatMap { Int($0) } ?? 0
         var waitFirst = false
         for number in spec.firstAttempt...last {
             let files = RemoteAttemptFiles(layout: layout, runID: spec.runID, stepID: spec.stepID, attempt: number)
-            if let done = files.readOutcome() {
+            if var done = files.readOutcome() {
                 // Restarted by the cluster: this attempt already ended.
                 if done.status == .pass { return ExitCode.success.rawValue }
+                if done.reason == "interrupted", restarts > 0 {
+                    // Stopped by the requeue that restarted this job: lost, not interrupted.
+                    done.reason = "lost"
+                    done.retryable = true
+                    done.message = "the cluster requeued the step's job while this attempt ran; \(done.message)"
+                    try? files.write(done)
+                }
                 if !done.retryable || done.reason == "interrupted" { return ExitCode.failure.rawValue }
                 waitFirst = true
                 continue

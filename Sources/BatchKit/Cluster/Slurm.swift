@@ -123,7 +123,8 @@ struct SlurmClient: Sendable {
         guard let state = fields["JobState"] else { return nil }
         return JobDetails(
             state: state, reason: fields["Reason"] ?? "", exitCode: fields["ExitCode"] ?? "",
-            timeLimit: fields["TimeLimit"] ?? "", node: fields["NodeList"] ?? "")
+            timeLimit: fields["TimeLimit"] ?? "", node: fields["NodeList"] ?? "",
+            restarts: fields["Restarts"].flatMap { Int($0) } ?? 0)
     }
 
     /// Cancels jobs; ids Slurm no longer knows are ignored.
@@ -140,6 +141,8 @@ struct SlurmClient: Sendable {
         var exitCode: String
         var timeLimit: String
         var node: String
+        /// How often Slurm requeued the job.
+        var restarts: Int
     }
 
     /// Whether a job in `state` has ended for good.

@@ -214,9 +214,16 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             if var outcome = files.readOutcome() {
                 // Slurm signals every process of a cancelled job at once: the
                 // step may have died of it before the node saw the cancel.
-                if cancelledAt != nil || Task.isCancelled, outcome.status == .fail, outcome.reason != "interrupted" {
+                let cancelled = cancelledAt != nil || Task.isCancelled || lock.withLock { cancelledByUs.contains(job) }
+                if cancelled, outcome.status == .fail, outcome.reason != "interrupted" {
                     outcome.message = "interrupted: the run was stopped and Slurm job \(job) cancelled while it ran; \(outcome.message)"
                     outcome.reason = "interrupted"
+                } else if !cancelled, outcome.reason == "interrupted", await Self.wasRequeued(job, client: client) {
+                    // Slurm stopped the job to start it again (a node failure, preemption,
+                    // `scontrol requeue`): the attempt is lost, and the restarted job goes on.
+                    outcome.reason = "lost"
+                    outcome.message = "Slurm requeued job \(job) while the attempt ran (node failure, preemption or scontrol requeue); \(outcome.message)"
+                    outcome.retryable = true
                 }
                 return outcome
             }
@@ -274,6 +281,18 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         if let lastLine { message += " (last line: \(lastLine.trimmingCharacters(in: .whitespaces)))" }
         outcome.message = message
         return outcome
+    }
+
+    /// Whether Slurm stopped `job` in order to run it again, rather than for good.
+    static func wasRequeued(_ job: String, client: SlurmClient) async -> Bool {
+        for _ in 0..<40 {
+            guard let details = await client.details(of: job) else { return false }
+            let state = details.state
+            if SlurmClient.isFinished(state) { return false }
+            if state.hasPrefix("REQUEUE") || (details.restarts > 0 && ["PENDING", "RUNNING", "CONFIGURING"].contains(state)) { return true }
+            await pause(0.25)
+        }
+        return false
     }
 
     public func abandon(_ stepIDs: [Int]) {

@@ -6,7 +6,7 @@ import Foundation
 enum RunCommand {
     static let name = "run"
     static let help = """
-        USAGE: batchkit run FILE.lst [run|steps|dag] [OPTIONS] [--workdir DIR]
+        USAGE: batchkit run FILE.lst [run|steps|dag|report|history|export] [OPTIONS] [--workdir DIR]
 
         Runs a PyRunner-style shell task list with the whole engine: parallel steps,
         retries, timeouts, the CSV history, per-step logs, the report, the DAG,
@@ -29,7 +29,11 @@ enum RunCommand {
           --workdir DIR   Where logs/ (history, logs, run state, dag.dot) goes
                           (default: the file's folder).
           Every option of a job's run: --jobs N, --fail-fast, --resume, --only IDS,
-          --from ID, --to ID, --exclude IDS, --dry-run (see `batchkit run FILE --help`).
+          --from ID, --to ID, --exclude IDS, --param K=V, --dry-run, --backend slurm
+          (see `batchkit run FILE --help`).
+
+        The other commands of a job work too: batchkit run FILE.lst steps | dag | report |
+        history | export airflow --out dags/pipeline.py.
           -h, --help      Show this help.
 
         EXIT CODES: 0 all passed, 1 a task failed, 64 usage error or invalid task list,

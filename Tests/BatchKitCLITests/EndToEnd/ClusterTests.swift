@@ -113,6 +113,43 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path("later.txt").path))
     }
 
+    /// A node that dies takes the running attempt with it; Slurm requeues the
+    /// job (`--requeue`) and it goes on with the next attempt. On one machine,
+    /// `scontrol requeue` does to the job what a node failure does.
+    @Test func anAttemptLostToARequeueIsRecordedAndTheStepGoesOn() async throws {
+        guard await requireSlurm(for: "a Slurm job requeued in the middle of a step") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|2|0|Long|[ -f started ] && exit 0; touch started; sleep 58.5|
+            2|1|1|0|Next|echo next > next.txt|
+
+            """)
+        let (process, output) = try await startBatchkit(["run", "t.lst", "--backend", "slurm"], in: directory)
+        try await waitFor(directory.path("started"), timeout: 30)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: directory.path("logs/runs").path)
+        let runID = try #require(runs.first)
+        let ledger = try directory.read("logs/runs/\(runID)/.state/cluster/jobs.txt")
+        let job = try #require(ledger.split(separator: "\n").first { $0.hasPrefix("1 ") }?.split(separator: " ").last)
+        let requeue = try await runProgram("/usr/bin/env", ["scontrol", "requeue", String(job)], in: directory.url)
+        #expect(requeue.status == 0, "\(requeue.stdout)\(requeue.stderr)")
+        // Slurm holds a requeued job back (BeginTime, about two minutes); let it start now.
+        for _ in 0..<100 {
+            let shown = try await runProgram("/usr/bin/env", ["scontrol", "show", "job", "-o", String(job)], in: directory.url)
+            if shown.stdout.contains("JobState=PENDING") {
+                _ = try await runProgram("/usr/bin/env", ["scontrol", "update", "jobid=\(job)", "StartTime=now"], in: directory.url)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await process.exitCode() == 0, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+        let rows = try history(directory)
+        #expect(rows.map(\.stepID) == [1, 1, 2], "\(rows)")
+        #expect(rows.first?.status == .fail && rows.first?.reason == "lost", "\(rows.first.map { "\($0.reason): \($0.message)" } ?? "")")
+        #expect(rows.dropFirst().allSatisfy { $0.status == .pass })
+        #expect(try directory.read("next.txt") == "next\n")
+    }
+
     @Test func whenSlurmCannotBeReachedTheErrorIsClearAndNothingIsRecorded() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", "#SHELL\n1|-1|1|0|One|echo one > one.txt|\n")
