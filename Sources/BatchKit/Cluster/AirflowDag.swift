@@ -76,7 +76,7 @@ public struct AirflowDag: Sendable {
                 // The trailing space stops Jinja from reading the command as a template file name.
                 "bash_command=ENTRY + \" __task \(step.id) \"",
                 "cwd=JOB_DIR",
-                "env={\"BATCHKIT_AIRFLOW_RUN_ID\": \"{{ run_id }}\", \"BATCHKIT_AIRFLOW_TRY\": \"{{ ti.try_number }}\"}",
+                "env={\"BATCHKIT_AIRFLOW_RUN_ID\": \"\(Self.jinja("run_id"))\", \"BATCHKIT_AIRFLOW_TRY\": \"\(Self.jinja("ti.try_number"))\"}",
                 "append_env=True",
                 "retries=\(max(0, policy.maxAttempts - 1))",
                 "retry_delay=timedelta(seconds=\(Self.number(policy.retryWait)))",
@@ -106,6 +106,14 @@ public struct AirflowDag: Sendable {
     }
 
     static func variable(_ step: Step) -> String { "step_\(step.displayID)" }
+
+    /// A Jinja expression for Airflow to fill in. (Built from parts: this
+    /// file is vendored into generated jobs, where a doubled brace would
+    /// read as an unfilled template placeholder.)
+    static func jinja(_ expression: String) -> String {
+        let open = String(repeating: "{", count: 2), close = String(repeating: "}", count: 2)
+        return "\(open) \(expression) \(close)"
+    }
 
     static func identifier(_ text: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")

@@ -44,16 +44,8 @@ struct SlurmClient: Sendable {
     ///
     /// - Throws: ``SlurmError`` naming what is missing.
     static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SlurmClient {
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        func find(_ name: String) -> String? {
-            for directory in path.split(separator: ":") {
-                let candidate = "\(directory)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-            return nil
-        }
         let names = ["sbatch", "squeue", "scontrol", "scancel"]
-        let found = names.map(find)
+        let found = names.map { ExecutablePath.find($0, environment: environment) }
         let missing = zip(names, found).filter { $0.1 == nil }.map(\.0)
         guard missing.isEmpty else {
             throw SlurmError(message: "--backend slurm needs Slurm's commands on PATH, and \(missing.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") missing; install Slurm's client (Debian: apt-get install slurm-client) on this machine, or run without --backend slurm")

@@ -4,12 +4,7 @@ import Foundation
 public enum Graphviz {
     /// The path of `dot` on `PATH`, if any.
     public static func dotExecutable(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/dot"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        ExecutablePath.find("dot", environment: environment)
     }
 
     /// A `dot` run that failed.

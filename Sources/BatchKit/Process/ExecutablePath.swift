@@ -13,4 +13,14 @@ public enum ExecutablePath {
         let first = CommandLine.arguments.first ?? ""
         return URL(fileURLWithPath: first).standardizedFileURL.path
     }
+
+    /// The first executable called `name` in the folders of `PATH`, if any.
+    public static func find(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
 }

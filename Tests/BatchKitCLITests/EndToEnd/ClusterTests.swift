@@ -30,7 +30,7 @@ import Testing
         #SHELL
         #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE|TIMEOUT
         1|-1|1|0|Start|echo start; echo "size=$BATCHKIT_PARAM_SIZE"||
-        2|1|1|0|Left|sleep 1; echo left > left.txt||
+        2|1|1|0|Left|sleep 4; echo left > left.txt||
         3|1|3|1|Flaky|n=$(cat tries 2>/dev/null \\|\\| echo 0); n=$((n+1)); echo $n > tries; echo "try $n"; [ $n -ge 2 ]||
         4|2,3|1|0|Join|cat left.txt||
         5|1|1|0|Broken|echo checking; test -f fixed||
