@@ -55,19 +55,13 @@ enum AirflowTask {
             parameters: Parameters.fromEnvironment().values, baseContext: [:],
             ancestors: graph.order.filter(Set(graph.ancestors(of: step.id)).contains),
             origin: "Airflow run \(airflowRun), try \(attempt)")
-        OrphanSweeper.becomeSubreaper()
-        let task = Task { await remote.run(with: LocalExecutor(wrapsShellSteps: true, registersProcessGroups: false)) }
         // Airflow stops a task past its execution_timeout with SIGTERM.
-        let signals = SignalWatcher([SIGINT, SIGTERM]) { _ in task.cancel() }
-        let outcome = await task.value
-        withExtendedLifetime(signals) {}
+        let outcome = await RemoteAttempt.stoppable {
+            await remote.run(with: LocalExecutor(wrapsShellSteps: true, registersProcessGroups: false))
+        }
 
         let logFile = layout.stepLog(runID: runID, step: step, attempt: attempt)
-        let record = ExecutionRecord(
-            runID: runID, job: job.name, stepID: step.id, stepName: step.name, attempt: attempt, status: outcome.status,
-            startedAt: outcome.startedAt, endedAt: outcome.endedAt, cpuSeconds: outcome.cpuSeconds,
-            maxRSSKilobytes: outcome.maxRSSKilobytes, exitStatus: outcome.exitStatus, reason: outcome.reason,
-            message: outcome.message, logFile: layout.relative(logFile))
+        let record = ExecutionRecord(runID: runID, job: job.name, step: step, attempt: attempt, outcome: outcome, logFile: layout.relative(logFile))
         var code = outcome.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
         do {
             try ExecutionLog(url: layout.executionLog).append([record])

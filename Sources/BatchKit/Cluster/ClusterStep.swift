@@ -90,41 +90,35 @@ enum ClusterStep {
                 .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "spawn", message: message, retryable: false))
             return ExitCode.failure.rawValue
         }
-        OrphanSweeper.becomeSubreaper()
         let context = (try? Data(contentsOf: contextFile(layout: spec.layout, runID: spec.runID)))
             .flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
         let origin = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].map { "Slurm job \($0)" } ?? "cluster job"
-
-        let attempts = Task { () -> Int32 in
+        // scancel sends SIGTERM: stop the running attempt and record it as interrupted.
+        return await RemoteAttempt.stoppable {
             await runAttempts(spec: spec, step: step, context: context, origin: origin)
         }
-        // scancel sends SIGTERM: stop the running attempt and record it as interrupted.
-        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
-            Console.out("[batchkit] received \(SignalName.name(number)): stopping the attempt\n")
-            attempts.cancel()
-        }
-        let code = await attempts.value
-        withExtendedLifetime(signals) {}
-        return code
     }
 
     private static func runAttempts(spec: ClusterStepSpec, step: Step, context: [String: String], origin: String) async -> Int32 {
         let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
         let layout = spec.layout
         let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
-        let restarts = ProcessInfo.processInfo.environment["SLURM_RESTART_COUNT"].flatMap { Int($0) } ?? 0
         var waitFirst = false
         for number in spec.firstAttempt...last {
             let files = RemoteAttemptFiles(layout: layout, runID: spec.runID, stepID: spec.stepID, attempt: number)
             if var done = files.readOutcome() {
                 // Restarted by the cluster: this attempt already ended.
                 if done.status == .pass { return ExitCode.success.rawValue }
-                if done.reason == "interrupted", restarts > 0 {
+                // A fresh job never finds its own attempts ended (a resumed run numbers
+                // attempts anew), so an interrupted one is from an earlier run of this
+                // job, stopped by the requeue that restarted it.
+                if done.reason == "interrupted" {
                     // Stopped by the requeue that restarted this job: lost, not interrupted.
                     done.reason = "lost"
                     done.retryable = true
                     done.message = "the cluster requeued the step's job while this attempt ran; \(done.message)"
                     try? files.write(done)
+                    Console.out("[batchkit] attempt \(number) was stopped by the requeue that restarted this job: recorded as lost\n")
                 }
                 if !done.retryable || done.reason == "interrupted" { return ExitCode.failure.rawValue }
                 waitFirst = true

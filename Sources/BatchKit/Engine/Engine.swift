@@ -110,12 +110,8 @@ public struct Engine: Sendable {
                 group.addTask { [executor, layout] in
                     let outcome = await executor.execute(attempt)
                     let entry = ExecutionRecord(
-                        runID: runID, job: attempt.job, stepID: step.id, stepName: step.name,
-                        attempt: number, status: outcome.status,
-                        startedAt: outcome.startedAt, endedAt: outcome.endedAt,
-                        cpuSeconds: outcome.cpuSeconds, maxRSSKilobytes: outcome.maxRSSKilobytes,
-                        exitStatus: outcome.exitStatus, reason: outcome.reason, message: outcome.message,
-                        logFile: layout.relative(attempt.logFile), host: outcome.host ?? ExecutionRecord.hostName)
+                        runID: runID, job: attempt.job, step: step, attempt: number, outcome: outcome,
+                        logFile: layout.relative(attempt.logFile))
                     return .attempt(entry, contextChanges: outcome.contextChanges, retryable: outcome.retryable)
                 }
             }
@@ -152,9 +148,9 @@ public struct Engine: Sendable {
                     }
                     return
                 }
-                let abandoned = graph.descendants(of: id).filter { planned.contains($0) && records[$0] == nil }
-                executor.abandon(abandoned)
-                for descendant in graph.descendants(of: id) where planned.contains(descendant) {
+                let descendants = graph.descendants(of: id).filter(planned.contains)
+                executor.abandon(descendants.filter { records[$0] == nil })
+                for descendant in descendants {
                     ready.removeAll { $0 == descendant }
                     let interrupted = Task.isCancelled
                     skip(descendant, reason: interrupted ? "interrupted" : "upstream failed",

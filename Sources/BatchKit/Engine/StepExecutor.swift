@@ -60,6 +60,18 @@ public struct AttemptOutcome: Sendable, Codable {
     }
 }
 
+extension ExecutionRecord {
+    /// The history row of attempt `attempt` of `step`, which ended with `outcome`.
+    init(runID: String, job: String, step: Step, attempt: Int, outcome: AttemptOutcome, logFile: String) {
+        self.init(
+            runID: runID, job: job, stepID: step.id, stepName: step.name, attempt: attempt, status: outcome.status,
+            startedAt: outcome.startedAt, endedAt: outcome.endedAt,
+            cpuSeconds: outcome.cpuSeconds, maxRSSKilobytes: outcome.maxRSSKilobytes,
+            exitStatus: outcome.exitStatus, reason: outcome.reason, message: outcome.message,
+            logFile: logFile, host: outcome.host ?? ExecutionRecord.hostName)
+    }
+}
+
 /// Runs step attempts somewhere: in local child processes, or on a cluster.
 /// The engine decides what runs when; an executor decides where.
 ///
