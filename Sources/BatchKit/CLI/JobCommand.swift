@@ -84,6 +84,9 @@ public enum JobCommand {
         } catch let error as DefinitionError {
             Console.error("error: \(error)\n")
             return ExitCode.usage.rawValue
+        } catch let error as JobConfig.Problem {
+            Console.error("error: \(error)\n")
+            return ExitCode.usage.rawValue
         } catch {
             Console.error("error: \(ErrorDescription.of(error))\n")
             return ExitCode.failure.rawValue
@@ -120,6 +123,15 @@ public enum JobCommand {
                           Steps left out are not run and are not waited for.
           --param K=V     A parameter for the steps (repeatable), read in Swift with
                           context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
+                          When config/base.json declares "params", only those are accepted
+                          and each is checked against its type before anything runs.
+          --env NAME      Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).
+                          Order: base.json < NAME.json < $BATCHKIT_PARAM_K < --param.
+          --wait-for P    Start only once file P exists (repeatable: all of them); the
+                          run holds the job's lock while it waits.
+          --wait-timeout D  Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row
+                          with reason "wait timeout", and a failure notification.
+          --no-notify     Send no notifications for this run (webhook, email, hooks).
           --backend B     local (the default) or slurm: submit every step as an sbatch job
                           (afterok on its parents, time limit from its timeout, retries on
                           the node), wait, and record the results as a local run does. The
@@ -144,11 +156,19 @@ public enum JobCommand {
         FILES:
           logs/execution_logs.csv   one row per step attempt, appended by every run
           logs/test_results.csv     one row per post-job test per run
+          logs/notifications.log    one line per notification sent, or why it was not
+          config/base.json          parameters and notifications; config/<env>.json overrides
           logs/runs/<run_id>/       each attempt's log, state.json, report.txt, report.json
                                     and junit.xml (the steps and tests for CI systems)
 
-        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed, or another
-        run holds the lock), 64 usage error or invalid job, 130/143 interrupted by
+        NOTIFICATIONS: on start, success and failure, to a webhook (Slack-compatible JSON;
+        URL from $BATCHKIT_WEBHOOK_URL or config notify.webhook.url_env) and by email
+        through the local sendmail ($BATCHKIT_NOTIFY_EMAIL or notify.email.to). A failed
+        notification is logged and never fails the run.
+
+        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed, another
+        run holds the lock, or --wait-for timed out; both leave a FAIL row), 64 usage
+        error, invalid job or invalid config/parameters, 130/143 interrupted by
         SIGINT/SIGTERM (continue with --resume).
 
         """

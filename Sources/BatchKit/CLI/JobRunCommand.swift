@@ -12,8 +12,11 @@ enum JobRunCommand {
     static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
         let command = environment.command
         let parsed = try Arguments(
-            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json"],
-            options: ["--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg"],
+            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json", "--no-notify"],
+            options: [
+                "--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg",
+                "--env", "--wait-for", "--wait-timeout",
+            ],
             command: command)
         if parsed.has("--help") {
             Console.out(JobCommand.help(job, command: command))
@@ -22,7 +25,7 @@ enum JobRunCommand {
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
         }
-        let options = try RunOptions(
+        var options = try RunOptions(
             jobs: parsed.positiveInt("--jobs", command: command) ?? ProcessInfo.processInfo.activeProcessorCount,
             failFast: parsed.has("--fail-fast"),
             selection: StepSelection(
@@ -36,6 +39,10 @@ enum JobRunCommand {
         if options.resume, !options.parameters.isEmpty {
             throw UsageError("--resume continues a run with the parameters it started with; leave out --param", command: command)
         }
+        if options.resume, parsed.value("--env") != nil {
+            throw UsageError("--resume continues a run in the environment it started with; leave out --env", command: command)
+        }
+        try configure(&options, parsed: parsed, job: job, layout: environment.layout, command: command)
         if options.testsOnly, options.resume || !options.selection.isEverything {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }
@@ -50,6 +57,12 @@ enum JobRunCommand {
             do {
                 let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
                 var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
+                text += DryRun.parameters(resumed.map { ($0.parameters ?? [:], $0.parameterSources ?? [:], $0.environment) }
+                    ?? (options.parameters, options.parameterSources, options.environment))
+                if let condition = options.waitFor {
+                    text += "Would wait for \(condition.paths.joined(separator: ", "))"
+                        + (condition.timeout.map { " for at most \(DurationFormat.seconds($0))" } ?? " for as long as it takes") + "\n"
+                }
                 if let slurm = executor as? SlurmExecutor {
                     let run = PlannedRun(
                         job: job.name, runID: resumed?.runID ?? "<run_id>", layout: environment.layout, graph: graph, plan: plan,
@@ -82,6 +95,11 @@ enum JobRunCommand {
             progress.finish()
             Console.out("\(error.message)\n")
             return ExitCode.success.rawValue
+        } catch is CancellationError {
+            // Stopped before any step ran (while waiting for --wait-for files).
+            progress.finish()
+            Console.error("error: interrupted before the run started; nothing ran\n")
+            return signals.received == SIGTERM ? ExitCode.terminated.rawValue : ExitCode.interrupted.rawValue
         } catch {
             progress.finish()
             throw error
@@ -95,6 +113,40 @@ enum JobRunCommand {
         case SIGINT?: return ExitCode.interrupted.rawValue
         case SIGTERM?: return ExitCode.terminated.rawValue
         default: return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
+        }
+    }
+
+    /// Reads `config/` for `--env` (or `$BATCHKIT_ENV`, or the resumed run's
+    /// environment), resolves the parameters against what the job declares,
+    /// and applies `--wait-for` and `--no-notify`. Every problem is found here,
+    /// before anything runs.
+    static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws {
+        let variables = ProcessInfo.processInfo.environment
+        var environment = parsed.value("--env") ?? variables["BATCHKIT_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        if options.resume, let latest = RunStateStore(layout: layout).latest(job: job.name) {
+            environment = latest.environment
+        }
+        let config = try JobConfig.load(projectDirectory: layout.projectDirectory, environment: environment, variables: variables)
+        if !options.resume {
+            let resolved = try config.resolve(commandLine: options.parameters, variables: variables)
+            options.parameters = resolved.values
+            options.parameterSources = resolved.sources
+        }
+        options.environment = environment
+        options.notify = parsed.has("--no-notify") ? NotifySettings.none : config.notify
+
+        let paths = parsed.values("--wait-for")
+        if let text = parsed.value("--wait-timeout") {
+            guard !paths.isEmpty else { throw UsageError("--wait-timeout goes with --wait-for PATH", command: command) }
+            guard let seconds = TaskList.seconds(text), seconds > 0 else {
+                throw UsageError("--wait-timeout takes a duration such as 90s, 30m, 2h or 1d; got \"\(text)\"", command: command)
+            }
+            options.waitFor = WaitCondition(paths: paths, timeout: seconds)
+        } else if !paths.isEmpty {
+            options.waitFor = WaitCondition(paths: paths)
+        }
+        if let empty = paths.first(where: { $0.isEmpty }) {
+            throw UsageError("--wait-for takes a file path; got \"\(empty)\"", command: command)
         }
     }
 
@@ -161,6 +213,18 @@ enum DryRun {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The parameters a run would use, with where each comes from.
+    static func parameters(_ given: (values: [String: String], sources: [String: String], environment: String?)) -> String {
+        guard !given.values.isEmpty || given.environment != nil else { return "" }
+        var text = "Parameters" + (given.environment.map { " (environment \($0))" } ?? "") + ":"
+        if given.values.isEmpty { text += " none" }
+        text += "\n"
+        for (key, value) in given.values.sorted(by: { $0.key < $1.key }) {
+            text += "  \(key) = \(value)" + (given.sources[key].map { "  (\($0))" } ?? "") + "\n"
+        }
+        return text
     }
 }
 

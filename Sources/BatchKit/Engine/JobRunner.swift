@@ -16,13 +16,26 @@ public struct RunOptions: Sendable {
     /// `--param key=value`: what steps read through ``StepContext/parameters``.
     /// A resumed run keeps the parameters it started with.
     public var parameters: [String: String]
+    /// Where each parameter came from (`config/base.json`, `--param`…).
+    public var parameterSources: [String: String]
+    /// The `--env` name, recorded with the run.
+    public var environment: String?
+    /// `--wait-for`: files that must exist before the run starts.
+    public var waitFor: WaitCondition?
+    /// Where notifications go (the job's Swift hooks are always called).
+    public var notify: NotifySettings
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
         selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false,
-        parameters: [String: String] = [:]
+        parameters: [String: String] = [:], parameterSources: [String: String] = [:], environment: String? = nil,
+        waitFor: WaitCondition? = nil, notify: NotifySettings = NotifySettings()
     ) {
         self.parameters = parameters
+        self.parameterSources = parameterSources
+        self.environment = environment
+        self.waitFor = waitFor
+        self.notify = notify
         self.jobs = jobs
         self.failFast = failFast
         self.selection = selection
@@ -102,18 +115,57 @@ public struct JobRunner: Sendable {
     ///   another run holds the lock, ``NothingToResume``.
     public func run(_ options: RunOptions = RunOptions(), observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
         let (graph, plan, resumed) = try plan(options)
-        let started = Date()
-        var state = resumed ?? RunState(runID: RunLayout.newRunID(at: started), job: job.name, startedAt: started, steps: graph.steps)
-        if resumed == nil, !options.selection.isEverything { state.scope = plan.selected }
-        if resumed == nil, !options.parameters.isEmpty { state.parameters = options.parameters }
-        let lock = try RunLock(layout: layout, job: job.name, runID: state.runID)
+        let notifier = Notifier(settings: options.notify, hooks: job.hooks, log: layout.notificationsLog)
+        let runID = resumed?.runID ?? RunLayout.newRunID()
+        let lock: RunLock
+        do {
+            lock = try RunLock(layout: layout, job: job.name, runID: runID)
+        } catch let busy as RunLock.Busy {
+            // A refused run leaves a row, so overlapping schedules show in the history.
+            let warnings = await notStarted(
+                reason: "locked", message: "not started: \(busy.description)", status: "refused",
+                environment: options.environment, notifier: notifier)
+            warnings.forEach { observer(.warning($0)) }
+            throw busy
+        }
         defer { withExtendedLifetime(lock) {} }
+        var waitNote: String?
+        if let condition = options.waitFor, !condition.missing(in: layout.projectDirectory).isEmpty {
+            let limit = condition.timeout.map { " (at most \(DurationFormat.seconds($0)))" } ?? ""
+            observer(.note("waiting for \(condition.missing(in: layout.projectDirectory).joined(separator: ", "))\(limit)…"))
+            do {
+                let waited = try await condition.wait(in: layout.projectDirectory)
+                waitNote = "started after waiting \(DurationFormat.seconds(waited)) for \(condition.paths.joined(separator: ", "))"
+                observer(.note(waitNote!))
+            } catch let timedOut as WaitTimedOut {
+                let warnings = await notStarted(
+                    reason: "wait timeout", message: "not started: \(timedOut.description)", status: "wait timed out",
+                    environment: options.environment, notifier: notifier)
+                warnings.forEach { observer(.warning($0)) }
+                throw timedOut
+            }
+        }
+        let started = Date()
+        var state = resumed ?? RunState(runID: runID, job: job.name, startedAt: started, steps: graph.steps)
+        if resumed == nil, !options.selection.isEverything { state.scope = plan.selected }
+        if resumed == nil, !options.parameters.isEmpty {
+            state.parameters = options.parameters
+            state.parameterSources = options.parameterSources.isEmpty ? nil : options.parameterSources
+        }
+        if resumed == nil { state.environment = options.environment }
         ProcessGroupLedger(layout: layout).reapStale()
         OrphanSweeper.becomeSubreaper()
         try FileManager.default.createDirectory(at: layout.runDirectory(state.runID), withIntermediateDirectories: true)
 
+        let logFolder = layout.runDirectory(state.runID).path
+        let startNotice = RunNotice(
+            event: .start, job: job.name, runID: state.runID, status: "started", logFolder: logFolder,
+            environment: state.environment, detail: waitNote)
+        // Sent while the steps start; its problems are reported at the end.
+        let starting = Task { await notifier.send(startNotice) }
+
         var earlier: [Int: [ExecutionRecord]] = [:]
-        var notes: [String] = []
+        var notes: [String] = waitNote.map { [$0] } ?? []
         if resumed != nil {
             state.resumes += 1
             state.phase = .running
@@ -208,13 +260,31 @@ public struct JobRunner: Sendable {
             }
         }
         if interrupted { notes.insert("interrupted: continue with --resume", at: 0) }
+
+        var notificationProblems = await starting.value
+        let failures = shown.filter { $0.status != .pass }.map { step in
+            RunNotice.FailedStep(
+                id: step.stepID, name: step.name, reason: step.records.last?.reason ?? "",
+                message: step.records.last?.message ?? "")
+        }
+        let finalNotice = RunNotice(
+            event: passed ? .success : .failure, job: job.name, runID: state.runID,
+            status: passed ? "passed" : (interrupted ? "interrupted" : "failed"), failedSteps: failures,
+            failedTests: tests.filter { $0.status == .fail }.map(\.name), durationSeconds: ended.timeIntervalSince(started),
+            logFolder: logFolder, environment: state.environment)
+        for problem in await notifier.send(finalNotice) where !notificationProblems.contains(problem) {
+            notificationProblems.append(problem)
+        }
+        for problem in notificationProblems { observer(.warning(problem)) }
+        notes += notificationProblems
+
         let report = RunReport(
             job: job.name, runID: state.runID, status: passed ? .pass : .fail, startedAt: started, endedAt: ended,
             steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
             logDirectory: layout.relative(layout.runDirectory(state.runID)),
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
             notes: notes,
-            parameters: state.parameters ?? [:],
+            parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,
             parents: Dictionary(uniqueKeysWithValues: shown.map { (String($0.stepID), graph.parents[$0.stepID] ?? []) }))
         do {
             try report.save(in: layout.runDirectory(state.runID))
@@ -222,6 +292,27 @@ public struct JobRunner: Sendable {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
         return report
+    }
+
+    /// Records a run that could not start (the lock was held, or `--wait-for`
+    /// timed out) as one FAIL row with step id 0, and sends the failure
+    /// notice. Nothing else is written.
+    ///
+    /// - Returns: Notification problems, for the caller to show.
+    private func notStarted(
+        reason: String, message: String, status: String, environment: String?, notifier: Notifier
+    ) async -> [String] {
+        let now = Date()
+        let runID = RunLayout.newRunID(at: now)
+        var problems: [String] = []
+        let record = ExecutionRecord(
+            runID: runID, job: job.name, stepID: ExecutionRecord.runStepID, stepName: ExecutionRecord.runStepName, attempt: 0,
+            status: .fail, startedAt: now, endedAt: now, reason: reason, message: message)
+        do { try ExecutionLog(url: layout.executionLog).append([record]) } catch { problems.append(ErrorDescription.of(error)) }
+        problems += await notifier.send(RunNotice(
+            event: .failure, job: job.name, runID: runID, status: status, durationSeconds: 0,
+            logFolder: layout.logsDirectory.path, environment: environment, detail: message))
+        return problems
     }
 
     /// The run `--resume` continues: the latest one, unless it passed.

@@ -14,6 +14,8 @@ public enum RunEvent: Sendable {
     case attemptFailed(ExecutionRecord, retryIn: Double)
     /// A problem that does not stop the run, such as a history write failing.
     case warning(String)
+    /// Something worth a line that is not a problem (waiting for a file).
+    case note(String)
 }
 
 /// Everything that happened to one step in one run.

@@ -45,8 +45,12 @@ public struct RunState: Codable, Sendable, Equatable {
     /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
     /// `--resume` without a selection stays within it.
     public var scope: [Int]?
-    /// The run's `--param` values; `nil` for none.
+    /// The run's effective parameters; `nil` for none.
     public var parameters: [String: String]?
+    /// Where each parameter came from: `config/base.json`, `--param`…
+    public var parameterSources: [String: String]?
+    /// The `--env` the run started with.
+    public var environment: String?
 
     public init(runID: String, job: String, startedAt: Date, steps: [Step]) {
         self.runID = runID
@@ -111,7 +115,8 @@ public final class RunStateStore: @unchecked Sendable {
             let runID = state.runID
             guard let previous = saved[runID], !snapshot, journalLines[runID, default: 0] < compactEvery,
                   previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt,
-                  previous.parameters == state.parameters, previous.scope == state.scope
+                  previous.parameters == state.parameters, previous.scope == state.scope,
+                  previous.parameterSources == state.parameterSources, previous.environment == state.environment
             else {
                 try writeSnapshot(state)
                 return

@@ -8,6 +8,8 @@ public struct Job: Sendable {
     /// Post-job tests, run after the steps (the style guide's "tests executed
     /// at the end of the batch processing job").
     public let tests: [Check]
+    /// Swift hooks run on start, success and failure (``onStart(_:)``…).
+    public var hooks = JobHooks()
 
     /// - Parameters:
     ///   - name: The job's name.

@@ -112,11 +112,15 @@ public struct Parameters: Sendable, Equatable {
         if let data = try? JSONCoding.encoder(pretty: false).encode(values) {
             environment["BATCHKIT_PARAMS"] = String(decoding: data, as: UTF8.self)
         }
-        for (key, value) in values {
-            let name = String(key.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
-            environment["BATCHKIT_PARAM_\(name)"] = value
-        }
+        for (key, value) in values { environment[Self.variableName(key)] = value }
         return environment
+    }
+
+    /// The variable that carries `key` to a shell step, and that sets it
+    /// from the environment: `BATCHKIT_PARAM_<KEY>`, upper case, other
+    /// characters as `_`.
+    public static func variableName(_ key: String) -> String {
+        "BATCHKIT_PARAM_" + String(key.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
     }
 
     /// The parameters the runner passed to this process.

@@ -59,6 +59,13 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     /// Wall time in seconds.
     public var durationSeconds: Double { endedAt.timeIntervalSince(startedAt) }
 
+    /// The step id of a row about a whole run that did not start (another
+    /// run held the lock, or `--wait-for` timed out): reason `locked` or
+    /// `wait timeout`.
+    public static let runStepID = 0
+    /// The step name of such a row.
+    public static let runStepName = "(run not started)"
+
     /// This machine's name, as recorded in the `host` column.
     public static let hostName: String = ProcessInfo.processInfo.hostName
 }

@@ -26,6 +26,8 @@ public struct RunLayout: Sendable {
     public var executionLog: URL { logsDirectory.appendingPathComponent("execution_logs.csv") }
     public var testResults: URL { logsDirectory.appendingPathComponent("test_results.csv") }
     public var runsDirectory: URL { logsDirectory.appendingPathComponent("runs") }
+    /// One line per notification sent (or not), with its outcome.
+    public var notificationsLog: URL { logsDirectory.appendingPathComponent("notifications.log") }
 
     /// The folder of one run's logs.
     public func runDirectory(_ runID: String) -> URL {

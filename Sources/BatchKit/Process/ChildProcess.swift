@@ -7,7 +7,7 @@ import Foundation
 
 /// A child process started with `posix_spawn` in its own process group, with
 /// a clean signal mask and default signal dispositions, standard input from
-/// `/dev/null`, and standard output and error appended to a log file.
+/// `/dev/null` (or a given file), and standard output and error appended to a log file.
 ///
 /// Waiting happens on a dedicated thread blocked in `wait4`, so there is no
 /// polling and the exit is seen the moment it happens.
@@ -25,11 +25,14 @@ public struct ChildProcess: Sendable {
         /// The file that receives standard output and standard error; created
         /// if missing, appended to otherwise.
         public var logFile: String
+        /// The file the child reads as standard input.
+        public var standardInput: String
 
         public init(
             executable: String, arguments: [String], environment: [String: String] = [:],
-            workingDirectory: String? = nil, logFile: String
+            workingDirectory: String? = nil, logFile: String, standardInput: String = "/dev/null"
         ) {
+            self.standardInput = standardInput
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
@@ -95,7 +98,7 @@ public struct ChildProcess: Sendable {
         // into steps (a step's background process would hold them open).
         if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         #endif
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, request.standardInput, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, request.logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         if let directory = request.workingDirectory {

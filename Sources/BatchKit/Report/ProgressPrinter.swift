@@ -82,6 +82,9 @@ public final class ProgressPrinter: @unchecked Sendable {
             case .warning(let message):
                 write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.paint("WARNING", .yellow)) \(message)\n")
                 if live { drawStatus() }
+            case .note(let message):
+                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(message)\n")
+                if live { drawStatus() }
             }
         }
     }

@@ -24,17 +24,29 @@ public struct RunHistory: Sendable, Codable {
         public var slow: Bool
     }
 
+    /// A run that did not start: another run held the lock (`locked`), or
+    /// `--wait-for` timed out (`wait timeout`).
+    public struct NotStarted: Sendable, Codable, Equatable {
+        public var runID: String
+        public var at: String
+        public var reason: String
+        public var message: String
+    }
+
     public var job: String
+    /// Runs that started.
     public var runs: Int
     public var since: Date?
     public var steps: [StepSummary]
+    /// Runs that did not start, oldest first.
+    public var notStarted: [NotStarted] = []
 
     /// Summarises the history at `url`, optionally only runs started at or
     /// after `since`. Reads the file in one pass without date parsing, so
     /// 100,000 rows take well under a second (see `bench/history.sh`).
     public static func load(_ url: URL, job: String, since: Date? = nil) throws -> RunHistory {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            return RunHistory(job: job, runs: 0, since: since, steps: [])
+            return RunHistory(job: job, runs: 0, since: since, steps: [], notStarted: [])
         }
         let table = try CSVTable.read(url)
         func column(_ name: String) throws -> Int {
@@ -47,6 +59,8 @@ public struct RunHistory: Sendable, Codable {
         let runColumn = try column("run_id"), stepColumn = try column("step_id"), nameColumn = try column("step_name")
         let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
         let cutoff = since.map(Timestamp.iso8601)
+        let reasonColumn = table.column("reason"), messageColumn = table.column("message")
+        var notStarted: [NotStarted] = []
 
         // The final record of each (run, step): the last row, as rows are
         // appended in order. Runs are numbered as met, to keep keys cheap.
@@ -61,6 +75,11 @@ public struct RunHistory: Sendable, Codable {
             // Task lists that share a folder share the history file.
             if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
             guard let id = Int(row[stepColumn]), let status = Status(rawValue: row[statusColumn]) else { continue }
+            if id == ExecutionRecord.runStepID {
+                func field(_ column: Int?) -> String { column.map { $0 < row.count ? row[$0] : "" } ?? "" }
+                notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
+                continue
+            }
             let run: Int
             if let known = runNumber[row[runColumn]] {
                 run = known
@@ -95,7 +114,7 @@ public struct RunHistory: Sendable, Codable {
                 lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runIDs[last.key],
                 slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
         }
-        return RunHistory(job: job, runs: runIDs.count, since: since, steps: steps)
+        return RunHistory(job: job, runs: runIDs.count, since: since, steps: steps, notStarted: notStarted.sorted { $0.at < $1.at })
     }
 
     /// The `q` quantile of sorted values, by the nearest-rank method.
@@ -108,7 +127,7 @@ public struct RunHistory: Sendable, Codable {
     /// The summary as a table.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         let scope = since.map { " since \(Timestamp.iso8601($0))" } ?? ""
-        guard !steps.isEmpty else { return "\(job): no runs in the history\(scope) yet.\n" }
+        guard !steps.isEmpty || !notStarted.isEmpty else { return "\(job): no runs in the history\(scope) yet.\n" }
         var lines = ["\(style.paint(job, .bold)): \(runs) run\(runs == 1 ? "" : "s")\(scope)", ""]
         let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String {
@@ -124,6 +143,14 @@ public struct RunHistory: Sendable, Codable {
                 line += style.paint("  ⚠ slow: \(String(format: "%.1f", step.lastSeconds / max(step.medianSeconds, 0.001)))× its median", .yellow)
             }
             lines.append(line.trimmingTrailingSpaces())
+        }
+        if !notStarted.isEmpty {
+            let counts = Dictionary(grouping: notStarted, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
+            lines.append("")
+            lines.append(style.paint("Not started", .bold) + ": \(notStarted.count) (\(counts.joined(separator: ", "))); latest:")
+            for entry in notStarted.suffix(3) {
+                lines.append("  \(entry.at)  " + style.paint(entry.reason, .red) + "  \(entry.message.prefix(160))")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -44,11 +44,8 @@ extension RunReport {
                 ? String(format: ": %.1f× speed-up from running steps in parallel", speedUp)
                 : " (no parallel speed-up: the steps ran one after another)"
             lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps" + gain)
-            if let parameters, !parameters.isEmpty {
-                let text = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                lines.append(style.paint("Params", .bold) + "   \(text)")
-            }
         }
+        lines += parameterLines(style: style)
         if !steps.isEmpty {
             lines.append("")
             lines.append(style.paint("DAG", .bold) + "      (by wave; ← parents)")
@@ -61,6 +58,19 @@ extension RunReport {
         lines.append("\(style.paint("History", .bold))  \(historyFiles.joined(separator: ", "))")
         for note in notes { lines.append("\(style.paint("Note", .yellow))     \(note)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The effective parameters, each with where it came from, and the environment.
+    private func parameterLines(style: TerminalStyle) -> [String] {
+        let values = parameters ?? [:]
+        guard !values.isEmpty || environment != nil else { return [] }
+        var lines = ["", style.paint("Params", .bold) + "   " + (environment.map { "environment \($0)" } ?? "no environment (--env)")]
+        let width = values.keys.map(\.count).max() ?? 0
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            let source = parameterSources?[key].map { "  " + style.paint("(\($0))", .gray) } ?? ""
+            lines.append("  \(key)\(String(repeating: " ", count: width - key.count)) = \(value)\(source)")
+        }
+        return lines
     }
 
     private func stepTable(style: TerminalStyle) -> [String] {

@@ -25,16 +25,23 @@ public struct RunReport: Sendable, Codable {
     public let notes: [String]
     /// Each reported step's parents, by step id (for the DAG as text).
     public let parents: [String: [Int]]
-    /// The run's `--param` values.
+    /// The run's effective parameters.
     public let parameters: [String: String]?
+    /// Where each parameter came from: `config/base.json`, `config/prod.json`,
+    /// `$BATCHKIT_PARAM_ROWS`, `--param`.
+    public let parameterSources: [String: String]?
+    /// The `--env` the run used.
+    public let environment: String?
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
         tests: [CheckResult], testsNotRun: String?, failureLogTails: [String: [String]],
         logDirectory: String, historyFiles: [String], notes: [String], parameters: [String: String] = [:],
-        parents: [String: [Int]] = [:]
+        parameterSources: [String: String] = [:], environment: String? = nil, parents: [String: [Int]] = [:]
     ) {
         self.parameters = parameters.isEmpty ? nil : parameters
+        self.parameterSources = parameterSources.isEmpty ? nil : parameterSources
+        self.environment = environment
         self.job = job
         self.runID = runID
         self.status = status

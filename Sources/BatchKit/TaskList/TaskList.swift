@@ -177,10 +177,10 @@ public struct TaskList: Sendable {
         return String(decoding: bytes[first...last], as: UTF8.self)
     }
 
-    /// `30`, `30s`, `1.5m`, `2h` → seconds; `nil` for anything else, or for
+    /// `30`, `30s`, `1.5m`, `2h`, `1d` → seconds; `nil` for anything else, or for
     /// more than a year (`inf`, `1e300`, …).
     static func seconds(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         var value: Double?
         if let last = text.last, let unit = units[last] {
             value = Double(text.dropLast()).map { $0 * unit }
