@@ -22,6 +22,13 @@ public struct RunNotice: Sendable, Codable, Equatable {
         /// `exit`, `timeout`, `memory`, `upstream failed`…
         public var reason: String
         public var message: String
+
+        public init(id: Int, name: String, reason: String, message: String) {
+            self.id = id
+            self.name = name
+            self.reason = reason
+            self.message = message
+        }
     }
 
     public var event: Event
