@@ -64,7 +64,7 @@ extension RunReport {
     private func parameterLines(style: TerminalStyle) -> [String] {
         let values = parameters ?? [:]
         guard !values.isEmpty || environment != nil else { return [] }
-        var lines = ["", style.paint("Params", .bold) + "   " + (environment.map { "environment \($0)" } ?? "no environment (--env)")]
+        var lines = ["", style.paint("Params", .bold) + (environment.map { "   environment \($0)" } ?? "")]
         let width = values.keys.map(\.count).max() ?? 0
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             let source = parameterSources?[key].map { "  " + style.paint("(\($0))", .gray) } ?? ""

@@ -188,7 +188,7 @@ import Testing
         let first = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--param", "size=2GB", "--param=run-mode=fast"], in: directory.url)
         #expect(first.status == 1)
         #expect(try directory.read("params.txt") == "size=2GB mode=fast\n")
-        #expect(first.stdout.contains("Params   run-mode=fast size=2GB"))
+        #expect(first.stdout.contains("Params\n  run-mode = fast  (--param)\n  size     = 2GB  (--param)\n"))
         let refused = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--resume", "--param", "size=1GB"], in: directory.url)
         #expect(refused.status == 64 && refused.stderr.contains("--resume continues a run with the parameters it started with"))
         try directory.write("allow", "")
@@ -196,7 +196,7 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(try directory.read("json.txt") == "{\"run-mode\":\"fast\",\"size\":\"2GB\"}\n")
         let report = try await runProgram(try batchkitBinary(), ["run", "t.lst", "report"], in: directory.url)
-        #expect(report.stdout.contains("Params   run-mode=fast size=2GB"))
+        #expect(report.stdout.contains("Params\n  run-mode = fast  (--param)\n  size     = 2GB  (--param)\n"))
         let bad = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--param", "size"], in: directory.url)
         #expect(bad.status == 64 && bad.stderr.contains("--param takes key=value, like --param size=1GB; got \"size\""))
     }
