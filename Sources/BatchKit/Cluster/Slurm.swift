@@ -149,18 +149,6 @@ struct SlurmClient: Sendable {
     /// A command that has not ended after `timeout` seconds is killed, and
     /// its output so far is returned with a note.
     static func capture(_ executable: String, _ arguments: [String], timeout: Double = 30) async throws -> (ProcessExit, String) {
-        let log = FileManager.default.temporaryDirectory
-            .appendingPathComponent("batchkit-slurm-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let child = try await ChildProcess.spawn(ChildProcess.Request(executable: executable, arguments: arguments, logFile: log.path))
-        let timer = DispatchWorkItem { child.signalGroup(SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let exit = await child.wait()
-        timer.cancel()
-        var output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        if exit.termination == .signaled(SIGKILL) {
-            output += "\n(\(URL(fileURLWithPath: executable).lastPathComponent) did not answer within \(Int(timeout)) s and was stopped)"
-        }
-        return (exit, output)
+        try await CommandCapture.run(executable, arguments, timeout: timeout)
     }
 }

@@ -108,6 +108,14 @@ public struct Notifier: Sendable {
     }
 }
 
+/// "exited with status 75", "was killed by SIGKILL".
+func ended(_ exit: ProcessExit) -> String {
+    switch exit.termination {
+    case .exited(let code): "exited with status \(code)"
+    case .signaled(let signal): "was killed by \(SignalName.name(signal))"
+    }
+}
+
 /// The webhook channel: a JSON POST, `{"text": …}` for Slack-compatible
 /// hooks or the whole ``RunNotice`` for `format: json`. `http://` goes over
 /// a socket of batchkit's own; `https://` through `curl`, with the URL
@@ -166,7 +174,7 @@ enum WebhookChannel {
         guard exit.termination == .exited(0), let last = lines.last, let status = Int(last), status > 0 else {
             // curl names the host in its errors, never the path.
             let said = output.split(separator: "\n").filter { $0.hasPrefix("curl:") }.joined(separator: " ")
-            throw Failure(description: said.isEmpty ? "curl failed (\(exit.termination))" : said)
+            throw Failure(description: said.isEmpty ? "curl \(ended(exit))" : said)
         }
         return HTTPPost.Response(status: status, body: lines.dropLast().joined(separator: "\n"))
     }
@@ -218,7 +226,7 @@ enum EmailChannel {
         let (exit, output) = try await CommandCapture.run(sendmail, arguments, input: message(notice, settings: settings), timeout: timeout)
         guard exit.termination == .exited(0) else {
             let said = output.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Failure(description: "\(sendmail) ended with \(exit.termination)" + (said.isEmpty ? "" : ": \(said.prefix(300))"))
+            throw Failure(description: "\(sendmail) \(ended(exit))" + (said.isEmpty ? "" : ": \(said.prefix(300))"))
         }
         return "handed to \(sendmail)"
     }
