@@ -56,6 +56,12 @@ public struct NotifySettings: Sendable, Equatable {
         /// Where the URL came from, for messages: `$SLACK_WEBHOOK_URL`.
         public var source: String
 
+        public init(url: String, format: Format = .slack, source: String) {
+            self.url = url
+            self.format = format
+            self.source = source
+        }
+
         /// The URL without its path and query: `https://hooks.slack.com/…`.
         public var label: String { Webhook.redact(url) }
 
@@ -75,6 +81,12 @@ public struct NotifySettings: Sendable, Equatable {
         public var from: String?
         /// The sendmail program; found on PATH, /usr/sbin or /usr/lib when nil.
         public var sendmail: String?
+
+        public init(to: [String], from: String? = nil, sendmail: String? = nil) {
+            self.to = to
+            self.from = from
+            self.sendmail = sendmail
+        }
     }
 
     /// True when some channel is configured.

@@ -46,6 +46,18 @@ import Testing
         #expect(log.contains("\(failed.runID)  failure  onFailure hook 2  FAILED: the pager service is down"))
     }
 
+    @Test func aSendmailThatFailsIsLoggedWithWhatItSaid() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("sendmail", "#!/bin/sh\necho 'sendmail: cannot connect to mail.example.com' >&2\nexit 75\n")
+        chmod(directory.path("sendmail").path, 0o755)
+        var settings = NotifySettings()
+        settings.email = NotifySettings.Email(to: ["ops@example.com"], from: nil, sendmail: directory.path("sendmail").path)
+        let notifier = Notifier(settings: settings, hooks: JobHooks(), log: directory.path("logs/notifications.log"))
+        let problems = await notifier.send(RunNotice(event: .failure, job: "j", runID: "r1", status: "failed", logFolder: "/tmp"))
+        #expect(problems == ["notification: email to ops@example.com failed: \(directory.path("sendmail").path) exited with status 75: sendmail: cannot connect to mail.example.com (logs/notifications.log)"])
+        #expect(try directory.read("logs/notifications.log").contains("r1  failure  email to ops@example.com  FAILED: "))
+    }
+
     @Test func noNotifyCallsNothing() async throws {
         let directory = try TemporaryDirectory()
         let received = Received()
