@@ -178,7 +178,7 @@ public enum JobCommand {
         let command = "\(environment.command) steps"
         let parsed = try Arguments(arguments, flags: ["--help"], options: [], command: command)
         if parsed.has("--help") {
-            Console.out("USAGE: \(command)\n\nLists each step: its id, name, parents and where it is declared.\n")
+            Console.out("USAGE: \(command)\n\nLists each step: its id, name, parents, where it is declared, and its memory cap.\n")
             return ExitCode.success.rawValue
         }
         if let extra = parsed.positionals.first {
@@ -189,7 +189,8 @@ public enum JobCommand {
         for step in graph.steps {
             let parents = graph.parents[step.id] ?? []
             let after = parents.isEmpty ? "-" : parents.map { RunReport.displayID($0) }.joined(separator: ",")
-            text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source))\n"
+            let memory = step.policy.memory.map { "; memory \($0)" } ?? ""
+            text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source)\(memory))\n"
         }
         Console.out(text)
         return ExitCode.success.rawValue

@@ -21,6 +21,8 @@ enum StepChild {
             return ExitCode.usage.rawValue
         }
         guard ParentDeath.followRunner() else { return 128 + SIGKILL }
+        // The hard half of a memory cap, before the step's code runs (the runner watches the rest).
+        if let cap = step.policy.memory { MemoryLimit.apply(MemoryLimit.dataLimit(forCap: cap)) }
         let runID = parsed.value("--run-id") ?? "adhoc"
         let attempt = parsed.value("--attempt").flatMap { Int($0) } ?? 1
         var shared: [String: String] = [:]

@@ -5,7 +5,8 @@ import Foundation
 /// ``prepare(_:)`` submits every planned step at once, in topological order:
 /// each is an `sbatch` job that depends on its parents' jobs
 /// (`--dependency=afterok:…`, `--kill-on-invalid-dep=yes`), asks for its
-/// `cpus` (`--cpus-per-task`), gets a time limit that covers all its attempts
+/// `cpus` (`--cpus-per-task`) and, with a memory cap, the cap plus room for
+/// the node program (`--mem`), gets a time limit that covers all its attempts
 /// (timeouts, kill graces and retry waits, plus a minute), and runs
 /// `<job binary> __cluster-step SPEC` in the job folder, which must be on a
 /// filesystem the nodes share. That program runs the attempts per the
@@ -126,6 +127,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             "--requeue",
             "--cpus-per-task=\(step.policy.cpus)",
         ]
+        if let megabytes = memoryMegabytes(step.policy) { arguments.append("--mem=\(megabytes)") }
         if !dependencies.isEmpty { arguments.append("--dependency=afterok:\(dependencies.joined(separator: ":"))") }
         if let minutes = timeLimitMinutes(step.policy) { arguments.append("--time=\(minutes)") }
         if let partition = options.partition { arguments.append("--partition=\(partition)") }
@@ -144,6 +146,21 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         var seconds = Double(attempts) * (timeout + policy.killGrace) + 60
         for attempt in stride(from: 2, through: attempts, by: 1) { seconds += policy.wait(beforeAttempt: attempt) }
         return max(1, Int((seconds / 60).rounded(.up)))
+    }
+
+    /// The node program (`<job> __cluster-step`, a Swift process of a few
+    /// tens of MB) that runs beside the step, within the job's memory.
+    static let nodeProgramMemory: Int64 = 128
+
+    /// `--mem` for a step with a memory cap: the cap in Slurm's megabytes
+    /// (MiB), rounded up, plus ``nodeProgramMemory``. batchkit's own cap,
+    /// enforced on the node, fires first and is recorded as `memory`; Slurm's
+    /// limit is the safety net (its `OUT_OF_MEMORY` is recorded as `memory`
+    /// too). `nil` (the partition's default) for a step without a cap.
+    static func memoryMegabytes(_ policy: StepPolicy) -> Int64? {
+        guard let cap = policy.memory else { return nil }
+        let mebibyte: Int64 = 1 << 20
+        return cap.bytes / mebibyte + (cap.bytes % mebibyte > 0 ? 1 : 0) + nodeProgramMemory
     }
 
     static func shellQuoted(_ text: String) -> String {
@@ -276,6 +293,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         var message = "Slurm job \(job) ended \(state)"
         if let details, !details.reason.isEmpty, details.reason != "None" { message += " (\(details.reason))" }
         if state == "TIMEOUT", let limit = details?.timeLimit { message += " at its time limit of \(limit)" }
+        if state == "OUT_OF_MEMORY", let cap = attempt.step.policy.memory, let megabytes = Self.memoryMegabytes(attempt.step.policy) {
+            message += " above its --mem=\(megabytes) (its memory cap of \(cap) plus \(Self.nodeProgramMemory) MiB for batchkit's node program)"
+        }
         if state == "CANCELLED", !cancelled { message += ", cancelled outside this run (scancel?)" }
         message += " before attempt \(attempt.attempt) reported how it ended; Slurm's output: \(attempt.layout.relative(output))"
         if let lastLine { message += " (last line: \(lastLine.trimmingCharacters(in: .whitespaces)))" }

@@ -14,6 +14,12 @@ import Foundation
 /// An attempt past its timeout, or one running when the run is cancelled
 /// (Ctrl-C), gets SIGTERM on its whole process group, then SIGKILL after the
 /// step's grace period.
+///
+/// A step with a memory cap is held to it twice over: a ``MemoryWatchdog``
+/// in the runner SIGKILLs the group once its processes' resident memory,
+/// added up, is above the cap, and a hard limit (``MemoryLimit``, set in the
+/// step's process before its code runs) refuses any allocation far past it.
+/// ``MemoryCapBreach`` says when the attempt failed with reason `memory`.
 public struct LocalExecutor: StepExecutor {
     /// The job binary that runs Swift steps (and wraps shell steps).
     public let executable: String
@@ -50,6 +56,9 @@ public struct LocalExecutor: StepExecutor {
         defer { ledger?.unregister(child.pid) }
 
         let stop = StopSignal(child: child, grace: attempt.step.policy.killGrace)
+        let watchdog = attempt.step.policy.memory.map { cap in
+            MemoryWatchdog(pid: child.pid, cap: cap) { _ in stop.stop(because: .memory) }
+        }
         let exit = await withTaskCancellationHandler {
             await withTaskGroup(of: ProcessExit?.self) { group in
                 group.addTask { await child.wait() }
@@ -72,11 +81,16 @@ public struct LocalExecutor: StepExecutor {
         } onCancel: {
             stop.stop(because: .interrupted)
         }
+        let watched = watchdog?.stop()
         stop.markExited()
         OrphanSweeper.sweep(token: Self.token(attempt))
         if let mirror = attempt.step.mirrorLog { Self.append(attempt.logFile, to: mirror) }
-        return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason)
+        return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason, watched: watched)
     }
+
+    /// The variable that tells a capped step its cap, in bytes (to size a
+    /// JVM's heap, a sort's buffer, …).
+    public static let memoryCapVariable = "BATCHKIT_MEMORY_CAP"
 
     /// Marks every process of one attempt, wherever it moves.
     static func token(_ attempt: StepAttempt) -> String {
@@ -120,6 +134,7 @@ public struct LocalExecutor: StepExecutor {
             StepProgress.variable: attempt.progressFile.path,
             OrphanSweeper.variable: Self.token(attempt),
         ]
+        if let cap = attempt.step.policy.memory { environment[Self.memoryCapVariable] = String(cap.bytes) }
         for (key, value) in Parameters(attempt.parameters).environment { environment[key] = value }
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
@@ -133,7 +148,9 @@ public struct LocalExecutor: StepExecutor {
                 arguments: ["__step", String(attempt.step.id), "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         case .shell(let command):
-            let shell = ["/bin/sh", "-c", command]
+            // A capped step's shell sets the hard limit, then runs the command as usual.
+            let capped = attempt.step.policy.memory.map { MemoryLimit.shellArguments(command: command, cap: $0) }
+            let shell = ["/bin/sh"] + (capped ?? ["-c", command])
             let (program, arguments): (String, [String])
             if let setpriv = Self.setpriv {
                 // util-linux's setpriv sets the parent-death signal, then execs: ~1 ms.
@@ -149,7 +166,9 @@ public struct LocalExecutor: StepExecutor {
         }
     }
 
-    private func outcome(of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?) -> AttemptOutcome {
+    private func outcome(
+        of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?, watched: MemoryWatchdog.Usage?
+    ) -> AttemptOutcome {
         var outcome = AttemptOutcome(
             status: .fail, startedAt: started, endedAt: Date(),
             cpuSeconds: exit.cpuSeconds, maxRSSKilobytes: exit.maxRSSKilobytes)
@@ -193,6 +212,14 @@ public struct LocalExecutor: StepExecutor {
         case .signaled(let signal): ended = "ended by \(SignalName.name(signal))"
         case .exited(let code): ended = "exited with code \(code)"
         }
+        if let cap = policy.memory, stopped == nil || stopped == .memory, let breach = MemoryCapBreach.find(
+            cap: cap, watched: watched ?? MemoryWatchdog.Usage(highest: 0), processPeak: outcome.maxRSSKilobytes,
+            failedOnItsOwn: outcome.status == .fail, log: attempt.logFile) {
+            outcome.status = .fail
+            outcome.reason = "memory"
+            outcome.message = breach.message
+            return outcome
+        }
         switch stopped {
         case .timeout?:
             outcome.status = .fail
@@ -201,7 +228,7 @@ public struct LocalExecutor: StepExecutor {
         case .interrupted? where outcome.status != .pass:
             outcome.reason = "interrupted"
             outcome.message = "interrupted: the run was stopped while it ran; \(ended)"
-        default:
+        case .memory?, .interrupted?, nil:
             break
         }
         return outcome
@@ -209,9 +236,10 @@ public struct LocalExecutor: StepExecutor {
 }
 
 /// Stops a child's process group once: SIGTERM now, SIGKILL after the grace
-/// period unless the child has exited by then. Remembers why.
+/// period unless the child has exited by then — or, for memory, SIGKILL at
+/// once. Remembers the first reason.
 final class StopSignal: @unchecked Sendable {
-    enum Reason { case timeout, interrupted }
+    enum Reason { case timeout, interrupted, memory }
 
     private let lock = NSLock()
     private let child: ChildProcess
@@ -227,10 +255,16 @@ final class StopSignal: @unchecked Sendable {
     var reason: Reason? { lock.withLock { stopReason } }
 
     func stop(because reason: Reason) {
-        let first: Bool = lock.withLock {
-            guard stopReason == nil, !exited else { return false }
+        let (first, running): (Bool, Bool) = lock.withLock {
+            guard stopReason == nil, !exited else { return (false, !exited) }
             stopReason = reason
-            return true
+            return (true, true)
+        }
+        // A step over its memory cap may be allocating as fast as it can: no
+        // grace, even when a timeout's grace period has already begun.
+        if reason == .memory, running {
+            child.signalGroup(SIGKILL)
+            return
         }
         guard first else { return }
         child.signalGroup(SIGTERM)

@@ -41,7 +41,7 @@ public struct Step: Sendable {
     public let source: String
     /// What the step executes.
     public let action: Action
-    /// Attempts, waits, timeout and slots.
+    /// Attempts, waits, timeout, slots and memory cap.
     public let policy: StepPolicy
     /// A file that also receives each attempt's output once it ends (a task
     /// list's LOGFILE column); `nil` for none.
@@ -59,6 +59,10 @@ public struct Step: Sendable {
     ///   - timeout: How long one attempt may run; then its process group gets
     ///     SIGTERM, and SIGKILL 5 s later.
     ///   - cpus: How many of the run's `--jobs` slots the step occupies.
+    ///   - memory: A cap on the resident memory of the step's processes
+    ///     together, such as `.megabytes(512)` or `.gibibytes(2)`; `nil` (the
+    ///     default) for none. An attempt above it is killed and fails with
+    ///     reason `memory`, and is retried like any failure.
     ///   - fileID: Filled in by the compiler; it names the numbered file.
     ///   - body: The work. It runs in a child process of its own.
     public init(
@@ -69,6 +73,7 @@ public struct Step: Sendable {
         backoff: Double = 1,
         timeout: Duration? = nil,
         cpus: Int = 1,
+        memory: ByteCount? = nil,
         fileID: String = #fileID,
         _ body: @escaping Body
     ) {
@@ -78,7 +83,8 @@ public struct Step: Sendable {
         self.source = fileID
         self.action = .swift(body)
         self.policy = StepPolicy(
-            maxAttempts: attempts, retryWait: retryWait.seconds, backoff: backoff, timeout: timeout?.seconds, cpus: cpus)
+            maxAttempts: attempts, retryWait: retryWait.seconds, backoff: backoff, timeout: timeout?.seconds, cpus: cpus,
+            memory: memory)
         self.mirrorLog = nil
     }
 
@@ -91,7 +97,7 @@ public struct Step: Sendable {
     ///     `nil` for the previous id.
     ///   - source: Where the step was defined, for error messages.
     ///   - action: What the step executes.
-    ///   - policy: Attempts, waits, timeout and slots.
+    ///   - policy: Attempts, waits, timeout, slots and memory cap.
     ///   - mirrorLog: A file that also receives each attempt's output.
     public init(
         id: Int, name: String, parents: [Int]?, source: String, action: Action, policy: StepPolicy = StepPolicy(),

@@ -58,22 +58,12 @@ final class PeakMemory: @unchecked Sendable {
     }
 
     private func sample() {
-        var highest = 0
-        var queue = [pid]
-        var seen: Set<pid_t> = []
-        while let next = queue.popLast(), seen.count < 256 {
-            guard seen.insert(next).inserted else { continue }
-            if let value = Self.highWater(of: next) { highest = max(highest, value) }
-            queue += ProcFile.children(of: next)
-        }
+        let highest = ProcFile.tree(of: pid).compactMap(Self.highWater(of:)).max() ?? 0
         lock.withLock { if running { peak = max(peak, highest) } }
     }
 
     /// `VmHWM` of `pid`, in kilobytes.
     static func highWater(of pid: pid_t) -> Int? {
-        guard let status = ProcFile.text("/proc/\(pid)/status"),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return nil }
-        return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        ProcFile.statusKilobytes("VmHWM", of: pid)
     }
 }

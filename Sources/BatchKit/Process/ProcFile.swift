@@ -42,6 +42,28 @@ enum ProcFile {
         return pids
     }
 
+    /// `pid` and its descendants (at most `limit` processes), parents first.
+    static func tree(of pid: pid_t, limit: Int = 256) -> [pid_t] {
+        var found: [pid_t] = []
+        var seen: Set<pid_t> = []
+        var queue = [pid]
+        while let next = queue.popLast(), found.count < limit {
+            guard seen.insert(next).inserted else { continue }
+            found.append(next)
+            queue += children(of: next)
+        }
+        return found
+    }
+
+    /// A field of `/proc/<pid>/status` counted in kilobytes (`VmHWM`,
+    /// `VmRSS`), or `nil` when the process is gone or has no such field.
+    static func statusKilobytes(_ field: String, of pid: pid_t) -> Int? {
+        guard let status = text("/proc/\(pid)/status") else { return nil }
+        let prefix = field + ":"
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        return Int(line.dropFirst(prefix.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+
     /// The environment of `pid` as `NAME=value` strings (empty when unreadable).
     static func environment(of pid: pid_t) -> [String] {
         guard let bytes = bytes("/proc/\(pid)/environ") else { return [] }

@@ -5,10 +5,11 @@ import Foundation
 ///
 /// ```
 /// #SHELL
-/// #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT]
+/// #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]
 /// 1|-1|1|0|Start|./start.sh|$ENV{APP_LOG_DIR}/start.log
 /// 2|1|3|10|Download|curl -fsSO https://example.com/a.csv|
 /// 3|1,2|1|0|Load|./load.sh data/a.csv \| tee load.out||15m
+/// 4|3|2|0|Score|python3 score.py|||2GB
 /// ```
 ///
 /// - The first line that is not blank must be `#SHELL`. Other lines starting
@@ -17,6 +18,8 @@ import Foundation
 ///   listed in any order: a parent may come after its child.
 /// - `RETRY_WAIT_TIME` and `TIMEOUT` are seconds, or a number with `s`, `m`
 ///   or `h`. `TIMEOUT` is an optional eighth column; empty means no limit.
+/// - `MEMORY` is an optional ninth column: the step's memory cap, a size
+///   such as `512MB` or `2GiB` (see ``ByteCount/init(_:)``); empty means none.
 /// - `LOGFILE` may be empty; when given, each attempt's output is also
 ///   appended to it (relative paths are from the task list's folder).
 /// - `$ENV{NAME}` is replaced by the environment variable NAME.
@@ -96,13 +99,13 @@ public struct TaskList: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    private static let columns = "ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT]"
+    private static let columns = "ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]"
 
     private static func task(_ line: String, source: String, folder: URL, environment: [String: String]) throws(LineError) -> Step {
         let fields = split(line)
-        guard fields.count == 7 || fields.count == 8 else {
-            let hint = fields.count > 8 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
-            throw LineError("expected 7 or 8 fields (\(columns)), found \(fields.count)\(hint)")
+        guard (7...9).contains(fields.count) else {
+            let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
+            throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
         }
         guard let id = Int(fields[0]), id > 0 else {
             throw LineError("ID \"\(fields[0])\" is not a whole number above 0")
@@ -131,15 +134,22 @@ public struct TaskList: Sendable {
         guard !command.isEmpty else { throw LineError("SHELL_COMMAND is empty; give the command to run") }
         let logFile = try expand(fields[6], environment: environment)
         var timeout: Double?
-        if fields.count == 8, !fields[7].isEmpty {
+        if fields.count >= 8, !fields[7].isEmpty {
             guard let value = seconds(fields[7]), value > 0 else {
                 throw LineError("TIMEOUT \"\(fields[7])\" is not a duration above 0 (seconds, or a number with s, m or h)")
             }
             timeout = value
         }
+        var memory: ByteCount?
+        if fields.count == 9, !fields[8].isEmpty {
+            guard let value = ByteCount(fields[8]), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
+                throw LineError("MEMORY \"\(fields[8])\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)")
+            }
+            memory = value
+        }
         return Step(
             id: id, name: fields[4], parents: parents, source: source, action: .shell(command),
-            policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout),
+            policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout, memory: memory),
             mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
     }
 

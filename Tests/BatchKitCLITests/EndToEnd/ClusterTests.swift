@@ -181,7 +181,7 @@ import Testing
 
     @Test func slurmOptionsAreCheckedAndShownByDryRun() async throws {
         let directory = try TemporaryDirectory()
-        try directory.write("t.lst", "#SHELL\n1|-1|2|5|One|echo one||1m\n2|1|1|0|Two|echo two|\n")
+        try directory.write("t.lst", "#SHELL\n1|-1|2|5|One|echo one||1m|100MB\n2|1|1|0|Two|echo two|\n")
         let batchkit = try batchkitBinary()
         let plan = try await runProgram(
             batchkit, ["run", "t.lst", "--backend", "slurm", "--partition", "batch", "--account", "ops", "--sbatch-arg=--qos=low", "--dry-run"],
@@ -190,6 +190,8 @@ import Testing
         #expect(plan.stdout.contains("as the cluster allows"))
         #expect(plan.stdout.contains("JOB_01=$(sbatch --parsable --job-name=t.01_one"))
         #expect(plan.stdout.contains("--time=4 --partition=batch --account=ops --qos=low"), "2 × (60 s + 5 s grace) + 5 s wait + 60 s → 4 minutes: \(plan.stdout)")
+        #expect(plan.stdout.contains("--cpus-per-task=1 --mem=224 --time=4"), "a 100 MB cap is 96 MiB, plus 128 MiB for the node program: \(plan.stdout)")
+        #expect(plan.stdout.split(separator: "\n").first { $0.contains("JOB_02=$(sbatch") }?.contains("--mem") == false, "no cap, no --mem")
         #expect(plan.stdout.contains("--dependency=afterok:$JOB_01"))
         #expect(plan.stdout.contains("__cluster-step"))
         #expect(!FileManager.default.fileExists(atPath: directory.path("logs/runs").path))

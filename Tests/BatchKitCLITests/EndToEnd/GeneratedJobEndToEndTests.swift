@@ -150,10 +150,29 @@ import Testing
                 .joined(separator: "\n")
             try Data(text.replacingOccurrences(of: "import Foundation", with: "import Foundation\n#if canImport(Glibc)\nimport Glibc\n#endif").utf8).write(to: file)
         }
+        // Steps with memory caps (built with the crashes, in the same rebuild): one
+        // killed above its cap, one whose single huge allocation the hard limit
+        // refuses (a Swift runtime failure), one within its cap.
+        let capped = [
+            ("Over cap", "150", "let buffer = [UInt8](repeating: UInt8(context.attempt), count: 400_000_000); try await Task.sleep(for: .seconds(30)); context.log.info(\"\\(buffer[Int.random(in: 0..<buffer.count)])\")"),
+            ("Huge allocation", "150", "let huge = [UInt8](repeating: 1, count: 8_000_000_000); context.log.info(\"\\(huge[Int.random(in: 0..<huge.count)])\")"),
+            ("Within cap", "100", "let buffer = [UInt8](repeating: 1, count: 20_000_000); context.log.info(\"\\(buffer[Int.random(in: 0..<buffer.count)])\")"),
+        ]
+        for (index, (name, megabytes, body)) in capped.enumerated() {
+            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
+            #expect(added.status == 0, "\(added.stderr)")
+            let file = job.appendingPathComponent("Sources/E2eJob/\(index + 10)_\(StepFileName.slug(name)).swift")
+            let text = try String(contentsOf: file, encoding: .utf8)
+                .replacingOccurrences(of: ", after: [4])", with: ", after: [4], memory: .megabytes(\(megabytes)))")
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
+                .joined(separator: "\n")
+            try Data(text.utf8).write(to: file)
+        }
         let plan = try await run(["--dry-run", "--from", "4", "--exclude", "9"])
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("Would run 5 step(s) in 2 wave(s)"))
-        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three\n"))
+        #expect(plan.stdout.contains("Would run 8 step(s) in 2 wave(s)"))
+        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three, 10 Over cap, 11 Huge allocation, 12 Within cap\n"))
         #expect(plan.stdout.contains("03 Transform: not downstream of --from 4"))
         #expect(plan.stdout.contains("09 Killed: in --exclude"))
         let crashed = try await run(["--only", "5,6,7,8,9", "--jobs", "2"])
@@ -171,6 +190,17 @@ import Testing
         #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == "exit")
         #expect(crashRows[9]?.exitStatus == "SIGKILL")
         #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
+        let overCap = try await run(["--only", "10,11,12", "--jobs", "1"])
+        #expect(overCap.status == 1, "\(overCap.stderr)")
+        let cappedRows = Dictionary(
+            try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(3).map { ($0.stepID, $0) },
+            uniquingKeysWith: { $1 })
+        #expect(cappedRows[10]?.reason == "memory" && cappedRows[10]?.exitStatus == "SIGKILL", "\(cappedRows[10]?.message ?? "")")
+        #expect(cappedRows[10]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
+        #expect((cappedRows[10]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
+        #expect(cappedRows[11]?.reason == "memory", "\(cappedRows[11]?.message ?? "")")
+        #expect(cappedRows[11]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
+        #expect(cappedRows[12]?.status == .pass, "\(cappedRows[12]?.message ?? "") \(overCap.stdout)")
 
         // 7. Post-job tests alone: they fail the run when the outputs are wrong.
         await #expect(try run(["--tests-only"]).status == 0)
@@ -190,6 +220,7 @@ import Testing
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try await run(["steps"])
         #expect(steps.stdout.contains("05  Trap  (after: 04; E2eJob/05_trap.swift)"))
+        #expect(steps.stdout.contains("10  Over cap  (after: 04; E2eJob/10_over_cap.swift; memory 150 MB)"))
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
         let usage = try await run(["--bogus"])

@@ -102,6 +102,31 @@ import Testing
         #expect(!aHistory.stdout.contains("b1"))
     }
 
+    @Test func aStepOverItsMemoryCapFailsWithReasonMemoryInTheHistoryAndReport() async throws {
+        guard requireTool("python3", for: "allocating memory in a step") != nil else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|2|0|hog|python3 -c 'x = bytearray(400 * 1024 * 1024); import time; time.sleep(30)'|||100MB
+            2|-1|1|0|modest|python3 -c 'x = bytearray(10 * 1024 * 1024)'|||100MB
+
+            """)
+        let steps = try await runProgram(try batchkitBinary(), ["run", "t.lst", "steps"], in: directory.url)
+        #expect(steps.stdout.contains("01  hog  (after: -; t.lst:2; memory 100 MB)"), "\(steps.stdout)")
+        let run = try await runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("01  hog     FAIL     2"), "\(run.stdout)")
+        #expect(run.stdout.contains("01 hog failed: used "))
+        #expect(run.stdout.contains("above its memory cap of 100 MB, so its process group was killed; raise its memory cap or make it use less"))
+        #expect(run.stdout.contains("02  modest  PASS"))
+        let csv = try directory.read("logs/execution_logs.csv")
+        #expect(csv.components(separatedBy: ",SIGKILL,memory,\"used ").count == 3, "both attempts, reason memory: \(csv)")
+        let rows = try history(directory).filter { $0.stepID == 1 }
+        #expect(rows.allSatisfy { $0.durationSeconds < 15 })
+        let junit = try directory.read("logs/runs/\(try #require(rows.first?.runID))/junit.xml")
+        #expect(junit.contains("type=\"memory\""))
+    }
+
     @Test func malformedListsExit64WithFileAndLine() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("bad.lst", "#SHELL\n1|-1|1|0|ok|true|\n2|1|x|0|bad|true|\n")

@@ -43,8 +43,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("1|-1|1|0|a|true", "tasks.lst:2: expected 7 or 8 fields"),
-        ("1|-1|1|0|a|true|x|y|z", "found 9; a | inside SHELL_COMMAND must be written \\|"),
+        ("1|-1|1|0|a|true", "tasks.lst:2: expected 7 to 9 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]])"),
+        ("1|-1|1|0|a|true|x|y|z|w", "found 10; a | inside SHELL_COMMAND must be written \\|"),
         ("x|-1|1|0|a|true|", "tasks.lst:2: ID \"x\" is not a whole number above 0"),
         ("0|-1|1|0|a|true|", "ID \"0\" is not a whole number above 0"),
         ("1|1,,2|1|0|a|true|", "PARENT_IDS \"1,,2\" must be -1"),
@@ -60,6 +60,12 @@ import Testing
         ("1|-1|1|0|a|true||inf", "TIMEOUT \"inf\" is not a duration above 0"),
         ("1|-1|1|1e300|a|true|", "RETRY_WAIT_TIME \"1e300\" is not a duration"),
         ("1|-1|1|99999999999999999h|a|true|", "is not a duration"),
+        ("1|-1|1|0|a|true|||lots", "MEMORY \"lots\" is not a memory size between 1 MB and 1 PB (such as 512MB or 2GiB)"),
+        ("1|-1|1|0|a|true|||-5MB", "MEMORY \"-5MB\" is not a memory size"),
+        ("1|-1|1|0|a|true|||0", "MEMORY \"0\" is not a memory size"),
+        ("1|-1|1|0|a|true|||512", "MEMORY \"512\" is not a memory size between 1 MB"),
+        ("1|-1|1|0|a|true|||2PB", "MEMORY \"2PB\" is not a memory size"),
+        ("1|-1|1|0|a|true||x|512MB", "TIMEOUT \"x\" is not a duration above 0"),
         ("1|-1|1|0|a|echo $ENV{NOPE}|", "$ENV{NOPE} is not set; export NOPE"),
         ("1|-1|1|0|a|echo $ENV{HOME|", "\"$ENV{\" is not closed"),
     ])
@@ -72,6 +78,25 @@ import Testing
             #expect(error.problems.first?.hasPrefix("tasks.lst:2: ") == true)
             #expect(error.problems.first?.contains(message) == true, "\(error.problems)")
         }
+    }
+
+    @Test func theNinthColumnIsAMemoryCap() throws {
+        let list = try parse("""
+            #SHELL
+            1|-1|1|0|a|true|
+            2|-1|1|0|b|true||
+            3|-1|1|0|c|true|||
+            4|-1|2|0|d|true||10m|512MB
+            5|-1|1|0|e|true||| 2GiB
+            6|-1|1|0|f|true|||1.5GB
+
+            """)
+        let memory = Dictionary(uniqueKeysWithValues: list.job.steps.map { ($0.id, $0.policy.memory) })
+        #expect(memory[1] == .some(nil) && memory[2] == .some(nil) && memory[3] == .some(nil), "absent or empty: no cap")
+        #expect(memory[4] == .megabytes(512))
+        #expect(memory[5] == .gibibytes(2))
+        #expect(memory[6] == .megabytes(1500))
+        #expect(list.job.steps.first { $0.id == 4 }?.policy == StepPolicy(maxAttempts: 2, timeout: 600, memory: .megabytes(512)))
     }
 
     @Test func allMalformedLinesAreReportedTogether() {
