@@ -195,3 +195,32 @@ public func requireAirflow(for purpose: String) -> String? {
     if FileManager.default.isExecutableFile(atPath: venv + "/bin/airflow") { return venv + "/bin/airflow" }
     return requireTool("airflow", for: purpose + " (install it with scripts/airflow/install.sh)")
 }
+
+/// The command cron hands to `/bin/sh -c` for a crontab `line`: the text after
+/// the five time fields (or the `@macro`), cut at the first unescaped `%` (cron
+/// feeds the rest to the command's standard input), with `\%` turned into `%`
+/// — the rule of Debian's cron (`do_command.c`).
+public func cronCommand(of line: String) -> String {
+    var rest = Substring(line)
+    let fields = line.hasPrefix("@") ? 1 : 5
+    for _ in 0..<fields {
+        rest = rest.drop { $0 == " " || $0 == "\t" }
+        rest = rest.drop { $0 != " " && $0 != "\t" }
+    }
+    rest = rest.drop { $0 == " " || $0 == "\t" }
+    var command = ""
+    var escaped = false
+    for character in rest {
+        if escaped {
+            // The character after a backslash is taken as is; `\%` loses the backslash.
+            escaped = false
+            if character == "%" { command.removeLast() }
+            command.append(character)
+            continue
+        }
+        if character == "%" { break }
+        if character == "\\" { escaped = true }
+        command.append(character)
+    }
+    return command
+}

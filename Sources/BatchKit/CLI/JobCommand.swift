@@ -7,6 +7,8 @@ import Foundation
 /// ./run.sh [run] [OPTIONS]                 run the job (the default)
 /// ./run.sh steps                           list the steps and their parents
 /// ./run.sh dag [--format dot|mermaid|svg]  print the DAG
+/// ./run.sh schedule --cron "0 2 * * *"     print (or --install) a crontab entry
+/// ./run.sh prune --keep-runs 30            remove old run folders
 /// ```
 ///
 /// A job's `main.swift` is one line: `exit(await JobCommand.main(job))`.
@@ -22,12 +24,20 @@ public enum JobCommand {
         /// elsewhere (an exported Airflow DAG): the job binary, or
         /// `batchkit run FILE.lst --workdir DIR`.
         public var invocation: [String]
+        /// The command line a scheduler (cron, a systemd timer) starts, to
+        /// which `schedule` adds `run` and the run's options: the job's
+        /// `run.sh` (the default), or `batchkit run FILE.lst --workdir DIR`.
+        public var scheduledCommand: [String]
 
-        public init(layout: RunLayout, command: String, publisher: DagPublisher?, invocation: [String] = [ExecutablePath.current]) {
+        public init(
+            layout: RunLayout, command: String, publisher: DagPublisher?, invocation: [String] = [ExecutablePath.current],
+            scheduledCommand: [String]? = nil
+        ) {
             self.layout = layout
             self.command = command
             self.publisher = publisher
             self.invocation = invocation
+            self.scheduledCommand = scheduledCommand ?? [layout.projectDirectory.appendingPathComponent("run.sh").path]
         }
     }
 
@@ -75,8 +85,12 @@ public enum JobCommand {
                 return await AirflowTask.run(job, layout: environment.layout, arguments: arguments)
             case "export":
                 return try JobExportCommand.run(job, environment: environment, arguments: arguments)
+            case "schedule":
+                return try await JobScheduleCommand.run(job, environment: environment, arguments: arguments)
+            case "prune":
+                return try JobPruneCommand.run(job, environment: environment, arguments: arguments)
             default:
-                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, help, version", command: command)
+                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, schedule, prune, help, version", command: command)
             }
         } catch let error as UsageError {
             Console.error("error: \(error)\n")
@@ -106,6 +120,9 @@ public enum JobCommand {
           report [RUN_ID] Print a past run's report (default: the latest run).
           history         Summarise every run: pass rate, median and p95 time per step.
           export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE; see export --help).
+          schedule        Print a crontab entry (or systemd timer) that runs the job, or
+                          --install it (see schedule --help).
+          prune           Remove old run folders under logs/runs/ (see prune --help).
           help            Show this help.
           version         Print the job's name and BatchKit version (also --version).
 
@@ -148,6 +165,25 @@ public enum JobCommand {
         DAG OPTIONS:
           --format F      dot (default), mermaid, text, or svg (svg needs Graphviz).
 
+        SCHEDULE OPTIONS:
+          --cron EXPR     When: "0 2 * * *" (minute hour day-of-month month day-of-week,
+                          with *, a-b, a,b, */n, names) or @hourly, @daily, @weekly, @monthly,
+                          @yearly, @reboot. The run's output is appended to logs/schedule.log.
+          --systemd       A systemd service and timer instead of a crontab entry.
+          --install       Install it (crontab, or the unit folder and systemctl enable --now).
+          --uninstall     Remove it.
+          --name NAME     The schedule's name (default: the job's), for several schedules.
+          --unit-dir DIR  systemd: where the units go.
+          -- ARGS         Options for the scheduled run, as in -- --param day=yesterday.
+
+        PRUNE OPTIONS:
+          --keep-runs N   Keep the job's N newest runs.
+          --keep-days D   Keep runs started less than D days ago. With both, a run either
+                          keeps is kept. The run --resume continues is always kept, and the
+                          history CSV files are never touched.
+          --dry-run       List what would be removed; remove nothing.
+          --json          JSON instead of text.
+
         REPORT AND HISTORY OPTIONS:
           --json          JSON instead of text.
           --since DATE    history only: runs started at or after DATE (2026-11-01 or an
@@ -160,6 +196,7 @@ public enum JobCommand {
           config/base.json          parameters and notifications; config/<env>.json overrides
           logs/runs/<run_id>/       each attempt's log, state.json, report.txt, report.json
                                     and junit.xml (the steps and tests for CI systems)
+          logs/schedule.log         the output of scheduled runs
 
         NOTIFICATIONS: on start, success and failure, to a webhook (Slack-compatible JSON;
         URL from $BATCHKIT_WEBHOOK_URL or config notify.webhook.url_env) and by email

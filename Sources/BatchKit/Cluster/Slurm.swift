@@ -149,6 +149,7 @@ struct SlurmClient: Sendable {
     /// A command that has not ended after `timeout` seconds is killed, and
     /// its output so far is returned with a note.
     static func capture(_ executable: String, _ arguments: [String], timeout: Double = 30) async throws -> (ProcessExit, String) {
-        try await CommandCapture.run(executable, arguments, timeout: timeout)
+        let result = try await CommandOutput.run(executable, arguments, mergingErrors: true, timeout: timeout)
+        return (result.exit, result.standardOutput)
     }
 }

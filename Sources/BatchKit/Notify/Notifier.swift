@@ -167,9 +167,10 @@ enum WebhookChannel {
             data-binary = \(quoted(String(decoding: body, as: UTF8.self)))
 
             """
-        let (exit, output) = try await CommandCapture.run(
+        let result = try await CommandOutput.run(
             curl, ["--silent", "--show-error", "--max-time", String(Int(timeout)), "--write-out", "\n%{http_code}", "--config", "-"],
-            input: config, timeout: timeout + 5)
+            input: config, mergingErrors: true, timeout: timeout + 5)
+        let (exit, output) = (result.exit, result.standardOutput)
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
         guard exit.termination == .exited(0), let last = lines.last, let status = Int(last), status > 0 else {
             // curl names the host in its errors, never the path.
@@ -223,7 +224,8 @@ enum EmailChannel {
         }
         var arguments = ["-t", "-oi"]
         if let from = settings.from { arguments += ["-f", from] }
-        let (exit, output) = try await CommandCapture.run(sendmail, arguments, input: message(notice, settings: settings), timeout: timeout)
+        let result = try await CommandOutput.run(sendmail, arguments, input: message(notice, settings: settings), mergingErrors: true, timeout: timeout)
+        let (exit, output) = (result.exit, result.standardOutput)
         guard exit.termination == .exited(0) else {
             let said = output.trimmingCharacters(in: .whitespacesAndNewlines)
             throw Failure(description: "\(sendmail) \(ended(exit))" + (said.isEmpty ? "" : ": \(said.prefix(300))"))

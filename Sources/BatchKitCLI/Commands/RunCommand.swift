@@ -44,7 +44,9 @@ enum RunCommand {
     static func run(_ arguments: [String], workingDirectory: URL) async -> Int32 {
         var arguments = arguments
         var workdir: String?
-        if let index = arguments.firstIndex(where: { $0 == "--workdir" || $0.hasPrefix("--workdir=") }) {
+        // Words after `--` belong to the command (`schedule … -- RUN_OPTIONS`).
+        let ownWords = arguments.prefix(upTo: arguments.firstIndex(of: "--") ?? arguments.endIndex)
+        if let index = ownWords.firstIndex(where: { $0 == "--workdir" || $0.hasPrefix("--workdir=") }) {
             if arguments[index] == "--workdir" {
                 guard index + 1 < arguments.count else {
                     return usage("--workdir needs a folder")
@@ -82,9 +84,10 @@ enum RunCommand {
             return ExitCode.usage.rawValue
         }
         let publisher = DagPublisher(layout: layout, dotFile: layout.logsDirectory.appendingPathComponent("dag.dot"), readme: nil)
+        // How Airflow and schedulers reach this list from anywhere.
+        let entry = [ExecutablePath.current, "run", file.path, "--workdir", root.path]
         return await JobCommand.main(taskList.job, arguments: arguments, environment: JobCommand.Environment(
-            layout: layout, command: "batchkit run \(path)", publisher: publisher,
-            invocation: [ExecutablePath.current, "run", file.path, "--workdir", root.path]))
+            layout: layout, command: "batchkit run \(ShellWord.quoted(path))", publisher: publisher, invocation: entry, scheduledCommand: entry))
     }
 
     private static func usage(_ message: String) -> Int32 {

@@ -226,7 +226,31 @@ import Testing
         let usage = try await run(["--bogus"])
         #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
 
-        // 9. The generated project's own unit tests pass.
+        // 9. `schedule`'s crontab line runs the job through its run.sh as cron
+        //    would (almost no environment, started elsewhere), appending to
+        //    logs/schedule.log; `prune` removes old run folders, never the history.
+        let scheduled = try await run(["schedule", "--cron", "0 2 * * *", "--", "--only", "1"])
+        #expect(scheduled.status == 0, "\(scheduled.stderr)")
+        let line = scheduled.stdout.split(separator: "\n").first { !$0.hasPrefix("#") }.map(String.init) ?? ""
+        #expect(line.hasPrefix("0 2 * * * cd \(job.path) && PATH="))
+        #expect(line.hasSuffix(" \(job.path)/run.sh run --only 1 >> \(job.path)/logs/schedule.log 2>&1 # batchkit-schedule e2e-job \(job.path)"))
+        let rowsBeforeCron = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count
+        let byCron = try await runProgram(
+            "/usr/bin/env", ["-i", "HOME=/", "PATH=/usr/bin:/bin", "/bin/sh", "-c", cronCommand(of: line)], in: URL(fileURLWithPath: "/"))
+        #expect(byCron.status == 0 && byCron.stdout.isEmpty && byCron.stderr.isEmpty)
+        let cronRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().dropFirst(rowsBeforeCron)
+        #expect(cronRows.map(\.stepID) == [1] && cronRows.first?.status == .pass)
+        #expect(try read("logs/schedule.log").contains("run \(cronRows.first?.runID ?? "?")  PASS"))
+        let historyBeforePrune = try read("logs/execution_logs.csv")
+        let runsBeforePrune = try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("logs/runs").path).count
+        let pruned = try await run(["prune", "--keep-runs", "2"])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.stdout.contains("(tests only, started "), "--tests-only runs, which keep no state, are attributed by their report")
+        #expect(pruned.stdout.contains("removed \(runsBeforePrune - 2) run folders, "), "\(pruned.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("logs/runs").path).count == 2)
+        #expect(try read("logs/execution_logs.csv") == historyBeforePrune)
+
+        // 10. The generated project's own unit tests pass.
         let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }
