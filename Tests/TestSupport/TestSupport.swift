@@ -70,40 +70,24 @@ public struct CommandResult {
 /// It suspends instead of blocking: a test that blocked a thread of Swift's
 /// cooperative pool (two threads on a two-core machine) while a job builds
 /// for a minute would stall every other test of the process, including the
-/// ones that must react within seconds.
+/// ones that must react within seconds. It uses BatchKit's own spawner
+/// (`posix_spawn`, `wait4` on a thread of its own): in the full suite,
+/// Foundation's `Process` was seen never reporting the end of a child that
+/// had exited, hanging the run (this machine's pid_max is 32768, so pids are
+/// reused within a run). A program killed by a signal gives 128 + signal.
 public func runProgram(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    var merged = ProcessInfo.processInfo.environment
-    for (key, value) in environment { merged[key] = value }
-    process.environment = merged
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("bk-out-\(UUID().uuidString)")
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("bk-err-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: out)
         try? FileManager.default.removeItem(at: err)
     }
-    let outHandle = try FileHandle(forWritingTo: out)
-    let errHandle = try FileHandle(forWritingTo: err)
-    defer {
-        try? outHandle.close()
-        try? errHandle.close()
-    }
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
+    let child = try await ChildProcess.spawn(ChildProcess.Request(
+        executable: executable, arguments: arguments, environment: environment, workingDirectory: directory.path,
+        logFile: out.path, errorFile: err.path))
+    let status: Int32 = switch await child.wait().termination {
+    case .exited(let code): code
+    case .signaled(let signal): 128 + signal
     }
     return CommandResult(
         status: status,

@@ -27,12 +27,16 @@ public struct ChildProcess: Sendable {
         public var logFile: String
         /// The file the child reads as standard input.
         public var standardInput: String
+        /// A file of its own for standard error (created or appended to);
+        /// `nil` sends it to ``logFile`` with standard output.
+        public var errorFile: String?
 
         public init(
             executable: String, arguments: [String], environment: [String: String] = [:],
-            workingDirectory: String? = nil, logFile: String, standardInput: String = "/dev/null"
+            workingDirectory: String? = nil, logFile: String, standardInput: String = "/dev/null", errorFile: String? = nil
         ) {
             self.standardInput = standardInput
+            self.errorFile = errorFile
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
@@ -100,7 +104,11 @@ public struct ChildProcess: Sendable {
         #endif
         posix_spawn_file_actions_addopen(&actions, 0, request.standardInput, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, request.logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorFile = request.errorFile {
+            posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         if let directory = request.workingDirectory {
             #if canImport(Darwin)
             if #available(macOS 10.15, *) { posix_spawn_file_actions_addchdir_np(&actions, directory) }

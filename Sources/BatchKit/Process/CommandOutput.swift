@@ -46,13 +46,9 @@ public struct CommandOutput: Sendable {
             close(descriptor)
             guard code == 0 else { throw CSVHistoryFile.WriteError(path: inputFile.path, message: String(cString: strerror(code))) }
         }
-        // ChildProcess sends both streams to one file; sh splits off stderr.
-        let command = mergingErrors
-            ? (executable, arguments)
-            : ("/bin/sh", ["-c", "exec 2>\"$0\"; exec \"$@\"", errorFile.path, executable] + arguments)
         let child = try await ChildProcess.spawn(ChildProcess.Request(
-            executable: command.0, arguments: command.1, environment: environment, logFile: outputFile.path,
-            standardInput: input == nil ? "/dev/null" : inputFile.path))
+            executable: executable, arguments: arguments, environment: environment, logFile: outputFile.path,
+            standardInput: input == nil ? "/dev/null" : inputFile.path, errorFile: mergingErrors ? nil : errorFile.path))
         let timer = DispatchWorkItem { child.signalGroup(SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         let exit = await child.wait()
