@@ -9,7 +9,10 @@ import Foundation
 /// turned into an orderly stop, and prints the report (or the plan, for
 /// `--dry-run`).
 enum JobRunCommand {
-    static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
+    /// The run options of `arguments`, checked as far as they can be
+    /// without running: usage, the configuration and the parameters. `nil`
+    /// for `--help`. `schedule` uses it to refuse a run that would fail.
+    static func parse(_ job: Job, arguments: [String], environment: JobCommand.Environment) throws -> (Arguments, RunOptions)? {
         let command = environment.command
         let parsed = try Arguments(
             arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json", "--no-notify"],
@@ -18,10 +21,7 @@ enum JobRunCommand {
                 "--env", "--wait-for", "--wait-timeout",
             ],
             command: command)
-        if parsed.has("--help") {
-            Console.out(JobCommand.help(job, command: command))
-            return ExitCode.success.rawValue
-        }
+        if parsed.has("--help") { return nil }
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
         }
@@ -47,6 +47,16 @@ enum JobRunCommand {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }
 
+        _ = try slurmOptions(parsed, command: command)
+        return (parsed, options)
+    }
+
+    static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
+        let command = environment.command
+        guard let (parsed, options) = try parse(job, arguments: arguments, environment: environment) else {
+            Console.out(JobCommand.help(job, command: command))
+            return ExitCode.success.rawValue
+        }
         let slurm = try slurmOptions(parsed, command: command)
         let executor: any StepExecutor = slurm.map { SlurmExecutor(options: $0, wrapsShellSteps: true) }
             ?? LocalExecutor(wrapsShellSteps: true)

@@ -83,6 +83,14 @@ enum JobScheduleCommand {
         if parsed.value("--unit-dir") != nil, !parsed.has("--systemd") {
             throw UsageError("--unit-dir is for --systemd units", command: command)
         }
+        // The scheduled run's options are checked now, not at 2 a.m.
+        do {
+            _ = try JobRunCommand.parse(job, arguments: runArguments, environment: environment)
+        } catch let error as UsageError {
+            throw UsageError("after --: \(error.message)", command: command)
+        } catch let error as JobConfig.Problem {
+            throw UsageError("after --: \(error.message)", command: command)
+        }
         let layout = environment.layout
         let name = parsed.value("--name") ?? defaultName(job.name)
         let directory = layout.projectDirectory.path

@@ -150,7 +150,7 @@ public struct JobConfig: Sendable {
                     }
                     if let declarations = config.declarations {
                         guard let declared = declarations[name] else {
-                            throw Problem("\(label): params.\(name) is not a parameter of this job; \(known(declarations)). Declare it in config/base.json first")
+                            throw Problem("\(label): params.\(name) is not a parameter of this job (\(known(declarations)) in config/base.json); declare it there first")
                         }
                         guard declared.type.accepts(text) else {
                             throw Problem("\(label): params.\(name) is \(text), which is not \(declared.type.phrase) (config/base.json declares it \(declared.type.rawValue))")
@@ -283,7 +283,9 @@ public struct JobConfig: Sendable {
     }
 
     static func known(_ declarations: [String: Declaration]) -> String {
-        "its parameters are " + declarations.keys.sorted().joined(separator: ", ")
+        declarations.isEmpty
+            ? "it declares none under \"params\""
+            : "its parameters are " + declarations.keys.sorted().joined(separator: ", ")
     }
 
     /// The declared name nearest to a mistyped one, when it is close.

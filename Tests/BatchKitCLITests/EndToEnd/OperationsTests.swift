@@ -81,6 +81,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path("extract.out").path), "nothing ran")
     }
 
+    @Test func aScheduleWhoseRunWouldBeRefusedIsRefusedNow() async throws {
+        let directory = try TemporaryDirectory()
+        try job(directory)
+        let cases: [([String], String)] = [
+            (["--env", "staging", "--param", "day=d"], "error: after --: --env staging: there is no config/staging.json; environments here: prod"),
+            (["--param", "day=d", "--param", "rows=many"], "error: after --: --param rows=many is not a whole number"),
+            (["--env", "prod"], "error: after --: missing required parameter: day"),
+            (["--param", "day=d", "--wait-timeout", "1h"], "error: after --: --wait-timeout goes with --wait-for PATH"),
+        ]
+        for (runArguments, message) in cases {
+            let result = try await runProgram(
+                try batchkitBinary(), ["run", "tasks.lst", "schedule", "--cron", "0 2 * * *", "--"] + runArguments, in: directory.url)
+            #expect(result.status == 64, "\(runArguments)")
+            #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
+        }
+        let good = try await runProgram(
+            try batchkitBinary(), ["run", "tasks.lst", "schedule", "--cron", "0 2 * * *", "--", "--env", "prod", "--param", "day=d"], in: directory.url)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains(" run --env prod --param 'day=d' >> "), "\(good.stdout)")
+    }
+
     @Test func aResumedRunKeepsItsEnvironmentAndParameters() async throws {
         let directory = try TemporaryDirectory()
         try job(directory)

@@ -63,7 +63,7 @@ import Testing
         #expect(try problem(#"{"params": {"rows": {"type": "integer"}}}"#).contains("params.rows needs \"type\": one of string, int, number, bool, size"))
         #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["dev": "{}"]) == "--env prod: there is no config/prod.json; environments here: dev")
         #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["prod": #"{"params": {"colums": 3}}"#])
-            == "config/prod.json: params.colums is not a parameter of this job; its parameters are rows. Declare it in config/base.json first")
+            == "config/prod.json: params.colums is not a parameter of this job (its parameters are rows in config/base.json); declare it there first")
         #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["prod": #"{"params": {"rows": "lots"}}"#])
             == "config/prod.json: params.rows is lots, which is not a whole number (config/base.json declares it int)")
         #expect(try problem(#"{"notify": {"webhook": {"url": "ftp://x"}}}"#).contains("must start with http:// or https://"))
@@ -77,6 +77,15 @@ import Testing
         #expect(config.declarations == nil)
         let resolved = try config.resolve(commandLine: ["anything": "goes"], variables: ["BATCHKIT_PARAM_OTHER": "x"])
         #expect(resolved.values == ["anything": "goes"])
+
+        // An empty "params" declares that there are none.
+        let none = try project(base: #"{"params": {}}"#)
+        do {
+            _ = try JobConfig.load(projectDirectory: none.url, environment: nil, variables: [:]).resolve(commandLine: ["x": "1"], variables: [:])
+            Issue.record("an undeclared parameter was taken")
+        } catch {
+            #expect(error.description == #"--param x: unknown parameter; it declares none under "params" in config/base.json"#)
+        }
     }
 
     @Test func webhookURLsComeFromTheEnvironmentAndAreNeverShown() throws {
