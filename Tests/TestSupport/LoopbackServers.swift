@@ -47,17 +47,10 @@ public final class LoopbackHTTPServer {
     /// seconds; over TLS when `certificate` (a PEM with key and cert) is given.
     /// `nil` (with a loud skip, or a failure in CI) when python3 is missing.
     public init?(in directory: TemporaryDirectory, status: Int = 200, delay: Double = 0, certificate: URL? = nil) async throws {
-        guard let python = requireTool("python3", for: "a real HTTP server on loopback") else { return nil }
-        let name = "http-\(UUID().uuidString.prefix(8))"
-        try directory.write("\(name).py", Self.script)
-        let portFile = directory.path("\(name).port")
-        requestsFile = directory.path("\(name).requests")
-        child = try await ChildProcess.spawn(ChildProcess.Request(
-            executable: python,
-            arguments: [directory.path("\(name).py").path, portFile.path, requestsFile.path, String(status), String(delay), certificate?.path ?? ""],
-            logFile: directory.path("\(name).log").path))
-        try await waitFor(portFile)
-        port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
+        guard let server = try await LoopbackPythonServer(
+            "http", script: Self.script, arguments: [String(status), String(delay), certificate?.path ?? ""], in: directory)
+        else { return nil }
+        (child, port, requestsFile) = (server.child, server.port, server.records)
     }
 
     deinit {
@@ -129,16 +122,8 @@ public final class LoopbackSMTPServer {
     }
 
     public init?(in directory: TemporaryDirectory) async throws {
-        guard let python = requireTool("python3", for: "a real SMTP server on loopback") else { return nil }
-        let name = "smtp-\(UUID().uuidString.prefix(8))"
-        try directory.write("\(name).py", Self.script)
-        let portFile = directory.path("\(name).port")
-        messagesFile = directory.path("\(name).messages")
-        child = try await ChildProcess.spawn(ChildProcess.Request(
-            executable: python, arguments: [directory.path("\(name).py").path, portFile.path, messagesFile.path],
-            logFile: directory.path("\(name).log").path))
-        try await waitFor(portFile)
-        port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
+        guard let server = try await LoopbackPythonServer("smtp", script: Self.script, arguments: [], in: directory) else { return nil }
+        (child, port, messagesFile) = (server.child, server.port, server.records)
     }
 
     deinit {
@@ -154,5 +139,27 @@ public final class LoopbackSMTPServer {
         let deadline = Date().addingTimeInterval(timeout)
         while messages().count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         return messages()
+    }
+}
+
+/// A Python server script started on loopback: it gets a file to write its
+/// port to, a file to record what it receives (one JSON line each), then
+/// `arguments`; it listens on port 0 and writes the port it got.
+private struct LoopbackPythonServer {
+    let child: ChildProcess
+    let port: Int
+    let records: URL
+
+    init?(_ kind: String, script: String, arguments: [String], in directory: TemporaryDirectory) async throws {
+        guard let python = requireTool("python3", for: "a real \(kind.uppercased()) server on loopback") else { return nil }
+        let name = "\(kind)-\(UUID().uuidString.prefix(8))"
+        try directory.write("\(name).py", script)
+        let portFile = directory.path("\(name).port")
+        records = directory.path("\(name).records")
+        child = try await ChildProcess.spawn(ChildProcess.Request(
+            executable: python, arguments: [directory.path("\(name).py").path, portFile.path, records.path] + arguments,
+            logFile: directory.path("\(name).log").path))
+        try await waitFor(portFile)
+        port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
     }
 }

@@ -143,10 +143,6 @@ struct RemoteAttempt {
     }
 
     static func appendLine(_ line: String, to file: URL) {
-        let descriptor = open(file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        _ = FileDescriptorWriter.append(line + "\n", to: file.path)
     }
 }

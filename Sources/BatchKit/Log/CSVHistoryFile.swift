@@ -67,12 +67,8 @@ public struct CSVHistoryFile: Sendable {
     /// Appends `text` as it is (no header, no quoting), with the same
     /// `O_APPEND` write and `fsync` as rows.
     public func appendRaw(_ text: String) throws {
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure() }
-        defer { close(descriptor) }
-        let code = FileDescriptorWriter.writeAll(descriptor, text)
+        let code = FileDescriptorWriter.append(text, to: url.path, sync: true)
         guard code == 0 else { throw WriteError(path: url.path, message: String(cString: strerror(code))) }
-        guard fsync(descriptor) == 0 else { throw failure() }
     }
 
     /// Reads every row as column name → value. A missing file has no rows.

@@ -24,4 +24,18 @@ enum FileDescriptorWriter {
             return 0
         }
     }
+
+    /// Appends `text` to the file at `path` (created if missing) with one
+    /// `O_APPEND` write, so lines from several processes never interleave;
+    /// `sync` also waits for the disk.
+    ///
+    /// - Returns: 0 on success, else the `errno` of the failing call.
+    static func append(_ text: String, to path: String, sync: Bool = false) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return errno }
+        defer { close(descriptor) }
+        let code = writeAll(descriptor, text)
+        guard code == 0 else { return code }
+        return sync && fsync(descriptor) != 0 ? errno : 0
+    }
 }

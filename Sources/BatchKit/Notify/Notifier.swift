@@ -71,10 +71,7 @@ public struct Notifier: Sendable {
     /// a reason to stop.
     private static func append(_ text: String, to url: URL) {
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return }
-        _ = FileDescriptorWriter.writeAll(descriptor, text)
-        close(descriptor)
+        _ = FileDescriptorWriter.append(text, to: url.path)
     }
 
     struct TimedOut: Error, CustomStringConvertible {

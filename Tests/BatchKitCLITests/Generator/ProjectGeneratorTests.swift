@@ -57,6 +57,26 @@ import Testing
         #expect(readme.contains(ReadmeDagSection.beginMarker) && readme.contains(ReadmeDagSection.endMarker))
     }
 
+    /// Every template ships a configuration the runtime reads, and a README
+    /// that says how to run the job in production.
+    @Test(arguments: ["etl", "wordcount", "logs"])
+    func everyTemplateIsReadyForProduction(template: String) throws {
+        let directory = try TemporaryDirectory()
+        let resources = try Resources.locate(environment: ["BATCHKIT_HOME": checkoutRoot.path])
+        let job = try ProjectGenerator(resources: resources).generate(name: ProjectName("prod-job"), template: template, in: directory.url)
+        let config = try JobConfig.load(projectDirectory: job, environment: nil, variables: [:])
+        #expect(config.files == ["config/base.json"])
+        #expect(config.declarations != nil, "the template declares its parameters, so typos are refused")
+        if template != "etl" {
+            #expect(config.declarations?["size"]?.type == .size && config.declarations?["workers"]?.type == .int)
+        }
+        let readme = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("## Running in production"))
+        for command in ["./run.sh schedule --cron", "--wait-for", "./run.sh prune --keep-runs", "--env prod", "BATCHKIT_WEBHOOK_URL", "memory: .megabytes("] {
+            #expect(readme.contains(command), "the README shows \(command)")
+        }
+    }
+
     @Test func theVendoredRuntimeIsTheCheckoutsWithItsVersion() throws {
         let directory = try TemporaryDirectory()
         let job = try generate("vend", in: directory)

@@ -98,6 +98,11 @@ import Testing
         #expect(set.notify.webhook?.url == secret)
         #expect(set.notify.webhook?.label == "https://hooks.example.com/…")
         #expect(set.notify.events == [.failure])
+        // A URL kept in a config file that stays out of version control.
+        let inFile = try project(base: "{}", environments: ["prod": #"{"notify": {"webhook": {"url": "\#(secret)", "format": "json"}}}"#])
+        let fromFile = try JobConfig.load(projectDirectory: inFile.url, environment: "prod", variables: [:])
+        #expect(fromFile.notify.webhook == NotifySettings.Webhook(url: secret, format: .json, source: "config/base.json + config/prod.json"))
+
         let override = try JobConfig.load(
             projectDirectory: directory.url, environment: nil, variables: ["BATCHKIT_WEBHOOK_URL": "http://user:pw@10.0.0.1:8080/x?token=1"])
         #expect(override.notify.webhook?.label == "http://10.0.0.1:8080/…")
