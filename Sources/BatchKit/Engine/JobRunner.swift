@@ -123,23 +123,26 @@ public struct JobRunner: Sendable {
         } catch let busy as RunLock.Busy {
             // A refused run leaves a row, so overlapping schedules show in the history.
             let warnings = await notStarted(
-                reason: "locked", message: "not started: \(busy.description)", status: "refused",
-                environment: options.environment, notifier: notifier)
+                runID: RunLayout.newRunID(), since: Date(), reason: "locked", message: "not started: \(busy.description)",
+                status: "refused", environment: options.environment, notifier: notifier)
             warnings.forEach { observer(.warning($0)) }
             throw busy
         }
         defer { withExtendedLifetime(lock) {} }
         var waitNote: String?
-        if let condition = options.waitFor, !condition.missing(in: layout.projectDirectory).isEmpty {
+        if let condition = options.waitFor, case let missing = condition.missing(in: layout.projectDirectory), !missing.isEmpty {
             let limit = condition.timeout.map { " (at most \(DurationFormat.seconds($0)))" } ?? ""
-            observer(.note("waiting for \(condition.missing(in: layout.projectDirectory).joined(separator: ", "))\(limit)…"))
+            observer(.note("waiting for \(missing.joined(separator: ", "))\(limit)…"))
+            let waitStarted = Date()
             do {
                 let waited = try await condition.wait(in: layout.projectDirectory)
                 waitNote = "started after waiting \(DurationFormat.seconds(waited)) for \(condition.paths.joined(separator: ", "))"
                 observer(.note(waitNote!))
             } catch let timedOut as WaitTimedOut {
+                // The row has the id the lock showed while waiting (a resumed run keeps its own rows clean).
                 let warnings = await notStarted(
-                    reason: "wait timeout", message: "not started: \(timedOut.description)", status: "wait timed out",
+                    runID: resumed == nil ? runID : RunLayout.newRunID(), since: waitStarted, reason: "wait timeout",
+                    message: "not started: \(timedOut.description)", status: "wait timed out",
                     environment: options.environment, notifier: notifier)
                 warnings.forEach { observer(.warning($0)) }
                 throw timedOut
@@ -300,17 +303,16 @@ public struct JobRunner: Sendable {
     ///
     /// - Returns: Notification problems, for the caller to show.
     private func notStarted(
-        reason: String, message: String, status: String, environment: String?, notifier: Notifier
+        runID: String, since: Date, reason: String, message: String, status: String, environment: String?, notifier: Notifier
     ) async -> [String] {
         let now = Date()
-        let runID = RunLayout.newRunID(at: now)
         var problems: [String] = []
         let record = ExecutionRecord(
             runID: runID, job: job.name, stepID: ExecutionRecord.runStepID, stepName: ExecutionRecord.runStepName, attempt: 0,
-            status: .fail, startedAt: now, endedAt: now, reason: reason, message: message)
+            status: .fail, startedAt: since, endedAt: now, reason: reason, message: message)
         do { try ExecutionLog(url: layout.executionLog).append([record]) } catch { problems.append(ErrorDescription.of(error)) }
         problems += await notifier.send(RunNotice(
-            event: .failure, job: job.name, runID: runID, status: status, durationSeconds: 0,
+            event: .failure, job: job.name, runID: runID, status: status, durationSeconds: now.timeIntervalSince(since),
             logFolder: layout.logsDirectory.path, environment: environment, detail: message))
         return problems
     }

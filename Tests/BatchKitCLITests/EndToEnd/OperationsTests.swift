@@ -252,6 +252,7 @@ import Testing
         #expect(timedOut.stderr.contains("for incoming/ready.flag; it did not appear, so nothing ran"))
         let last = try #require(history(directory).last)
         #expect(last.stepID == 0 && last.status == .fail && last.reason == "wait timeout")
+        #expect(last.durationSeconds >= 1, "the row spans the wait")
 
         let bad = try await run(["--param", "day=d", "--wait-timeout", "1s"], in: directory)
         #expect(bad.status == 64)
