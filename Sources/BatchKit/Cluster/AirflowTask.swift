@@ -64,7 +64,7 @@ enum AirflowTask {
         let record = ExecutionRecord(runID: runID, job: job.name, step: step, attempt: attempt, outcome: outcome, logFile: layout.relative(logFile))
         var code = outcome.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
         do {
-            try ExecutionLog(url: layout.executionLog).append([record])
+            try RunRecorder.appendRows([record], layout: layout)
         } catch {
             Console.error("error: cannot record the attempt in \(layout.relative(layout.executionLog)): \(ErrorDescription.of(error))\n")
             code = ExitCode.failure.rawValue

@@ -51,7 +51,7 @@ public struct LocalExecutor: StepExecutor {
         } catch {
             return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
         }
-        let ledger = registersProcessGroups ? ProcessGroupLedger(layout: attempt.layout) : nil
+        let ledger = registersProcessGroups ? attempt.ledger : nil
         ledger?.register(child.pid, runID: attempt.runID)
         defer { ledger?.unregister(child.pid) }
 

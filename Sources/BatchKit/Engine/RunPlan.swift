@@ -6,9 +6,35 @@ public struct RunPlan: Sendable, Equatable {
     /// The steps to run, by id.
     public let selected: [Int]
     /// The steps left out, by id, with the reason.
-    public let excluded: [Int: String]
+    public let excluded: [Int: Exclusion]
 
-    public init(selected: [Int], excluded: [Int: String]) {
+    /// Why a step is left out of a run.
+    public enum Exclusion: Sendable, Equatable, CustomStringConvertible {
+        case notInOnly
+        case notDownstream(of: Int)
+        case notUpstream(of: Int)
+        case excluded
+        /// It passed earlier in the run being resumed (`nil`: its id unknown).
+        case passedEarlier(runID: String?)
+
+        /// Whether a resume keeps the step's earlier pass.
+        public var isPassedEarlier: Bool {
+            if case .passedEarlier = self { return true }
+            return false
+        }
+
+        public var description: String {
+            switch self {
+            case .notInOnly: "not in --only"
+            case .notDownstream(let id): "not downstream of --from \(id)"
+            case .notUpstream(let id): "not upstream of --to \(id)"
+            case .excluded: "in --exclude"
+            case .passedEarlier(let runID): "passed earlier in run \(runID ?? "being resumed")"
+            }
+        }
+    }
+
+    public init(selected: [Int], excluded: [Int: Exclusion]) {
         self.selected = selected.sorted()
         self.excluded = excluded
     }
@@ -37,7 +63,7 @@ public struct RunPlan: Sendable, Equatable {
             let list = unknown.map(String.init).joined(separator: ", ")
             throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { String($0.id) }.joined(separator: ", "))"])
         }
-        var excluded: [Int: String] = [:]
+        var excluded: [Int: Exclusion] = [:]
         var keptPasses: Set<Int> = []
         for id in graph.order where passed.contains(id) {
             if (graph.parents[id] ?? []).allSatisfy(keptPasses.contains) { keptPasses.insert(id) }
@@ -48,15 +74,15 @@ public struct RunPlan: Sendable, Equatable {
         for step in graph.steps {
             let id = step.id
             if let only = selection.only, !only.contains(id) {
-                excluded[id] = "not in --only"
+                excluded[id] = .notInOnly
             } else if let fromSet, !fromSet.contains(id), let from = selection.from {
-                excluded[id] = "not downstream of --from \(from)"
+                excluded[id] = .notDownstream(of: from)
             } else if let toSet, !toSet.contains(id), let to = selection.to {
-                excluded[id] = "not upstream of --to \(to)"
+                excluded[id] = .notUpstream(of: to)
             } else if selection.exclude.contains(id) {
-                excluded[id] = "in --exclude"
+                excluded[id] = .excluded
             } else if keptPasses.contains(id) {
-                excluded[id] = "passed earlier in run \(runID ?? "being resumed")"
+                excluded[id] = .passedEarlier(runID: runID)
             } else {
                 selected.append(id)
             }

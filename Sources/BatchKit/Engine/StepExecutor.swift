@@ -16,6 +16,9 @@ public struct StepAttempt: Sendable {
     public let layout: RunLayout
     /// The run's `--param` values.
     public var parameters: [String: String] = [:]
+    /// Where the attempt's process group is noted while it runs (``RunRecorder/ledger``);
+    /// `nil` notes nothing.
+    public var ledger: ProcessGroupLedger?
 
     /// Where the attempt reports its progress.
     public var progressFile: URL { layout.progressFile(runID: runID, stepID: step.id) }

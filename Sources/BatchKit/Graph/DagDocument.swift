@@ -21,6 +21,15 @@ public struct DagDocument: Sendable {
         self.states = states
     }
 
+    /// The states of the steps a run shows, for colouring.
+    public static func states(of steps: [StepRun]) -> [Int: StepState] {
+        var states: [Int: StepState] = [:]
+        for step in steps {
+            states[step.stepID] = StepState(status: step.status, durationSeconds: step.attempts > 0 ? step.durationSeconds : nil)
+        }
+        return states
+    }
+
     /// The DOT text. Every name is escaped, so quotes, backslashes, newlines
     /// and any Unicode in step names stay valid DOT.
     public func dot() -> String {

@@ -53,7 +53,8 @@ public struct CSVHistoryFile: Sendable {
         } else {
             let (existing, endsWithNewline) = readHeader(descriptor, size: Int(status.st_size))
             if !existing.isEmpty { header = existing }
-            // A row torn by a crash must not swallow the next one.
+            // Belt and braces: ``repairTornTail(movingTo:)`` runs first, but a
+            // row torn outside a quoted field must still not swallow the next.
             if !endsWithNewline { text = "\r\n" }
         }
         for row in rows {
@@ -69,6 +70,74 @@ public struct CSVHistoryFile: Sendable {
     public func appendRaw(_ text: String) throws {
         let code = FileDescriptorWriter.append(text, to: url.path, sync: true)
         guard code == 0 else { throw WriteError(path: url.path, message: String(cString: strerror(code))) }
+    }
+
+    /// What ``repairTornTail(movingTo:)`` did.
+    public struct TornTail: Sendable, Equatable {
+        /// The bytes cut from the end of the file.
+        public let bytes: Int
+        /// Where they went.
+        public let movedTo: URL
+    }
+
+    /// Finds an incomplete record at the end of the file (a crash or a full
+    /// disk cut an append short, perhaps inside a quoted field), moves it to
+    /// `aside` and cuts the file back to its last complete record, so the
+    /// next append starts a record of its own and the file stays valid CSV.
+    /// Done under the file's lock, so a writer of another job never sees
+    /// half of it.
+    ///
+    /// - Returns: What was moved, or `nil` when the file ends cleanly (or
+    ///   does not exist).
+    /// - Throws: ``WriteError`` when the file cannot be read or repaired.
+    @discardableResult
+    public func repairTornTail(movingTo aside: URL) throws -> TornTail? {
+        let descriptor = open(url.path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw failure()
+        }
+        defer { close(descriptor) }
+        flock(descriptor, LOCK_EX)
+        defer { flock(descriptor, LOCK_UN) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure() }
+        let size = Int(status.st_size)
+        let end = try Self.endOfLastRecord(descriptor, size: size)
+        guard end < size else { return nil }
+        var tail = [UInt8](repeating: 0, count: size - end)
+        let read = tail.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(end)) }
+        guard read == tail.count else { throw failure() }
+        try DurableFile.replace(aside, with: Data(tail))
+        guard ftruncate(descriptor, off_t(end)) == 0, fsync(descriptor) == 0 else { throw failure() }
+        return TornTail(bytes: tail.count, movedTo: aside)
+    }
+
+    /// The offset just past the last line break that is outside quotes: the
+    /// end of the last complete record. Doubled quotes inside a quoted field
+    /// toggle twice, so counting quotes is enough.
+    private static func endOfLastRecord(_ descriptor: Int32, size: Int) throws -> Int {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        var inQuotes = false
+        var end = 0
+        while offset < size {
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            buffer.withUnsafeBufferPointer { bytes in
+                for index in 0..<count {
+                    let byte = bytes[index]
+                    if byte == 0x22 {
+                        inQuotes.toggle()
+                    } else if byte == 0x0A, !inQuotes {
+                        end = offset + index + 1
+                    }
+                }
+            }
+            offset += count
+        }
+        return end
     }
 
     /// Reads every row as column name → value. A missing file has no rows.

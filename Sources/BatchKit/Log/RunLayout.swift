@@ -62,6 +62,48 @@ public struct RunLayout: Sendable {
         runDirectory(runID).appendingPathComponent("report.txt")
     }
 
+    /// The report as JSON.
+    public func reportJSON(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("report.json")
+    }
+
+    /// The report as JUnit XML.
+    public func junitReport(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("junit.xml")
+    }
+
+    /// The snapshot of a run's state.
+    public func stateFile(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("state.json")
+    }
+
+    /// The journal of changes to a run's state since its snapshot.
+    public func stateJournal(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("state.journal")
+    }
+
+    /// Where the step child of one attempt reports how its body ended.
+    public func resultFile(runID: String, stepID: Int, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).json")
+    }
+
+    /// The job's lock, named after the job: task lists that share a folder
+    /// share `logs/` but not their lock.
+    public func lockFile(job: String) -> URL {
+        logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).lock")
+    }
+
+    /// The job's note of its running step process groups: its own, so one
+    /// job's clean-up never touches another's steps.
+    public func processGroups(job: String) -> URL {
+        logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).process-groups")
+    }
+
+    /// Where an incomplete record cut from the end of a history file goes.
+    public func tornTail(of history: URL, at date: Date = Date()) -> URL {
+        history.deletingLastPathComponent().appendingPathComponent("\(history.lastPathComponent).torn-\(Timestamp.compact(date))")
+    }
+
     /// `url` relative to the project when it is inside it, for messages and
     /// the history (so a moved project's history still makes sense).
     public func relative(_ url: URL) -> String {

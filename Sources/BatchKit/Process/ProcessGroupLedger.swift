@@ -5,15 +5,17 @@ import Darwin
 #endif
 import Foundation
 
-/// A note on disk of every step process group that is running, in
-/// `logs/.process-groups/<pgid>` (holding the run id). A runner that is
-/// killed cannot clean up after itself; the next run of the job, holding the
-/// job's lock, kills whatever those groups still contain.
+/// A note on disk of every step process group of one job that is running,
+/// in `logs/.<job>.process-groups/<pgid>` (holding the run id). A runner that
+/// is killed cannot clean up after itself; the next run of the job, holding
+/// the job's lock, kills whatever those groups still contain. Each job has
+/// its own folder, so task lists sharing `logs/` never touch each other's
+/// steps. ``RunRecorder`` owns it.
 public struct ProcessGroupLedger: Sendable {
     public let directory: URL
 
-    public init(layout: RunLayout) {
-        directory = layout.logsDirectory.appendingPathComponent(".process-groups")
+    public init(directory: URL) {
+        self.directory = directory
     }
 
     /// Notes that group `pgid` runs a step of `runID`.

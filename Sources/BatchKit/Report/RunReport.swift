@@ -76,13 +76,6 @@ public struct RunReport: Sendable, Codable {
     public static func load(_ url: URL) throws -> RunReport {
         try JSONCoding.decoder().decode(RunReport.self, from: Data(contentsOf: url))
     }
-
-    /// Saves `report.txt`, `report.json` and `junit.xml` in the run's folder.
-    public func save(in directory: URL) throws {
-        try Data(render().utf8).write(to: directory.appendingPathComponent("report.txt"), options: .atomic)
-        try Data(json().utf8).write(to: directory.appendingPathComponent("report.json"), options: .atomic)
-        try Data(JUnitReport(self).xml().utf8).write(to: directory.appendingPathComponent("junit.xml"), options: .atomic)
-    }
 }
 
 extension String {

@@ -89,11 +89,12 @@ import Testing
 
     @Test func savedReportsCanBeLoaded() throws {
         let directory = try TemporaryDirectory()
-        try Self.report().save(in: directory.url)
+        let layout = RunLayout(projectDirectory: directory.url)
+        try RunRecorder.saveReport(Self.report(), layout: layout)
         for file in ["report.txt", "report.json", "junit.xml"] {
-            #expect(FileManager.default.fileExists(atPath: directory.path(file).path))
+            #expect(FileManager.default.fileExists(atPath: layout.runDirectory(Self.report().runID).appendingPathComponent(file).path))
         }
-        #expect(try RunReport.load(directory.path("report.json")).render() == Self.report().render())
+        #expect(try RunReport.load(layout.reportJSON(Self.report().runID)).render() == Self.report().render())
     }
 
     @Test(arguments: [(0.5, "0.50 s"), (12.34, "12.3 s"), (245, "4 m 05 s"), (3725, "1 h 02 m")])
