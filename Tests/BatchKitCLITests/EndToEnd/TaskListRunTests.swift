@@ -54,7 +54,7 @@ import Testing
         #expect(kill(process.processIdentifier, SIGKILL) == 0)
         _ = await process.exitCode()
         // The step's shell dies with the runner (parent-death signal).
-        let ledger = directory.path("logs/.process-groups")
+        let ledger = directory.path("logs/.t.process-groups")
         let groups = try FileManager.default.contentsOfDirectory(atPath: ledger.path)
         #expect(groups.count == 1)
         let leader = try #require(pid_t(groups[0]))
