@@ -87,7 +87,7 @@ enum ClusterStep {
             Console.error("error: \(message)\n")
             let now = Date()
             try? RemoteAttemptFiles(layout: spec.layout, runID: spec.runID, stepID: spec.stepID, attempt: spec.firstAttempt)
-                .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "spawn", message: message, retryable: false))
+                .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: message, retryable: false))
             return ExitCode.failure.rawValue
         }
         let context = (try? Data(contentsOf: contextFile(layout: spec.layout, runID: spec.runID)))
@@ -112,15 +112,15 @@ enum ClusterStep {
                 // A fresh job never finds its own attempts ended (a resumed run numbers
                 // attempts anew), so an interrupted one is from an earlier run of this
                 // job, stopped by the requeue that restarted it.
-                if done.reason == "interrupted" {
+                if done.reason == .interrupted {
                     // Stopped by the requeue that restarted this job: lost, not interrupted.
-                    done.reason = "lost"
+                    done.reason = .lost
                     done.retryable = true
                     done.message = "the cluster requeued the step's job while this attempt ran; \(done.message)"
                     try? files.write(done)
                     Console.out("[batchkit] attempt \(number) was stopped by the requeue that restarted this job: recorded as lost\n")
                 }
-                if !done.retryable || done.reason == "interrupted" { return ExitCode.failure.rawValue }
+                if !done.retryable || done.reason == .interrupted { return ExitCode.failure.rawValue }
                 waitFirst = true
                 continue
             }
@@ -128,7 +128,7 @@ enum ClusterStep {
                 let note = (try? String(contentsOf: files.started, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
                 let now = Date()
                 try? files.write(AttemptOutcome(
-                    status: .fail, startedAt: now, endedAt: now, reason: "lost",
+                    status: .fail, startedAt: now, endedAt: now, reason: .lost,
                     message: "the cluster restarted the step's job (a node failure?) while this attempt ran (\(note))"))
                 continue
             }
@@ -138,16 +138,16 @@ enum ClusterStep {
             }
             if Task.isCancelled {
                 let now = Date()
-                try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "interrupted", message: "interrupted before the attempt started"))
+                try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .interrupted, message: "interrupted before the attempt started"))
                 return ExitCode.failure.rawValue
             }
             let attempt = RemoteAttempt(
                 job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
                 parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
             let outcome = await attempt.run(with: executor)
-            Console.out("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason.isEmpty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
+            Console.out("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
             if outcome.status == .pass { return ExitCode.success.rawValue }
-            if outcome.reason == "interrupted" || Task.isCancelled { return ExitCode.failure.rawValue }
+            if outcome.reason == .interrupted || Task.isCancelled { return ExitCode.failure.rawValue }
             waitFirst = true
         }
         return ExitCode.failure.rawValue

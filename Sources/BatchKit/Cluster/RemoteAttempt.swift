@@ -80,7 +80,7 @@ struct RemoteAttempt {
             Self.appendLine("[batchkit] step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) on \(host) (\(origin))", to: logFile)
         } catch {
             let now = Date()
-            let failed = AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: "spawn", message: "cannot write to the run's folder on \(host): \(ErrorDescription.of(error))")
+            let failed = AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: "cannot write to the run's folder on \(host): \(ErrorDescription.of(error))")
             try? files.write(failed)
             return failed
         }
@@ -90,9 +90,9 @@ struct RemoteAttempt {
             context: context, layout: layout, parameters: parameters)
         var outcome = await executor.execute(request)
         outcome.host = host
-        if Task.isCancelled, outcome.status == .fail, outcome.reason != "interrupted" {
+        if Task.isCancelled, outcome.status == .fail, outcome.reason != .interrupted {
             // The signal that cancelled us may have reached the step first.
-            outcome.reason = "interrupted"
+            outcome.reason = .interrupted
             outcome.message = "interrupted: \(origin) was stopped while the attempt ran; \(outcome.message)"
         }
         do {

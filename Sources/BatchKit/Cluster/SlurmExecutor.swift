@@ -222,7 +222,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         let started = Date()
         let (job, client) = lock.withLock { (jobs[attempt.step.id], self.client) }
         guard let job, let client else {
-            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: "step \(attempt.step.displayID) was not submitted to Slurm", retryable: false)
+            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: .spawn, message: "step \(attempt.step.displayID) was not submitted to Slurm", retryable: false)
         }
         let files = RemoteAttemptFiles(layout: attempt.layout, runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
         var cancelledAt: Date?
@@ -232,13 +232,13 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
                 // Slurm signals every process of a cancelled job at once: the
                 // step may have died of it before the node saw the cancel.
                 let cancelled = cancelledAt != nil || Task.isCancelled || lock.withLock { cancelledByUs.contains(job) }
-                if cancelled, outcome.status == .fail, outcome.reason != "interrupted" {
+                if cancelled, outcome.status == .fail, outcome.reason != .interrupted {
                     outcome.message = "interrupted: the run was stopped and Slurm job \(job) cancelled while it ran; \(outcome.message)"
-                    outcome.reason = "interrupted"
-                } else if !cancelled, outcome.reason == "interrupted", await Self.wasRequeued(job, client: client) {
+                    outcome.reason = .interrupted
+                } else if !cancelled, outcome.reason == .interrupted, await Self.wasRequeued(job, client: client) {
                     // Slurm stopped the job to start it again (a node failure, preemption,
                     // `scontrol requeue`): the attempt is lost, and the restarted job goes on.
-                    outcome.reason = "lost"
+                    outcome.reason = .lost
                     outcome.message = "Slurm requeued job \(job) while the attempt ran (node failure, preemption or scontrol requeue); \(outcome.message)"
                     outcome.retryable = true
                 }
@@ -252,7 +252,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             }
             if let cancelledAt, now.timeIntervalSince(cancelledAt) > attempt.step.policy.killGrace + 40 {
                 return AttemptOutcome(
-                    status: .fail, startedAt: started, endedAt: now, reason: "interrupted",
+                    status: .fail, startedAt: started, endedAt: now, reason: .interrupted,
                     message: "interrupted: Slurm job \(job) was cancelled and did not report how the attempt ended", retryable: false)
             }
             let state = lock.withLock { states[job] }
@@ -283,12 +283,12 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         }
         let cancelled = lock.withLock { cancelledByUs.contains(job) }
         switch state {
-        case "TIMEOUT": outcome.reason = "timeout"
-        case "NODE_FAIL", "BOOT_FAIL": outcome.reason = "node failed"
-        case "OUT_OF_MEMORY": outcome.reason = "memory"
-        case "PREEMPTED": outcome.reason = "preempted"
-        case "CANCELLED": outcome.reason = cancelled ? "interrupted" : "cancelled"
-        default: outcome.reason = "slurm"
+        case "TIMEOUT": outcome.reason = .timeout
+        case "NODE_FAIL", "BOOT_FAIL": outcome.reason = .nodeFailed
+        case "OUT_OF_MEMORY": outcome.reason = .memory
+        case "PREEMPTED": outcome.reason = .preempted
+        case "CANCELLED": outcome.reason = cancelled ? .interrupted : .cancelled
+        default: outcome.reason = .slurm
         }
         var message = "Slurm job \(job) ended \(state)"
         if let details, !details.reason.isEmpty, details.reason != "None" { message += " (\(details.reason))" }

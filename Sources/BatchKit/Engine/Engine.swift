@@ -67,7 +67,7 @@ public struct Engine: Sendable {
             records[entry.stepID, default: []].append(entry)
             observer(retryIn.map { .attemptFailed(entry, retryIn: $0) } ?? .finished(entry))
         }
-        func skip(_ ids: [Int], reason: String, message: (Int) -> String) {
+        func skip(_ ids: [Int], reason: FailureReason, message: (Int) -> String) {
             let now = Date()
             let rows = ids.compactMap { id in
                 graph.step(id).map {
@@ -107,7 +107,7 @@ public struct Engine: Sendable {
                 guard noted else {
                     let entry = ExecutionRecord(
                         runID: runID, job: job.name, stepID: step.id, stepName: step.name, attempt: number, status: .fail,
-                        startedAt: started, endedAt: Date(), reason: "error",
+                        startedAt: started, endedAt: Date(), reason: .error,
                         message: "not started: \(cannotRecord ?? "the run's state cannot be written")")
                     group.addTask { .attempt(entry, contextChanges: [:], retryable: false) }
                     return
@@ -134,7 +134,7 @@ public struct Engine: Sendable {
             func failed(_ step: Step, skip descendants: [Int], abandon: [Int]) {
                 executor.abandon(abandon)
                 let interrupted = Task.isCancelled
-                skip(descendants, reason: interrupted ? "interrupted" : "upstream failed") { _ in
+                skip(descendants, reason: interrupted ? .interrupted : .upstreamFailed) { _ in
                     "step \(step.displayID) \"\(step.name)\" \(interrupted ? "was interrupted" : "failed")"
                 }
             }
@@ -152,7 +152,7 @@ public struct Engine: Sendable {
                     guard let step = graph.step(entry.stepID) else { continue }
                     let decision = scheduler.attemptEnded(
                         step.id, passed: entry.status == .pass,
-                        retryable: retryable && entry.reason != "interrupted" && !Task.isCancelled && cannotRecord == nil)
+                        retryable: retryable && entry.reason != .interrupted && !Task.isCancelled && cannotRecord == nil)
                     switch decision {
                     case .passed:
                         // The row, the status and the context it set: one journal line.
@@ -179,11 +179,11 @@ public struct Engine: Sendable {
         }
 
         // Whatever was planned but never started: the run was stopped.
-        let why = Task.isCancelled ? "interrupted" : (scheduler.stopReason ?? "not run")
+        let why: FailureReason = Task.isCancelled ? .interrupted : (scheduler.stopReason ?? .notRun)
         skip(scheduler.notStarted(), reason: why) { _ in
             switch why {
-            case "fail-fast": "not started: --fail-fast after a failure"
-            case "not run" where cannotRecord != nil: "not started: \(cannotRecord ?? "")"
+            case .failFast: "not started: --fail-fast after a failure"
+            case .notRun where cannotRecord != nil: "not started: \(cannotRecord ?? "")"
             default: "not started: the run was stopped"
             }
         }

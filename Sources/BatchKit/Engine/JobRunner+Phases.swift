@@ -75,7 +75,7 @@ extension JobRunner {
         } catch let busy as RunLock.Busy {
             // A refused run leaves a row, so overlapping schedules show in the history.
             let warnings = await notStarted(
-                runID: RunLayout.newRunID(), since: Date(), reason: "locked", message: "not started: \(busy.description)",
+                runID: RunLayout.newRunID(), since: Date(), reason: .locked, message: "not started: \(busy.description)",
                 status: "refused", environment: options.environment, notifier: notifier)
             warnings.forEach { observer(.warning($0)) }
             throw busy
@@ -94,7 +94,7 @@ extension JobRunner {
         } catch let timedOut as WaitTimedOut {
             // The row has the id the lock showed while waiting (a resumed run keeps its own rows clean).
             let warnings = await notStarted(
-                runID: resumedRunID == nil ? runID : RunLayout.newRunID(), since: waitStarted, reason: "wait timeout",
+                runID: resumedRunID == nil ? runID : RunLayout.newRunID(), since: waitStarted, reason: .waitTimeout,
                 message: "not started: \(timedOut.description)", status: "wait timed out",
                 environment: options.environment, notifier: notifier)
             warnings.forEach { observer(.warning($0)) }
@@ -107,7 +107,7 @@ extension JobRunner {
     ///
     /// - Returns: Notification problems, for the caller to show.
     private func notStarted(
-        runID: String, since: Date, reason: String, message: String, status: String, environment: String?, notifier: Notifier
+        runID: String, since: Date, reason: FailureReason, message: String, status: String, environment: String?, notifier: Notifier
     ) async -> [String] {
         let now = Date()
         var problems = RunRecorder.openHistory(layout)
@@ -144,7 +144,7 @@ extension JobRunner {
             let passedEarlier = plan.excluded.values.filter(\.isPassedEarlier).count
             notes.append("resumed run \(recorder.state.runID) (resume \(recorder.state.resumes)); \(passedEarlier) step(s) that passed earlier were not rerun")
         } else {
-            if let note = RunRecorder.closeAbandoned(layout, job: job.name) { notes.append(note) }
+            if !options.testsOnly, let note = RunRecorder.closeAbandoned(layout, job: job.name) { notes.append(note) }
             var state = RunState(runID: admission.runID, job: job.name, startedAt: Date(), steps: graph.steps)
             if !options.selection.isEverything { state.scope = plan.selected }
             if !options.parameters.isEmpty {
@@ -152,7 +152,7 @@ extension JobRunner {
                 state.parameterSources = options.parameterSources.isEmpty ? nil : options.parameterSources
             }
             state.environment = options.environment
-            recorder = try RunRecorder.start(state, layout: layout)
+            recorder = try RunRecorder.start(state, layout: layout, keepsState: !options.testsOnly)
         }
         if !options.selection.isEverything || recorder.state.scope != nil {
             let left = plan.excluded.filter { !$0.value.isPassedEarlier }.keys.sorted()
@@ -224,7 +224,7 @@ extension JobRunner {
         var problems = await starting.value
         let failures = shown.filter { $0.status != .pass }.map { step in
             RunNotice.FailedStep(
-                id: step.stepID, name: step.name, reason: step.records.last?.reason ?? "", message: step.records.last?.message ?? "")
+                id: step.stepID, name: step.name, reason: step.records.last?.reason ?? .empty, message: step.records.last?.message ?? "")
         }
         let notice = RunNotice(
             event: session.passed ? .success : .failure, job: job.name, runID: session.runID,

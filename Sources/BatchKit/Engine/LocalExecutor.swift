@@ -43,13 +43,13 @@ public struct LocalExecutor: StepExecutor {
         do {
             request = try makeRequest(attempt)
         } catch {
-            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
+            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: .spawn, message: ErrorDescription.of(error))
         }
         let child: ChildProcess
         do {
             child = try await ChildProcess.spawn(request)
         } catch {
-            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: "spawn", message: ErrorDescription.of(error))
+            return AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), reason: .spawn, message: ErrorDescription.of(error))
         }
         let ledger = registersProcessGroups ? attempt.ledger : nil
         ledger?.register(child.pid, runID: attempt.runID)
@@ -175,7 +175,7 @@ public struct LocalExecutor: StepExecutor {
         switch exit.termination {
         case .signaled(let signal):
             outcome.exitStatus = SignalName.name(signal)
-            outcome.reason = "signal"
+            outcome.reason = .signal
             outcome.message = exit.summary
             // A Swift trap prints its cause and source location before dying.
             if let fatal = LogTail.fatalError(in: attempt.logFile) { outcome.message += ": " + fatal }
@@ -189,19 +189,19 @@ public struct LocalExecutor: StepExecutor {
                     outcome.status = .pass
                     outcome.contextChanges = result?.context ?? [:]
                 } else if let error = result?.error {
-                    outcome.reason = "error"
+                    outcome.reason = .error
                     outcome.message = error
                 } else if code == 0 {
-                    outcome.reason = "exit"
+                    outcome.reason = .exit
                     outcome.message = "exited with code 0 before the step's body returned (did something call exit()?)"
                 } else {
-                    outcome.reason = "exit"
+                    outcome.reason = .exit
                     outcome.message = exit.summary
                 }
             } else if code == 0 {
                 outcome.status = .pass
             } else {
-                outcome.reason = "exit"
+                outcome.reason = .exit
                 outcome.message = exit.summary
             }
         }
@@ -216,17 +216,17 @@ public struct LocalExecutor: StepExecutor {
             cap: cap, watched: watched ?? MemoryWatchdog.Usage(highest: 0), processPeak: outcome.maxRSSKilobytes,
             failedOnItsOwn: outcome.status == .fail, log: attempt.logFile) {
             outcome.status = .fail
-            outcome.reason = "memory"
+            outcome.reason = .memory
             outcome.message = breach.message
             return outcome
         }
         switch stopped {
         case .timeout?:
             outcome.status = .fail
-            outcome.reason = "timeout"
+            outcome.reason = .timeout
             outcome.message = "timed out after \(DurationFormat.seconds(policy.timeout ?? 0)) (SIGTERM to its process group, SIGKILL \(DurationFormat.seconds(policy.killGrace)) later); \(ended)"
         case .interrupted? where outcome.status != .pass:
-            outcome.reason = "interrupted"
+            outcome.reason = .interrupted
             outcome.message = "interrupted: the run was stopped while it ran; \(ended)"
         case .memory?, .interrupted?, nil:
             break

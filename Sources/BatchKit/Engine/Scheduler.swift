@@ -40,7 +40,7 @@ struct Scheduler: Sendable {
     /// Steps that reached an end in this session (passed, failed, skipped).
     private(set) var ended: Set<Int> = []
     /// Why no new step starts (`fail-fast`), if so.
-    private(set) var stopReason: String?
+    private(set) var stopReason: FailureReason?
 
     /// - Parameters:
     ///   - attempts: Attempts each step made before this session (a resume).
@@ -119,7 +119,7 @@ struct Scheduler: Sendable {
         ended.formUnion(descendants)
         var abandon = descendants
         if failFast, stopReason == nil {
-            stopReason = "fail-fast"
+            stopReason = .failFast
             abandon += planned.filter { sessionAttempts[$0] == nil && !ended.contains($0) }
         }
         return .failed(skip: descendants.sorted(), abandon: abandon)

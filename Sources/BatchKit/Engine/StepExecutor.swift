@@ -31,8 +31,8 @@ public struct AttemptOutcome: Sendable, Codable {
     public var endedAt: Date
     /// `0`, `3` or a signal name.
     public var exitStatus: String
-    /// `exit`, `signal`, `error`, `spawn`; empty on success.
-    public var reason: String
+    /// Why it failed; `.empty` on success.
+    public var reason: FailureReason
     public var message: String
     public var cpuSeconds: Double?
     public var maxRSSKilobytes: Int?
@@ -46,7 +46,7 @@ public struct AttemptOutcome: Sendable, Codable {
     public var host: String?
 
     public init(
-        status: Status, startedAt: Date, endedAt: Date, exitStatus: String = "", reason: String = "",
+        status: Status, startedAt: Date, endedAt: Date, exitStatus: String = "", reason: FailureReason = .empty,
         message: String = "", cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
         contextChanges: [String: String] = [:], retryable: Bool = true
     ) {

@@ -8,6 +8,56 @@ public enum Status: String, Sendable, Codable, CaseIterable {
     case skipped = "SKIPPED"
 }
 
+/// Why an attempt failed or a step was skipped, in a word. The raw values
+/// are the words the `reason` column of `logs/execution_logs.csv` holds.
+public enum FailureReason: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// No reason: the attempt passed.
+    case empty = ""
+    /// The step's process exited with a code other than 0.
+    case exit
+    /// The step's process was killed by a signal.
+    case signal
+    /// A Swift step's body threw.
+    case error
+    /// The step's process could not be started.
+    case spawn
+    case timeout
+    /// Over its memory cap.
+    case memory
+    /// The run was stopped (Ctrl-C, SIGTERM) while it ran or before it started.
+    case interrupted
+    /// Skipped: a step it depends on failed.
+    case upstreamFailed = "upstream failed"
+    /// Skipped: `--fail-fast` after another step failed.
+    case failFast = "fail-fast"
+    /// Skipped: the run ended before it could start.
+    case notRun = "not run"
+    /// The runner died while the attempt ran.
+    case runnerDied = "runner died"
+    /// A cluster node lost the attempt (the job was requeued).
+    case lost
+    /// Slurm: the node failed.
+    case nodeFailed = "node failed"
+    /// Slurm: the job was preempted.
+    case preempted
+    /// Slurm: the job was cancelled by someone else.
+    case cancelled
+    /// Slurm ended the job in another way.
+    case slurm
+    /// A whole run not started: another run held the lock.
+    case locked
+    /// A whole run not started: `--wait-for` timed out.
+    case waitTimeout = "wait timeout"
+
+    public var description: String { rawValue }
+
+    /// The reason a history file holds; an unknown word (a newer batchkit's)
+    /// reads as `error`.
+    public init(word: String) {
+        self = FailureReason(rawValue: word) ?? .error
+    }
+}
+
 /// One row of `logs/execution_logs.csv`: one attempt of one step (or one
 /// skipped step) in one run.
 public struct ExecutionRecord: Sendable, Equatable, Codable {
@@ -24,9 +74,8 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     public var maxRSSKilobytes: Int?
     /// `0`, `3`, or a signal name such as `SIGSEGV`; empty when nothing ran.
     public var exitStatus: String
-    /// Why it failed or was skipped, in a word: `exit`, `signal`, `error`,
-    /// `spawn`, `upstream failed`.
-    public var reason: String
+    /// Why it failed or was skipped.
+    public var reason: FailureReason
     /// The human explanation: the error thrown, "killed by SIGKILL…".
     public var message: String
     /// The attempt's log file, relative to the project.
@@ -36,7 +85,7 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     public init(
         runID: String, job: String, stepID: Int, stepName: String, attempt: Int, status: Status,
         startedAt: Date, endedAt: Date, cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
-        exitStatus: String = "", reason: String = "", message: String = "", logFile: String = "",
+        exitStatus: String = "", reason: FailureReason = .empty, message: String = "", logFile: String = "",
         host: String = ExecutionRecord.hostName
     ) {
         self.runID = runID
@@ -105,7 +154,7 @@ public struct ExecutionLog: Sendable {
             "duration_s": String(format: "%.3f", record.durationSeconds),
             "cpu_s": record.cpuSeconds.map { String(format: "%.3f", $0) } ?? "",
             "max_rss_kb": record.maxRSSKilobytes.map(String.init) ?? "",
-            "exit_status": record.exitStatus, "reason": record.reason, "message": record.message,
+            "exit_status": record.exitStatus, "reason": record.reason.rawValue, "message": record.message,
             "log_file": record.logFile, "host": record.host,
         ]
     }
@@ -122,7 +171,7 @@ public struct ExecutionLog: Sendable {
             startedAt: started, endedAt: ended,
             cpuSeconds: fields["cpu_s"].flatMap { Double($0) },
             maxRSSKilobytes: fields["max_rss_kb"].flatMap { Int($0) },
-            exitStatus: fields["exit_status"] ?? "", reason: fields["reason"] ?? "",
+            exitStatus: fields["exit_status"] ?? "", reason: FailureReason(word: fields["reason"] ?? ""),
             message: fields["message"] ?? "", logFile: fields["log_file"] ?? "", host: fields["host"] ?? "")
     }
 }

@@ -19,11 +19,10 @@ public struct RunNotice: Sendable, Codable, Equatable {
     public struct FailedStep: Sendable, Codable, Equatable {
         public var id: Int
         public var name: String
-        /// `exit`, `timeout`, `memory`, `upstream failed`…
-        public var reason: String
+        public var reason: FailureReason
         public var message: String
 
-        public init(id: Int, name: String, reason: String, message: String) {
+        public init(id: Int, name: String, reason: FailureReason, message: String) {
             self.id = id
             self.name = name
             self.reason = reason
@@ -86,7 +85,7 @@ public struct RunNotice: Sendable, Codable, Equatable {
         if let detail { lines.append(detail) }
         if !failedSteps.isEmpty {
             let shown = failedSteps.prefix(10).map { step in
-                "\(RunReport.displayID(step.id)) \(step.name) (\(step.reason)\(step.message.isEmpty || step.reason == "upstream failed" ? "" : ": \(step.message.prefix(160))"))"
+                "\(RunReport.displayID(step.id)) \(step.name) (\(step.reason)\(step.message.isEmpty || step.reason == .upstreamFailed ? "" : ": \(step.message.prefix(160))"))"
             }
             lines.append("Failed steps: " + shown.joined(separator: "; ") + (failedSteps.count > 10 ? "; and \(failedSteps.count - 10) more" : ""))
         }

@@ -33,8 +33,15 @@ public final class RunRecorder: @unchecked Sendable {
     /// Rows journalled but not yet in the CSV (an append failed), in order.
     private var unrecorded: [ExecutionRecord]
     private var problemList: [String] = []
+    /// Whether the run keeps a state (a `--tests-only` run runs no step, so
+    /// it has nothing to resume and keeps none).
+    private let keepsState: Bool
 
-    private init(layout: RunLayout, state: RunState, store: RunStateStore, rowsInHistory: Int, unrecorded: [ExecutionRecord]) {
+    private init(
+        layout: RunLayout, state: RunState, store: RunStateStore, rowsInHistory: Int, unrecorded: [ExecutionRecord],
+        keepsState: Bool = true
+    ) {
+        self.keepsState = keepsState
         self.layout = layout
         self.job = state.job
         self.ledger = ProcessGroupLedger(directory: layout.processGroups(job: state.job))
@@ -82,14 +89,17 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Starts the records of a fresh run with a snapshot of `state`.
     ///
+    /// - Parameter keepsState: `false` for a run that runs no step
+    ///   (`--tests-only`): it keeps no state, only its test results and report.
     /// - Throws: ``CSVHistoryFile/WriteError`` when the state cannot be
     ///   written: then nothing may run.
-    public static func start(_ state: RunState, layout: RunLayout) throws -> RunRecorder {
+    public static func start(_ state: RunState, layout: RunLayout, keepsState: Bool = true) throws -> RunRecorder {
         var state = state
         state.recordedRows = 0
         let store = RunStateStore(layout: layout)
-        let recorder = RunRecorder(layout: layout, state: state, store: store, rowsInHistory: 0, unrecorded: [])
+        let recorder = RunRecorder(layout: layout, state: state, store: store, rowsInHistory: 0, unrecorded: [], keepsState: keepsState)
         try FileManager.default.createDirectory(at: layout.runDirectory(state.runID), withIntermediateDirectories: true)
+        guard keepsState else { return recorder }
         try store.save(state, snapshot: true)
         recorder.crash.passed()
         return recorder
@@ -161,6 +171,10 @@ public final class RunRecorder: @unchecked Sendable {
         try lock.withLock {
             var next = current
             change(&next)
+            guard keepsState else {
+                current = next
+                return
+            }
             if try store.save(next, rows: rows) { crash.passed() }
             current = next
             let pending = unrecorded + rows
@@ -186,6 +200,7 @@ public final class RunRecorder: @unchecked Sendable {
     public func finish(phase: RunState.Phase) throws {
         try lock.withLock {
             current.phase = phase
+            guard keepsState else { return }
             if unrecorded.isEmpty {
                 try snapshot()
             } else if try store.save(current) {

@@ -43,7 +43,7 @@ struct RunRecovery: Sendable {
             guard let id = Int(key) else { continue }
             lostRows.append(ExecutionRecord(
                 runID: state.runID, job: state.job, stepID: id, stepName: step.name, attempt: step.attempts,
-                status: .fail, startedAt: step.startedAt ?? state.startedAt, endedAt: now, reason: "runner died",
+                status: .fail, startedAt: step.startedAt ?? state.startedAt, endedAt: now, reason: .runnerDied,
                 message: "the runner stopped (killed or crashed) while this attempt ran; ended_at is when --resume found it",
                 logFile: step.logFile ?? ""))
             state[step: id]?.status = .fail

@@ -26,7 +26,7 @@ public struct JUnitReport: Sendable {
             switch step.status {
             case .fail:
                 let tail = (report.failureLogTails[String(step.stepID)] ?? []).joined(separator: "\n")
-                lines.append("      <failure message=\(Self.attribute(message)) type=\(Self.attribute(step.records.last?.reason ?? "fail"))>\(Self.text(tail))</failure>")
+                lines.append("      <failure message=\(Self.attribute(message)) type=\(Self.attribute(step.records.last?.reason.rawValue ?? "fail"))>\(Self.text(tail))</failure>")
             case .skipped:
                 lines.append("      <skipped message=\(Self.attribute(message))/>")
             case .pass:

@@ -51,9 +51,9 @@ import Testing
         func row(_ id: Int, attempt: Int = 1) -> ExecutionRecord? { rows.first { $0.stepID == id && $0.attempt == attempt } }
         #expect(row(1)?.status == .pass && row(2)?.status == .pass && row(4)?.status == .pass)
         #expect(row(3)?.status == .fail && row(3, attempt: 2)?.status == .pass, "Flaky passes on its second attempt")
-        #expect(row(5)?.status == .fail && row(5)?.reason == "exit" && row(5)?.exitStatus == "1")
-        #expect(rows.first { $0.stepID == 6 }?.status == .skipped && rows.first { $0.stepID == 6 }?.reason == "upstream failed")
-        #expect(row(7)?.status == .fail && row(7)?.reason == "timeout", "the step's own timeout holds on the node")
+        #expect(row(5)?.status == .fail && row(5)?.reason == .exit && row(5)?.exitStatus == "1")
+        #expect(rows.first { $0.stepID == 6 }?.status == .skipped && rows.first { $0.stepID == 6 }?.reason == .upstreamFailed)
+        #expect(row(7)?.status == .fail && row(7)?.reason == .timeout, "the step's own timeout holds on the node")
         #expect(!FileManager.default.fileExists(atPath: directory.path("after.txt").path))
 
         // Each attempt ran as a Slurm job, and its output is in the step's usual log.
@@ -102,7 +102,7 @@ import Testing
         #expect(text.contains("interrupted: continue with --resume"), "\(text)")
         let rows = try history(directory)
         let runID = try #require(rows.first?.runID)
-        #expect(rows.first { $0.stepID == 1 }?.reason == "interrupted", "\(rows)")
+        #expect(rows.first { $0.stepID == 1 }?.reason == .interrupted, "\(rows)")
         #expect(rows.first { $0.stepID == 2 }?.status == .skipped)
         let states = try await slurmStates(directory, runID: runID)
         #expect(states.count == 3 && states.values.allSatisfy { $0 == "CANCELLED" }, "every job of the run is cancelled: \(states)")
@@ -146,7 +146,7 @@ import Testing
         #expect(await process.exitCode() == 0, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
         let rows = try history(directory)
         #expect(rows.map(\.stepID) == [1, 1, 2], "\(rows)")
-        #expect(rows.first?.status == .fail && rows.first?.reason == "lost", "\(rows.first.map { "\($0.reason): \($0.message)" } ?? "")")
+        #expect(rows.first?.status == .fail && rows.first?.reason == .lost, "\(rows.first.map { "\($0.reason): \($0.message)" } ?? "")")
         #expect(rows.dropFirst().allSatisfy { $0.status == .pass })
         #expect(try directory.read("next.txt") == "next\n")
     }

@@ -53,7 +53,7 @@ import Testing
             #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count, "\(context): step \(id)'s attempt numbers strictly increase: \(numbers)")
             let executions = ((try? directory.read("ran.\(id)")) ?? "").split(separator: "\n").count
             #expect(executions <= attempts.count, "\(context): step \(id) ran \(executions) times but \(attempts.count) attempts are recorded")
-            for lost in attempts where lost.reason == "runner died" {
+            for lost in attempts where lost.reason == .runnerDied {
                 #expect(!lost.logFile.isEmpty && lost.startedAt > Date(timeIntervalSince1970: 0), "\(context): a lost attempt keeps its log and start")
             }
         }

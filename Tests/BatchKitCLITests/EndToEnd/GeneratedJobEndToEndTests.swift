@@ -92,7 +92,7 @@ import Testing
         #expect(failed.stdout.contains("Post-job tests  not run"))
         let failedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(4)
         #expect(failedRows.map(\.status) == [.pass, .fail, .skipped, .skipped])
-        #expect(failedRows.dropFirst().first?.reason == "error")
+        #expect(failedRows.dropFirst().first?.reason == .error)
         #expect(try read("README.md") == readme, "the README changes only when the steps do")
         #expect(try read("docs/dag.dot").contains("02 Validate input\\nFAIL"))
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/input/orders_extra.csv"))
@@ -187,7 +187,7 @@ import Testing
         #expect(try read(crashRows[5]?.logFile ?? "").contains("printed before the trap"), "print() output survives a crash")
         #expect(crashRows[6]?.exitStatus == "SIGSEGV")
         #expect(crashRows[7]?.exitStatus == "SIGABRT")
-        #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == "exit")
+        #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == .exit)
         #expect(crashRows[9]?.exitStatus == "SIGKILL")
         #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
         let overCap = try await run(["--only", "10,11,12", "--jobs", "1"])
@@ -195,10 +195,10 @@ import Testing
         let cappedRows = Dictionary(
             try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(3).map { ($0.stepID, $0) },
             uniquingKeysWith: { $1 })
-        #expect(cappedRows[10]?.reason == "memory" && cappedRows[10]?.exitStatus == "SIGKILL", "\(cappedRows[10]?.message ?? "")")
+        #expect(cappedRows[10]?.reason == .memory && cappedRows[10]?.exitStatus == "SIGKILL", "\(cappedRows[10]?.message ?? "")")
         #expect(cappedRows[10]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
         #expect((cappedRows[10]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
-        #expect(cappedRows[11]?.reason == "memory", "\(cappedRows[11]?.message ?? "")")
+        #expect(cappedRows[11]?.reason == .memory, "\(cappedRows[11]?.message ?? "")")
         #expect(cappedRows[11]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
         #expect(cappedRows[12]?.status == .pass, "\(cappedRows[12]?.message ?? "") \(overCap.stdout)")
 

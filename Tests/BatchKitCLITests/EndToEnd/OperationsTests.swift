@@ -251,7 +251,7 @@ import Testing
         #expect(timedOut.stderr.contains("error: waited 1"), "\(timedOut.stderr)")
         #expect(timedOut.stderr.contains("for incoming/ready.flag; it did not appear, so nothing ran"))
         let last = try #require(history(directory).last)
-        #expect(last.stepID == 0 && last.status == .fail && last.reason == "wait timeout")
+        #expect(last.stepID == 0 && last.status == .fail && last.reason == .waitTimeout)
         #expect(last.durationSeconds >= 1, "the row spans the wait")
 
         let bad = try await run(["--param", "day=d", "--wait-timeout", "1s"], in: directory)
@@ -271,7 +271,7 @@ import Testing
         #expect(second.status == 1)
         #expect(second.stderr.contains("another run of tasks is in progress (pid \(first.processIdentifier)"), "\(second.stderr)")
         let refused = try #require(history(directory).last)
-        #expect(refused.stepID == 0 && refused.reason == "locked" && refused.status == .fail)
+        #expect(refused.stepID == 0 && refused.reason == .locked && refused.status == .fail)
         let notice = try #require(try await server.waitForRequests(1).first)
         #expect(notice.body.contains("tasks REFUSED"), "\(notice.body)")
 

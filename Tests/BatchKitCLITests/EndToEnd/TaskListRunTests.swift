@@ -36,7 +36,7 @@ import Testing
         #expect(!isRunning(sleeper), "nothing the step started outlives the run")
         let rows = try history(directory)
         #expect(rows.map(\.status) == [.pass, .fail, .skipped])
-        #expect(rows[1].reason == "interrupted")
+        #expect(rows[1].reason == .interrupted)
 
         try directory.write("allow", "")
         let resumed = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--resume"], in: directory.url)
@@ -67,7 +67,7 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         let rows = try history(directory)
         #expect(rows.map(\.stepID) == [1, 2, 2, 3])
-        #expect(rows[1].reason == "runner died")
+        #expect(rows[1].reason == .runnerDied)
         #expect(rows[2].attempt == 2 && rows[2].status == .pass)
         #expect(Set(rows.map(\.runID)).count == 1)
     }

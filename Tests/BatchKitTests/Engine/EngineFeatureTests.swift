@@ -53,7 +53,7 @@ import Testing
         #expect(report.status == .fail)
         let attempts = try rows(directory).filter { $0.stepID == 1 }
         #expect(attempts.count == 2, "a timeout is retried per the policy")
-        #expect(attempts.allSatisfy { $0.reason == "timeout" && $0.message.hasPrefix("timed out after 0.50 s") })
+        #expect(attempts.allSatisfy { $0.reason == .timeout && $0.message.hasPrefix("timed out after 0.50 s") })
         #expect(attempts.allSatisfy { $0.durationSeconds < 10 })
         let grandchild = try #require(pid_t(try directory.read("grandchild").trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!isRunning(grandchild), "the grandchild that ignored SIGTERM is gone")
@@ -69,7 +69,7 @@ import Testing
         _ = try await runner([escaping], in: directory).run()
         let pid = try #require(pid_t(try directory.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!isRunning(pid), "the escaped process was found by its attempt token and killed")
-        #expect(try rows(directory).first?.reason == "timeout")
+        #expect(try rows(directory).first?.reason == .timeout)
     }
 
     @Test func failFastStartsNothingNewAfterAFailure() async throws {
@@ -79,7 +79,7 @@ import Testing
         #expect(report.status == .fail)
         #expect(!FileManager.default.fileExists(atPath: directory.path("ran").path))
         let skipped = try rows(directory).last
-        #expect(skipped?.stepID == 2 && skipped?.status == .skipped && skipped?.reason == "fail-fast")
+        #expect(skipped?.stepID == 2 && skipped?.status == .skipped && skipped?.reason == .failFast)
 
         let other = try TemporaryDirectory()
         _ = try await runner(job, in: other).run(RunOptions(jobs: 1))
@@ -234,7 +234,7 @@ import Testing
         let report = try await task.value
         #expect(report.status == .fail)
         let history = try rows(directory)
-        #expect(history.map(\.reason) == ["interrupted", "interrupted"])
+        #expect(history.map(\.reason) == [.interrupted, .interrupted])
         #expect(history[0].durationSeconds < 10)
         #expect(report.notes.first == "interrupted: continue with --resume")
         #expect(RunStateStore(layout: RunLayout(projectDirectory: directory.url)).latest()?.phase == .interrupted)
@@ -274,7 +274,7 @@ final class ContextExecutor: StepExecutor, @unchecked Sendable {
         lock.withLock { contexts[attempt.step.id] = attempt.context }
         let passed = attempt.step.id != 2
         return AttemptOutcome(
-            status: passed ? .pass : .fail, startedAt: Date(), endedAt: Date(), reason: passed ? "" : "exit",
+            status: passed ? .pass : .fail, startedAt: Date(), endedAt: Date(), reason: passed ? .empty : .exit,
             contextChanges: ["from_\(attempt.step.id)": String(attempt.step.id)])
     }
 }

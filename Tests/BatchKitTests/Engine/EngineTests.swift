@@ -42,7 +42,7 @@ import Testing
         #expect(byID[1]?.status == .pass)
         #expect(byID[2]?.status == .fail)
         #expect(byID[2]?.records.last?.exitStatus == "SIGSEGV")
-        #expect(byID[2]?.records.last?.reason == "signal")
+        #expect(byID[2]?.records.last?.reason == .signal)
         #expect(byID[3]?.status == .pass)
         #expect(byID[4]?.status == .skipped)
         #expect(byID[5]?.status == .skipped)
@@ -67,7 +67,7 @@ import Testing
         let record = try #require(report.steps.first?.records.last)
         #expect(record.status == .fail)
         #expect(record.exitStatus == exitStatus)
-        #expect(record.reason == reason)
+        #expect(record.reason.rawValue == reason)
         #expect(record.message.hasPrefix(message))
         #expect(report.steps.last?.status == .skipped)
     }

@@ -43,7 +43,7 @@ import Testing
         let attempts = try rows(directory, step: 1)
         #expect(attempts.count == 2, "a memory failure is retried like any failure")
         for attempt in attempts {
-            #expect(attempt.status == .fail && attempt.reason == "memory" && attempt.exitStatus == "SIGKILL")
+            #expect(attempt.status == .fail && attempt.reason == .memory && attempt.exitStatus == "SIGKILL")
             #expect(attempt.message.hasPrefix("used ") && attempt.message.contains("above its memory cap of 100 MB, so its process group was killed"), "\(attempt.message)")
             #expect(attempt.durationSeconds < 15, "killed well before its 30 s sleep ends")
             #expect(!isRunning(try pid(directory, "hog.\(attempt.attempt)")), "the step's python is gone")
@@ -60,7 +60,7 @@ import Testing
         let report = try await run([step(1, "fan-out", command, policy: StepPolicy(memory: .megabytes(150)))], in: directory)
         #expect(report.status == .fail)
         let attempt = try #require(try rows(directory, step: 1).first)
-        #expect(attempt.reason == "memory", "\(attempt.message)")
+        #expect(attempt.reason == .memory, "\(attempt.message)")
         #expect(attempt.message.contains("above its memory cap of 150 MB"))
         #expect(attempt.durationSeconds < 15)
         for child in 1...3 where FileManager.default.fileExists(atPath: directory.path("child.\(child)").path) {
@@ -75,7 +75,7 @@ import Testing
         let greedy = step(1, "greedy", "python3 -c 'x = bytearray(8 * 1024 ** 3)'", policy: StepPolicy(memory: .megabytes(100)))
         _ = try await run([greedy], in: directory)
         let attempt = try #require(try rows(directory, step: 1).first)
-        #expect(attempt.status == .fail && attempt.reason == "memory" && attempt.exitStatus == "1")
+        #expect(attempt.status == .fail && attempt.reason == .memory && attempt.exitStatus == "1")
         #expect(attempt.message.hasPrefix("failed for lack of memory under its memory cap of 100 MB (its log says \"MemoryError\""), "\(attempt.message)")
     }
 
@@ -86,7 +86,7 @@ import Testing
         let burst = step(1, "burst", "python3 -c 'x = bytearray(300 * 1024 * 1024)'", policy: StepPolicy(memory: .megabytes(100)))
         _ = try await run([burst], in: directory)
         let attempt = try #require(try rows(directory, step: 1).first)
-        #expect(attempt.status == .fail && attempt.reason == "memory", "\(attempt.message)")
+        #expect(attempt.status == .fail && attempt.reason == .memory, "\(attempt.message)")
         #expect(attempt.message.hasPrefix("used "))
     }
 
@@ -102,6 +102,6 @@ import Testing
         #expect(try directory.read("seen.1") == "100000000 \(MemoryLimit.dataLimit(forCap: .megabytes(100)) / 1024)\n")
         let inherited = try directory.read("seen.2")
         #expect(inherited.hasPrefix("none ") && !inherited.contains("457456"), "no cap, no limit: \(inherited)")
-        #expect(try rows(directory, step: 1).first?.reason == "")
+        #expect(try rows(directory, step: 1).first?.reason == .empty)
     }
 }

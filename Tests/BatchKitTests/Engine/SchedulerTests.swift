@@ -56,7 +56,7 @@ import Testing
         #expect(scheduler.launchable().map(\.stepID) == [1, 2])
         #expect(scheduler.attemptEnded(1, passed: false, retryable: true) == .failed(skip: [], abandon: [3]))
         #expect(scheduler.launchable().isEmpty)
-        #expect(scheduler.stopReason == "fail-fast")
+        #expect(scheduler.stopReason == .failFast)
         _ = scheduler.attemptEnded(2, passed: true, retryable: true)
         #expect(scheduler.notStarted() == [3])
     }

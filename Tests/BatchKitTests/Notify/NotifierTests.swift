@@ -39,7 +39,7 @@ import Testing
         let failure = notices[3]
         #expect(failure.status == "failed")
         #expect(failure.failedSteps.map(\.name) == ["work"])
-        #expect(failure.failedSteps.first?.reason == "exit")
+        #expect(failure.failedSteps.first?.reason == .exit)
         #expect(failed.notes.contains { $0.contains("onFailure hook 2 failed: the pager service is down") })
         let log = try directory.read("logs/notifications.log")
         #expect(log.contains("\(failed.runID)  failure  onFailure hook 1  ok: done"))
@@ -71,8 +71,8 @@ import Testing
         let notice = RunNotice(
             event: .failure, job: "nightly", runID: "20261121T020000.000Z-abcd", status: "failed",
             failedSteps: [
-                .init(id: 2, name: "load", reason: "memory", message: "used 612 MB, above its memory cap of 512 MB"),
-                .init(id: 3, name: "publish", reason: "upstream failed", message: "02 failed"),
+                .init(id: 2, name: "load", reason: .memory, message: "used 612 MB, above its memory cap of 512 MB"),
+                .init(id: 3, name: "publish", reason: .upstreamFailed, message: "02 failed"),
             ],
             failedTests: [], durationSeconds: 83, logFolder: "/srv/nightly/logs/runs/20261121T020000.000Z-abcd", host: "batch1",
             environment: "prod")

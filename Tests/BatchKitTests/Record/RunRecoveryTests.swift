@@ -45,7 +45,7 @@ import Testing
         let loaded = RunStateStore.Loaded(state: state([2: running]), journalRows: [], journalLines: 1)
         let recovery = RunRecovery(loaded: loaded, history: [], now: start.addingTimeInterval(100))
         let lost = try #require(recovery.lostRows.first as ExecutionRecord?)
-        #expect(lost.attempt == 3 && lost.reason == "runner died" && lost.status == .fail)
+        #expect(lost.attempt == 3 && lost.reason == .runnerDied && lost.status == .fail)
         #expect(lost.startedAt == start.addingTimeInterval(42))
         #expect(lost.logFile == "logs/runs/r1/02_s2.attempt-3.log")
         #expect(recovery.state[step: 2]?.status == .fail)
