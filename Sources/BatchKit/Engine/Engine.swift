@@ -53,6 +53,8 @@ public struct Engine: Sendable {
         var cannotRecord: String?
 
         func commit(_ rows: [ExecutionRecord], _ change: (inout RunState) -> Void) -> Bool {
+            let known = recorder.problems.count
+            defer { recorder.problems.dropFirst(known).forEach { observer(.warning($0)) } }
             do {
                 try recorder.commit(rows: rows, change)
                 return true

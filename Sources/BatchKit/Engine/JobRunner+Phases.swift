@@ -24,6 +24,8 @@ struct RunSession: Sendable {
     var interrupted = false
     var tests: [CheckResult] = []
     var testsNotRun: String?
+    /// The rows for `logs/test_results.csv`: the results, or SKIPPED rows.
+    var testRows: [CheckResult] = []
 
     var runID: String { recorder.state.runID }
     var logFolder: String { layout.runDirectory(runID).path }
@@ -138,7 +140,11 @@ extension JobRunner {
             recorder = opened
             try recorder.commit { state in
                 state.steps = state.steps.filter { key, _ in Int(key).map { graph.step($0) != nil } ?? false }
-                for step in graph.steps where state[step: step.id] == nil { state[step: step.id] = RunState.StepState(name: step.name) }
+                for step in graph.steps where state[step: step.id] == nil {
+                    // A step taken out and put back continues its attempt numbers.
+                    let attempts = rows.filter { $0.stepID == step.id }.map(\.attempt).max() ?? 0
+                    state[step: step.id] = RunState.StepState(name: step.name, attempts: attempts)
+                }
             }
             for row in rows { earlier[row.stepID, default: []].append(row) }
             let passedEarlier = plan.excluded.values.filter(\.isPassedEarlier).count
@@ -195,22 +201,20 @@ extension JobRunner {
         } else {
             session.tests = await PostJobTests(job: job, layout: layout, executable: executable).run(runID: session.runID)
         }
-        var results = session.tests
+        session.testRows = session.tests
         if let why = session.testsNotRun {
             let now = Date()
-            results = job.tests.map { CheckResult(name: $0.name, status: .skipped, message: "not run: \(why)", startedAt: now, endedAt: now) }
+            session.testRows = job.tests.map { CheckResult(name: $0.name, status: .skipped, message: "not run: \(why)", startedAt: now, endedAt: now) }
         }
-        do { try session.recorder.recordTests(results) } catch { session.notes.append(ErrorDescription.of(error)) }
     }
 
-    /// Close the records with the run's final phase.
+    /// Close the records: the run's final phase, then its test results.
     func close(_ session: inout RunSession, options: RunOptions) {
-        guard !options.testsOnly else { return }
         let phase: RunState.Phase = session.interrupted ? .interrupted : (session.passed ? .passed : .failed)
         do {
-            try session.recorder.finish(phase: phase)
+            try session.recorder.finish(phase: phase, tests: session.testRows)
         } catch {
-            session.notes.append("cannot save the run state: \(ErrorDescription.of(error))")
+            session.notes.append("cannot save the run's state or test results: \(ErrorDescription.of(error))")
         }
     }
 

@@ -60,6 +60,10 @@ public struct RunState: Codable, Sendable, Equatable {
     /// snapshot was written; rows the journal holds after it come next (see
     /// ``RunRecorder``).
     public var recordedRows: Int?
+    /// Which snapshot this is; journal lines name the snapshot they follow,
+    /// so a journal left beside a newer snapshot (a crash between the rename
+    /// and the removal) is never replayed twice.
+    public var generation: Int?
 
     public init(runID: String, job: String, startedAt: Date, steps: [Step]) {
         self.runID = runID

@@ -60,9 +60,14 @@ public struct CSVHistoryFile: Sendable {
         for row in rows {
             text += CSV.encodeRecord(header.map { row[$0] ?? "" })
         }
+        // All or nothing: a failed append is cut back off, so retrying it
+        // cannot add a row twice.
         let code = FileDescriptorWriter.writeAll(descriptor, text)
-        guard code == 0 else { throw WriteError(path: url.path, message: String(cString: strerror(code))) }
-        guard fsync(descriptor) == 0 else { throw failure() }
+        let synced = code == 0 && fsync(descriptor) != 0 ? errno : 0
+        guard code == 0, synced == 0 else {
+            _ = ftruncate(descriptor, status.st_size)
+            throw WriteError(path: url.path, message: String(cString: strerror(code != 0 ? code : synced)))
+        }
     }
 
     /// Appends `text` as it is (no header, no quoting), with the same

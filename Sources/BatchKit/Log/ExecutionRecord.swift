@@ -51,6 +51,12 @@ public enum FailureReason: String, Sendable, Codable, CaseIterable, CustomString
 
     public var description: String { rawValue }
 
+    /// Decodes the word, tolerating one this version does not know (an
+    /// outcome file from a newer batchkit on a cluster node).
+    public init(from decoder: any Decoder) throws {
+        self.init(word: try decoder.singleValueContainer().decode(String.self))
+    }
+
     /// The reason a history file holds; an unknown word (a newer batchkit's)
     /// reads as `error`.
     public init(word: String) {

@@ -14,6 +14,9 @@ final class CrashPoint: @unchecked Sendable {
     /// The variable that arms it.
     static let variable = "BATCHKIT_CRASH_AFTER_WRITE"
 
+    /// The process's count.
+    static let shared = CrashPoint()
+
     private let after: Int?
     private let lock = NSLock()
     private var writes = 0

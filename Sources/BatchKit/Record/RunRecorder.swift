@@ -47,7 +47,7 @@ public final class RunRecorder: @unchecked Sendable {
         self.ledger = ProcessGroupLedger(directory: layout.processGroups(job: state.job))
         self.store = store
         self.history = ExecutionLog(url: layout.executionLog)
-        self.crash = CrashPoint()
+        self.crash = CrashPoint.shared
         self.current = state
         self.rowsInHistory = rowsInHistory
         self.unrecorded = unrecorded
@@ -127,10 +127,16 @@ public final class RunRecorder: @unchecked Sendable {
     ///
     /// - Returns: A note when a run was closed, or a problem.
     public static func closeAbandoned(_ layout: RunLayout, job: String) -> String? {
-        guard let latest = RunStateStore(layout: layout).latest(job: job), latest.phase == .running else { return nil }
+        guard let latest = RunStateStore(layout: layout).latest(job: job) else { return nil }
+        // A finished run with a journal left has rows its CSV append could not write.
+        guard latest.phase == .running || FileManager.default.fileExists(atPath: layout.stateJournal(latest.runID).path) else { return nil }
         do {
             let (recorder, recovery) = try recover(latest.runID, layout: layout)
-            try recorder.commit { $0.phase = .interrupted }
+            guard latest.phase == .running else {
+                try recorder.finish(phase: latest.phase)
+                return recovery.missingRows.isEmpty ? nil
+                    : "\(recovery.missingRows.count) row(s) of run \(latest.runID) that could not be written then were added to \(layout.relative(layout.executionLog))"
+            }
             try recorder.finish(phase: .interrupted)
             let lost = recovery.lostRows.map { RunReport.displayID($0.stepID) }
             return "the previous run, \(latest.runID), was stopped without finishing (its runner was killed)"
@@ -149,7 +155,7 @@ public final class RunRecorder: @unchecked Sendable {
         let history = try ExecutionLog(url: layout.executionLog).readAll()
             .filter { $0.runID == runID && $0.job == loaded.state.job }
         let recovery = RunRecovery(loaded: loaded, history: history)
-        store.adopt(loaded.state, journalLines: loaded.journalLines)
+        try store.adopt(loaded.state, journalLines: loaded.journalLines)
         let recorder = RunRecorder(
             layout: layout, state: loaded.state, store: store,
             rowsInHistory: history.count, unrecorded: recovery.missingRows)
@@ -175,8 +181,24 @@ public final class RunRecorder: @unchecked Sendable {
                 current = next
                 return
             }
-            if try store.save(next, rows: rows) { crash.passed() }
+            do {
+                if try store.save(next, rows: rows) { crash.passed() }
+            } catch {
+                // The change is not recorded; its rows still go into the CSV
+                // (recovery reads an attempt's outcome there), then the caller stops.
+                appendToHistory(rows)
+                throw error
+            }
             current = next
+            appendToHistory(rows)
+            if store.shouldCompact(next.runID) {
+                do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
+            }
+        }
+    }
+
+    /// Appends `rows`, after any an earlier append failed to write; the lock is held.
+    private func appendToHistory(_ rows: [ExecutionRecord]) {
             let pending = unrecorded + rows
             guard !pending.isEmpty else { return }
             do {
@@ -187,25 +209,25 @@ public final class RunRecorder: @unchecked Sendable {
             } catch {
                 unrecorded = pending
                 problemList.append(ErrorDescription.of(error))
-                _ = try? CSVHistoryFile(url: layout.executionLog, columns: ExecutionLog.columns)
-                    .repairTornTail(movingTo: layout.tornTail(of: layout.executionLog))
             }
-            if store.shouldCompact(next.runID) { try snapshot() }
-        }
     }
 
-    /// The run is over: the final state as a snapshot (or, when rows are
-    /// still missing from the CSV, as a journal line, so a later recovery
-    /// adds them).
-    public func finish(phase: RunState.Phase) throws {
+    /// The run is over: its final phase is journalled first (so a crash
+    /// from here on leaves a finished run, not one to resume), then the post-job
+    /// test results are appended, then the final state is written as a
+    /// snapshot (or, when rows are still missing from the CSV, left in the
+    /// journal, so a later recovery adds them).
+    ///
+    /// - Throws: When the state or the test results cannot be written.
+    public func finish(phase: RunState.Phase, tests: [CheckResult] = []) throws {
         try lock.withLock {
             current.phase = phase
-            guard keepsState else { return }
-            if unrecorded.isEmpty {
-                try snapshot()
-            } else if try store.save(current) {
+            if keepsState, try store.save(current) { crash.passed() }
+            if !tests.isEmpty {
+                try TestResultsLog(url: layout.testResults).append(tests, runID: current.runID, job: current.job)
                 crash.passed()
             }
+            if keepsState, unrecorded.isEmpty { try snapshot() }
         }
     }
 
@@ -217,21 +239,13 @@ public final class RunRecorder: @unchecked Sendable {
         crash.passed()
     }
 
-    /// Records the post-job test results of the run.
-    public func recordTests(_ results: [CheckResult]) throws {
-        guard !results.isEmpty else { return }
-        let state = self.state
-        try TestResultsLog(url: layout.testResults).append(results, runID: state.runID, job: state.job)
-        crash.passed()
-    }
-
     /// Saves the report as `report.txt`, `report.json` and `junit.xml` in
     /// the run's folder, each replaced durably.
     public func saveReport(_ report: RunReport) throws {
         try Self.saveReport(report, layout: layout, crash: crash)
     }
 
-    static func saveReport(_ report: RunReport, layout: RunLayout, crash: CrashPoint = CrashPoint()) throws {
+    static func saveReport(_ report: RunReport, layout: RunLayout, crash: CrashPoint = .shared) throws {
         let files = [
             (layout.report(report.runID), report.render()),
             (layout.reportJSON(report.runID), try report.json()),
@@ -250,6 +264,6 @@ public final class RunRecorder: @unchecked Sendable {
     /// ran, whose state Airflow keeps.
     public static func appendRows(_ rows: [ExecutionRecord], layout: RunLayout) throws {
         try ExecutionLog(url: layout.executionLog).append(rows)
-        CrashPoint().passed()
+        CrashPoint.shared.passed()
     }
 }

@@ -41,6 +41,11 @@ struct RunRecovery: Sendable {
         lostRows = []
         for (key, step) in state.steps.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) where step.status == .running {
             guard let id = Int(key) else { continue }
+            // The journal could not take the outcome, but the CSV did.
+            if let ended = rows.last(where: { $0.stepID == id && $0.attempt == step.attempts && $0.attempt > 0 }) {
+                state[step: id]?.status = ended.status == .pass ? .pass : .fail
+                continue
+            }
             lostRows.append(ExecutionRecord(
                 runID: state.runID, job: state.job, stepID: id, stepName: step.name, attempt: step.attempts,
                 status: .fail, startedAt: step.startedAt ?? state.startedAt, endedAt: now, reason: .runnerDied,

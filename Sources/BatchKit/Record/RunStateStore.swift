@@ -14,6 +14,7 @@ public final class RunStateStore: @unchecked Sendable {
     private let lock = NSLock()
     private var saved: [String: RunState] = [:]
     private var journalLines: [String: Int] = [:]
+    private var generations: [String: Int] = [:]
     /// Journal lines after which ``shouldCompact(_:)`` says yes.
     private let compactEvery = 256
 
@@ -30,6 +31,8 @@ public final class RunStateStore: @unchecked Sendable {
     /// What changed, as one journal line: the new values, and the history
     /// rows that go with them, in the order they go into the CSV.
     struct Change: Codable {
+        /// The snapshot this line follows.
+        var generation: Int?
         var phase: RunState.Phase?
         var resumes: Int?
         var steps: [String: RunState.StepState]?
@@ -62,6 +65,8 @@ public final class RunStateStore: @unchecked Sendable {
     func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false) throws -> Bool {
         try lock.withLock {
             let runID = state.runID
+            var state = state
+            state.generation = generations[runID]
             // What a run starts with never changes in its journal.
             guard let previous = saved[runID], !snapshot,
                   previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt,
@@ -73,7 +78,7 @@ public final class RunStateStore: @unchecked Sendable {
                 try writeSnapshot(state)
                 return true
             }
-            var change = Change()
+            var change = Change(generation: generations[runID])
             if previous.phase != state.phase { change.phase = state.phase }
             if previous.resumes != state.resumes { change.resumes = state.resumes }
             let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
@@ -89,7 +94,7 @@ public final class RunStateStore: @unchecked Sendable {
                 || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
             else { return false }
             let line = String(decoding: try JSONCoding.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
-            try CSVHistoryFile(url: journalURL(runID), columns: []).appendRaw(line)
+            try JournalFile(url: journalURL(runID)).append(line)
             saved[runID] = state
             journalLines[runID, default: 0] += 1
             return true
@@ -98,10 +103,13 @@ public final class RunStateStore: @unchecked Sendable {
 
     /// Takes `state` as what is on disk now (loaded by ``loadWithJournal(_:)``),
     /// so the next save appends only what changes from it.
-    func adopt(_ state: RunState, journalLines lines: Int) {
-        lock.withLock {
+    /// A torn last line is cut off, so the next line starts on its own.
+    func adopt(_ state: RunState, journalLines lines: Int) throws {
+        try lock.withLock {
+            try JournalFile(url: journalURL(state.runID)).cutTornTail()
             saved[state.runID] = state
             journalLines[state.runID] = lines
+            generations[state.runID] = state.generation
         }
     }
 
@@ -111,8 +119,13 @@ public final class RunStateStore: @unchecked Sendable {
     }
 
     private func writeSnapshot(_ state: RunState) throws {
+        var state = state
+        state.generation = (generations[state.runID] ?? 0) + 1
         try DurableFile.replace(url(state.runID), with: try JSONCoding.encoder(pretty: true).encode(state))
+        // A journal that survives this (a crash, a failed removal) names the
+        // previous generation, so loading skips it.
         try? FileManager.default.removeItem(at: journalURL(state.runID))
+        generations[state.runID] = state.generation
         saved[state.runID] = state
         journalLines[state.runID] = 0
     }
@@ -131,7 +144,9 @@ public final class RunStateStore: @unchecked Sendable {
         var lines = 0
         let journal = (try? String(contentsOf: journalURL(runID), encoding: .utf8)) ?? ""
         for line in journal.split(separator: "\n") {
-            guard let change = try? decoder.decode(Change.self, from: Data(line.utf8)) else { continue }
+            guard let change = try? decoder.decode(Change.self, from: Data(line.utf8)),
+                  change.generation == state.generation
+            else { continue }
             lines += 1
             if let phase = change.phase { state.phase = phase }
             if let resumes = change.resumes { state.resumes = resumes }

@@ -72,7 +72,7 @@ public struct RunReport: Sendable, Codable {
         String(decoding: try JSONCoding.encoder().encode(self), as: UTF8.self) + "\n"
     }
 
-    /// Reads a report saved by ``save(in:)``.
+    /// Reads a report saved by ``RunRecorder/saveReport(_:)``.
     public static func load(_ url: URL) throws -> RunReport {
         try JSONCoding.decoder().decode(RunReport.self, from: Data(contentsOf: url))
     }

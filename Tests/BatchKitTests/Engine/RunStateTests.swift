@@ -9,6 +9,13 @@ import Testing
                  steps: [shellStep(1, "a", "true"), shellStep(2, "b", "true")])
     }
 
+    /// The loaded state, without the snapshot generation the store adds.
+    func loaded(_ layout: RunLayout) -> RunState? {
+        var state = RunStateStore(layout: layout).load("r1")
+        state?.generation = nil
+        return state
+    }
+
     @Test func savesAreJournalledAndReplayed() throws {
         let directory = try TemporaryDirectory()
         let layout = RunLayout(projectDirectory: directory.url)
@@ -25,11 +32,11 @@ import Testing
         let journal = try String(contentsOf: store.journalURL("r1"), encoding: .utf8)
         #expect(journal.split(separator: "\n").count == 2, "each save after the first appends one line")
         #expect(!journal.contains("\"2\""), "only what changed is written")
-        #expect(RunStateStore(layout: layout).load("r1") == state)
+        #expect(loaded(layout) == state)
 
         try store.save(state, snapshot: true)
         #expect(!FileManager.default.fileExists(atPath: store.journalURL("r1").path))
-        #expect(RunStateStore(layout: layout).load("r1") == state)
+        #expect(loaded(layout) == state)
     }
 
     @Test func aTornJournalLineIsIgnored() throws {
@@ -44,7 +51,7 @@ import Testing
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("{\"steps\":{\"1\":{\"na".utf8))
         try handle.close()
-        #expect(RunStateStore(layout: layout).load("r1") == state)
+        #expect(loaded(layout) == state)
     }
 
     @Test func latestIsTheNewestRun() throws {

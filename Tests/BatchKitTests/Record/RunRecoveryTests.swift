@@ -70,4 +70,56 @@ import Testing
         #expect(try ExecutionLog(url: layout.executionLog).readAll() == [row(1, 1, .pass)])
         #expect(resumed.state.resumes == 1 && resumed.state[step: 1]?.status == .pass)
     }
+
+    @Test func aJournalLeftBesideANewerSnapshotIsNotReplayed() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let recorder = try RunRecorder.start(state([1: .init(name: "s1")]), layout: layout)
+        try recorder.commit(rows: [row(1, 1, .pass)]) { $0[step: 1]?.status = .pass }
+        let journal = try Data(contentsOf: layout.stateJournal("r1"))
+        try recorder.finish(phase: .passed)
+        // A crash between the snapshot's rename and the journal's removal.
+        try journal.write(to: layout.stateJournal("r1"))
+        let loaded = try #require(RunStateStore(layout: layout).loadWithJournal("r1"))
+        #expect(loaded.journalRows.isEmpty && loaded.state.phase == .passed)
+        #expect(RunRecovery(loaded: loaded, history: [row(1, 1, .pass)]).missingRows.isEmpty)
+    }
+
+    @Test func aTornJournalLineDoesNotSwallowTheNextOne() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let recorder = try RunRecorder.start(state([1: .init(name: "s1"), 2: .init(name: "s2")]), layout: layout)
+        try recorder.commit(rows: [row(1, 1, .pass)]) { $0[step: 1]?.status = .pass }
+        let handle = try FileHandle(forWritingTo: layout.stateJournal("r1"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"steps\":{\"2\":{\"na".utf8))
+        try handle.close()
+        let (resumed, _) = try RunRecorder.resume("r1", layout: layout)
+        try resumed.commit(rows: [row(2, 1, .pass)]) { $0[step: 2]?.status = .pass }
+        let loaded = try #require(RunStateStore(layout: layout).loadWithJournal("r1"))
+        #expect(loaded.state[step: 2]?.status == .pass)
+        #expect(loaded.state.resumes == 1)
+        #expect(loaded.journalRows == [row(1, 1, .pass), row(2, 1, .pass)])
+    }
+
+    @Test func rowsAFinishedRunCouldNotWriteAreAddedBeforeTheNextRun() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let recorder = try RunRecorder.start(state([1: .init(name: "s1")]), layout: layout)
+        try recorder.commit(rows: [row(1, 1, .pass)]) { $0[step: 1]?.status = .pass }
+        try recorder.commit { $0.phase = .passed }
+        // The CSV lost the row (its append failed); the journal has it.
+        try FileManager.default.removeItem(at: layout.executionLog)
+        let note = try #require(RunRecorder.closeAbandoned(layout, job: "j"))
+        #expect(note.contains("1 row(s) of run r1"))
+        #expect(try ExecutionLog(url: layout.executionLog).readAll() == [row(1, 1, .pass)])
+        #expect(RunStateStore(layout: layout).load("r1")?.phase == .passed)
+        #expect(!FileManager.default.fileExists(atPath: layout.stateJournal("r1").path))
+    }
+
+    @Test func anOutcomeOnlyTheCSVHasIsTakenNotLost() {
+        let loaded = RunStateStore.Loaded(state: state([1: .init(name: "s1", status: .running, attempts: 1)]), journalRows: [], journalLines: 1)
+        let recovery = RunRecovery(loaded: loaded, history: [row(1, 1, .pass)])
+        #expect(recovery.lostRows.isEmpty && recovery.state[step: 1]?.status == .pass)
+    }
 }
