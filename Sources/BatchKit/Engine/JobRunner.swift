@@ -155,6 +155,8 @@ public struct JobRunner: Sendable {
         guard latest.phase != .passed else {
             throw NothingToResume(message: "nothing to resume: the last run, \(latest.runID), passed; run without --resume to start a new run")
         }
-        return latest
+        // Plan from what the records say happened, not from the state alone
+        // (an outcome the CSV has and the journal lacks counts).
+        return try RunRecorder.recoveredState(latest.runID, layout: layout) ?? latest
     }
 }

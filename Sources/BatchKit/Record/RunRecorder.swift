@@ -147,18 +147,31 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
-    private static func recover(_ runID: String, layout: RunLayout) throws -> (RunRecorder, RunRecovery) {
-        let store = RunStateStore(layout: layout)
-        guard let loaded = store.loadWithJournal(runID) else {
-            throw NothingToResume(message: "nothing to resume: run \(runID) has no readable state in \(layout.relative(layout.stateFile(runID)))")
-        }
+    /// The state `--resume` would continue from, read without writing
+    /// anything (for planning and `--dry-run`); `nil` when the run has none.
+    public static func recoveredState(_ runID: String, layout: RunLayout) throws -> RunState? {
+        try readRecovery(runID, store: RunStateStore(layout: layout), layout: layout)?.recovery.state
+    }
+
+    private static func readRecovery(
+        _ runID: String, store: RunStateStore, layout: RunLayout
+    ) throws -> (loaded: RunStateStore.Loaded, history: [ExecutionRecord], recovery: RunRecovery)? {
+        guard let loaded = store.loadWithJournal(runID) else { return nil }
         let history = try ExecutionLog(url: layout.executionLog).readAll()
             .filter { $0.runID == runID && $0.job == loaded.state.job }
-        let recovery = RunRecovery(loaded: loaded, history: history)
-        try store.adopt(loaded.state, journalLines: loaded.journalLines)
+        return (loaded, history, RunRecovery(loaded: loaded, history: history))
+    }
+
+    private static func recover(_ runID: String, layout: RunLayout) throws -> (RunRecorder, RunRecovery) {
+        let store = RunStateStore(layout: layout)
+        guard let found = try readRecovery(runID, store: store, layout: layout) else {
+            throw NothingToResume(message: "nothing to resume: run \(runID) has no readable state in \(layout.relative(layout.stateFile(runID)))")
+        }
+        let recovery = found.recovery
+        try store.adopt(found.loaded.state, journalLines: found.loaded.journalLines)
         let recorder = RunRecorder(
-            layout: layout, state: loaded.state, store: store,
-            rowsInHistory: history.count, unrecorded: recovery.missingRows)
+            layout: layout, state: found.loaded.state, store: store,
+            rowsInHistory: found.history.count, unrecorded: recovery.missingRows)
         let recovered = recovery.state
         try recorder.commit(rows: recovery.lostRows) { $0 = recovered }
         return (recorder, recovery)
@@ -199,17 +212,17 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Appends `rows`, after any an earlier append failed to write; the lock is held.
     private func appendToHistory(_ rows: [ExecutionRecord]) {
-            let pending = unrecorded + rows
-            guard !pending.isEmpty else { return }
-            do {
-                try history.append(pending)
-                crash.passed()
-                rowsInHistory += pending.count
-                unrecorded = []
-            } catch {
-                unrecorded = pending
-                problemList.append(ErrorDescription.of(error))
-            }
+        let pending = unrecorded + rows
+        guard !pending.isEmpty else { return }
+        do {
+            try history.append(pending)
+            crash.passed()
+            rowsInHistory += pending.count
+            unrecorded = []
+        } catch {
+            unrecorded = pending
+            problemList.append(ErrorDescription.of(error))
+        }
     }
 
     /// The run is over: its final phase is journalled first (so a crash

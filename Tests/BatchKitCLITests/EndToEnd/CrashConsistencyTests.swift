@@ -100,6 +100,44 @@ import Testing
         #expect(killedAt >= 10, "the crash point was reached at \(killedAt) writes; is BATCHKIT_CRASH_AFTER_WRITE read?")
     }
 
+    /// Kills the first run after each durable write in turn, then starts a
+    /// fresh run instead of resuming: the dead run's records are closed first
+    /// (rows its CSV lacked added, lost attempts recorded, phase interrupted),
+    /// and the fresh run is a run of its own.
+    @Test func aFreshRunAfterACrashClosesTheDeadRunsRecords() async throws {
+        var killedAt = 0
+        for point in 1...200 {
+            let directory = try TemporaryDirectory()
+            try directory.write("dag.lst", Self.dag)
+            try directory.write("allow", "")
+            let first = try await runProgram(
+                try batchkitBinary(), ["run", "dag.lst"], in: directory.url, environment: ["BATCHKIT_CRASH_AFTER_WRITE": String(point)])
+            guard first.status == 128 + SIGKILL else { break }
+            killedAt = point
+            let fresh = try await runProgram(try batchkitBinary(), ["run", "dag.lst"], in: directory.url)
+            #expect(fresh.status == 0, "after a crash at write \(point): \(fresh.stdout)\(fresh.stderr)")
+            let layout = RunLayout(projectDirectory: directory.url)
+            let rows = try ExecutionLog(url: layout.executionLog).readAll()
+            let runs = Array(Set(rows.map(\.runID))).sorted()
+            guard let dead = runs.first, let state = RunStateStore(layout: layout).load(dead) else {
+                #expect(runs.count <= 1, "crash at write \(point): the dead run left rows but no state")
+                continue
+            }
+            #expect(state.phase == .interrupted || state.phase == .passed, "crash at write \(point): the dead run is closed, not left running")
+            #expect(!FileManager.default.fileExists(atPath: layout.stateJournal(dead).path), "crash at write \(point): its journal was folded in")
+            let deadRows = rows.filter { $0.runID == dead }
+            for (key, step) in state.steps where step.status == .pass {
+                #expect(deadRows.contains { $0.stepID == Int(key) && $0.status == .pass }, "crash at write \(point): step \(key)'s PASS is in the CSV")
+            }
+            for (key, step) in state.steps where step.attempts > 0 {
+                let numbers = deadRows.filter { $0.stepID == Int(key) && $0.attempt > 0 }.map(\.attempt)
+                #expect(numbers == Array(1...step.attempts), "crash at write \(point): step \(key) has one row per attempt: \(numbers)")
+            }
+            #expect(processes(of: dead).isEmpty)
+        }
+        #expect(killedAt >= 10)
+    }
+
     /// A 40-step DAG with parallel branches, the runner SIGKILLed at a random
     /// moment, then resumed until done.
     @Test func randomKillsOfABigDagLoseNothing() async throws {

@@ -122,4 +122,17 @@ import Testing
         let recovery = RunRecovery(loaded: loaded, history: [row(1, 1, .pass)])
         #expect(recovery.lostRows.isEmpty && recovery.state[step: 1]?.status == .pass)
     }
+
+    @Test func aResumePlansFromTheRecoveredStateNotTheJournalAlone() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let job = Job("j", steps: [shellStep(1, "s1", after: [], "true"), shellStep(2, "s2", after: [1], "true")])
+        let recorder = try RunRecorder.start(RunState(runID: "r1", job: "j", startedAt: start, steps: job.steps), layout: layout)
+        try recorder.commit { $0[step: 1]?.status = .running; $0[step: 1]?.attempts = 1 }
+        // The journal could not take step 1's outcome; the CSV did.
+        try ExecutionLog(url: layout.executionLog).append([row(1, 1, .pass)])
+        let planned = try JobRunner(job: job, layout: layout, publisher: .some(nil)).plan(RunOptions(resume: true))
+        #expect(planned.plan.selected == [2])
+        #expect(planned.plan.excluded[1]?.isPassedEarlier == true)
+    }
 }
