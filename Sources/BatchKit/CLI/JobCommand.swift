@@ -44,7 +44,7 @@ public enum JobCommand {
     /// The entry point of a job binary: runs the command line and returns the
     /// process exit code.
     public static func main(_ job: Job, arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
-        if arguments.first == "__exec" { return ParentDeath.exec(Array(arguments.dropFirst())) }
+        if arguments.first == "__exec" { return ExecCommand.run(Array(arguments.dropFirst())) }
         let layout = RunLayout(projectDirectory: projectDirectory())
         return await main(job, arguments: arguments, environment: Environment(
             layout: layout, command: "./run.sh", publisher: DagPublisher(layout: layout)))
@@ -80,7 +80,7 @@ public enum JobCommand {
             case "__checks":
                 return await StepChild.runChecks(job, layout: environment.layout)
             case "__cluster-step":
-                return await ClusterStep.run(job, arguments: arguments)
+                return await ClusterStepCommand.run(job, arguments: arguments)
             case "__task":
                 return await AirflowTask.run(job, layout: environment.layout, arguments: arguments)
             case "export":

@@ -40,7 +40,7 @@ struct ClusterStepSpec: Codable, Sendable {
     }
 }
 
-/// `<job> __cluster-step SPEC`: the program a cluster job runs. It runs the
+/// What `<job> __cluster-step SPEC` (``ClusterStepCommand``) does: the program a cluster job runs. It runs the
 /// step's attempts one after another per its policy (waits and backoff
 /// included), each through ``RemoteAttempt`` — the job binary's `__step`
 /// for a Swift step, `/bin/sh -c` for a shell step — and exits 0 when one
@@ -60,46 +60,13 @@ enum ClusterStep {
         directory(layout: layout, runID: runID).appendingPathComponent("context.json")
     }
 
-    static func run(_ job: Job, arguments: [String]) async -> Int32 {
-        guard arguments.count == 1, let path = arguments.first else {
-            Console.error("error: __cluster-step takes one spec file; it is internal to the runner (./run.sh --backend slurm)\n")
-            return ExitCode.usage.rawValue
-        }
-        let spec: ClusterStepSpec
-        do {
-            spec = try JSONCoding.decoder().decode(ClusterStepSpec.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            Console.error("error: cannot read the step spec \(path): \(ErrorDescription.of(error))\n")
-            return ExitCode.usage.rawValue
-        }
-        let step: Step
-        if let command = spec.shellCommand {
-            step = Step(
-                id: spec.stepID, name: spec.name, parents: nil, source: spec.source, action: .shell(command),
-                policy: spec.policy, mirrorLog: spec.mirrorLog.map { URL(fileURLWithPath: $0) })
-        } else if let compiled = job.step(id: spec.stepID), case .swift = compiled.action {
-            // The submitted policy, so retries match what the runner expects.
-            step = Step(
-                id: compiled.id, name: compiled.name, parents: compiled.parents, source: compiled.source,
-                action: compiled.action, policy: spec.policy)
-        } else {
-            let message = "step \(spec.stepID) \"\(spec.name)\" is not a Swift step of this binary (\(ExecutablePath.current)); was the job rebuilt after the run was submitted?"
-            Console.error("error: \(message)\n")
-            let now = Date()
-            try? RemoteAttemptFiles(layout: spec.layout, runID: spec.runID, stepID: spec.stepID, attempt: spec.firstAttempt)
-                .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: message, retryable: false))
-            return ExitCode.failure.rawValue
-        }
-        let context = (try? Data(contentsOf: contextFile(layout: spec.layout, runID: spec.runID)))
-            .flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
-        let origin = ProcessInfo.processInfo.environment["SLURM_JOB_ID"].map { "Slurm job \($0)" } ?? "cluster job"
-        // scancel sends SIGTERM: stop the running attempt and record it as interrupted.
-        return await RemoteAttempt.stoppable {
-            await runAttempts(spec: spec, step: step, context: context, origin: origin)
-        }
-    }
-
-    private static func runAttempts(spec: ClusterStepSpec, step: Step, context: [String: String], origin: String) async -> Int32 {
+    /// Runs the step's attempts per its policy, as `__cluster-step` does.
+    ///
+    /// - Parameter say: Where progress lines go (the Slurm job's output).
+    /// - Returns: Whether an attempt passed.
+    static func runAttempts(
+        spec: ClusterStepSpec, step: Step, context: [String: String], origin: String, say: @Sendable (String) -> Void
+    ) async -> Bool {
         let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
         let layout = spec.layout
         let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
@@ -108,7 +75,7 @@ enum ClusterStep {
             let files = RemoteAttemptFiles(layout: layout, runID: spec.runID, stepID: spec.stepID, attempt: number)
             if var done = files.readOutcome() {
                 // Restarted by the cluster: this attempt already ended.
-                if done.status == .pass { return ExitCode.success.rawValue }
+                if done.status == .pass { return true }
                 // A fresh job never finds its own attempts ended (a resumed run numbers
                 // attempts anew), so an interrupted one is from an earlier run of this
                 // job, stopped by the requeue that restarted it.
@@ -118,9 +85,9 @@ enum ClusterStep {
                     done.retryable = true
                     done.message = "the cluster requeued the step's job while this attempt ran; \(done.message)"
                     try? files.write(done)
-                    Console.out("[batchkit] attempt \(number) was stopped by the requeue that restarted this job: recorded as lost\n")
+                    say("[batchkit] attempt \(number) was stopped by the requeue that restarted this job: recorded as lost\n")
                 }
-                if !done.retryable || done.reason == .interrupted { return ExitCode.failure.rawValue }
+                if !done.retryable || done.reason == .interrupted { return false }
                 waitFirst = true
                 continue
             }
@@ -139,17 +106,17 @@ enum ClusterStep {
             if Task.isCancelled {
                 let now = Date()
                 try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .interrupted, message: "interrupted before the attempt started"))
-                return ExitCode.failure.rawValue
+                return false
             }
             let attempt = RemoteAttempt(
                 job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
                 parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
             let outcome = await attempt.run(with: executor)
-            Console.out("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
-            if outcome.status == .pass { return ExitCode.success.rawValue }
-            if outcome.reason == .interrupted || Task.isCancelled { return ExitCode.failure.rawValue }
+            say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
+            if outcome.status == .pass { return true }
+            if outcome.reason == .interrupted || Task.isCancelled { return false }
             waitFirst = true
         }
-        return ExitCode.failure.rawValue
+        return false
     }
 }

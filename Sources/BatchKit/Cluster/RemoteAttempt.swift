@@ -126,22 +126,6 @@ struct RemoteAttempt {
         return context
     }
 
-    /// Runs `body` (attempts away from the runner) as the program's main
-    /// work: processes its steps leave behind come back to this process, and
-    /// SIGINT or SIGTERM (scancel, Airflow's timeout) cancels it, so the
-    /// running attempt is stopped and recorded as interrupted.
-    static func stoppable<Result: Sendable>(_ body: @escaping @Sendable () async -> Result) async -> Result {
-        OrphanSweeper.becomeSubreaper()
-        let task = Task { await body() }
-        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
-            Console.out("[batchkit] received \(SignalName.name(number)): stopping the attempt\n")
-            task.cancel()
-        }
-        let result = await task.value
-        withExtendedLifetime(signals) {}
-        return result
-    }
-
     static func appendLine(_ line: String, to file: URL) {
         _ = FileDescriptorWriter.append(line + "\n", to: file.path)
     }

@@ -56,7 +56,7 @@ enum AirflowTask {
             ancestors: graph.order.filter(Set(graph.ancestors(of: step.id)).contains),
             origin: "Airflow run \(airflowRun), try \(attempt)")
         // Airflow stops a task past its execution_timeout with SIGTERM.
-        let outcome = await RemoteAttempt.stoppable {
+        let outcome = await ClusterStepCommand.stoppable {
             await remote.run(with: LocalExecutor(wrapsShellSteps: true, registersProcessGroups: false))
         }
 
