@@ -73,7 +73,7 @@ struct RemoteAttempt {
     func run(with executor: LocalExecutor) async -> AttemptOutcome {
         let host = ExecutionRecord.hostName
         let logFile = layout.stepLog(runID: runID, step: step, attempt: attempt)
-        let resultFile = layout.stateDirectory(runID).appendingPathComponent("\(step.id).attempt-\(attempt).json")
+        let resultFile = layout.resultFile(runID: runID, stepID: step.id, attempt: attempt)
         do {
             try files.markStarted("\(host) \(origin) \(Timestamp.iso8601(Date()))")
             try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -90,6 +90,8 @@ struct RemoteAttempt {
             context: context, layout: layout, parameters: parameters)
         var outcome = await executor.execute(request)
         outcome.host = host
+        let environment = ProcessInfo.processInfo.environment
+        if environment["SLURM_JOB_ID"] != nil { outcome.clusterRestarts = environment["SLURM_RESTART_COUNT"].flatMap { Int($0) } ?? 0 }
         if Task.isCancelled, outcome.status == .fail, outcome.reason != .interrupted {
             // The signal that cancelled us may have reached the step first.
             outcome.reason = .interrupted

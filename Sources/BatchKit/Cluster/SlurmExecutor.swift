@@ -235,9 +235,12 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
                 if cancelled, outcome.status == .fail, outcome.reason != .interrupted {
                     outcome.message = "interrupted: the run was stopped and Slurm job \(job) cancelled while it ran; \(outcome.message)"
                     outcome.reason = .interrupted
-                } else if !cancelled, outcome.reason == .interrupted, await Self.wasRequeued(job, client: client) {
+                } else if !cancelled, outcome.status == .fail, outcome.reason != .lost,
+                          await Self.wasRequeued(job, since: outcome.clusterRestarts ?? 0, client: client) {
                     // Slurm stopped the job to start it again (a node failure, preemption,
                     // `scontrol requeue`): the attempt is lost, and the restarted job goes on.
+                    // Slurm signals every process of the job at once, so the step may have
+                    // died of the SIGTERM (reason `signal`) before the node program saw it.
                     outcome.reason = .lost
                     outcome.message = "Slurm requeued job \(job) while the attempt ran (node failure, preemption or scontrol requeue); \(outcome.message)"
                     outcome.retryable = true
@@ -303,13 +306,16 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         return outcome
     }
 
-    /// Whether Slurm stopped `job` in order to run it again, rather than for good.
-    static func wasRequeued(_ job: String, client: SlurmClient) async -> Bool {
+    /// Whether Slurm stopped `job` in order to run it again, rather than for
+    /// good, after the run of it that had been restarted `since` times: the
+    /// controller counts the restart before it signals the job's processes.
+    static func wasRequeued(_ job: String, since: Int, client: SlurmClient) async -> Bool {
         for _ in 0..<40 {
-            guard let details = await client.details(of: job) else { return false }
-            let state = details.state
-            if SlurmClient.isFinished(state) { return false }
-            if state.hasPrefix("REQUEUE") || (details.restarts > 0 && ["PENDING", "RUNNING", "CONFIGURING"].contains(state)) { return true }
+            // A controller busy with the requeue may not answer at once.
+            guard let details = await client.details(of: job) else { await pause(0.25); continue }
+            if details.restarts > since || details.state.hasPrefix("REQUEUE") { return true }
+            // A job ending for good passes through COMPLETING; anything else is settled.
+            guard details.state.hasPrefix("COMPLETING") else { return false }
             await pause(0.25)
         }
         return false

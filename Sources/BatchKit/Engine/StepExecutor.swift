@@ -44,6 +44,10 @@ public struct AttemptOutcome: Sendable, Codable {
     public var retryable: Bool = true
     /// The machine the attempt ran on, when not the runner's (a cluster node).
     public var host: String?
+    /// How many times the cluster had restarted the job that ran the attempt
+    /// (Slurm's `SLURM_RESTART_COUNT`), so the runner can tell an attempt a
+    /// requeue stopped from one that failed.
+    public var clusterRestarts: Int?
 
     public init(
         status: Status, startedAt: Date, endedAt: Date, exitStatus: String = "", reason: FailureReason = .empty,
