@@ -1,21 +1,30 @@
+import BatchKit
 import Foundation
 import TestSupport
 import Testing
 
 /// Rules about where code may do what, checked over the sources themselves.
 @Suite struct ArchitectureTests {
-    /// Every Swift file under `Sources/BatchKit/`, by path relative to it,
-    /// with comments and the contents of string literals blanked out.
+    /// The runtime's modules below the job's command line.
+    static let belowCommandLine = [
+        "BatchKit", "BatchKitParallel", "BatchKitRunner", "BatchKitNotify", "BatchKitCluster", "BatchKitSchedule",
+    ]
+
+    /// Every Swift file of those modules, by path relative to `Sources/`
+    /// (`BatchKitRunner/Engine/Engine.swift`), with comments and the contents
+    /// of string literals blanked out.
     static func sources() throws -> [(path: String, lines: [String])] {
-        let root = checkoutRoot.appendingPathComponent("Sources/BatchKit")
-        let enumerator = FileManager.default.enumerator(atPath: root.path)
         var files: [(String, [String])] = []
-        while let path = enumerator?.nextObject() as? String {
-            guard path.hasSuffix(".swift") else { continue }
-            let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-            files.append((path, text.split(separator: "\n", omittingEmptySubsequences: false).map(Self.code)))
+        for module in belowCommandLine {
+            let root = checkoutRoot.appendingPathComponent("Sources/\(module)")
+            let enumerator = FileManager.default.enumerator(atPath: root.path)
+            while let path = enumerator?.nextObject() as? String {
+                guard path.hasSuffix(".swift") else { continue }
+                let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+                files.append(("\(module)/\(path)", text.split(separator: "\n", omittingEmptySubsequences: false).map(Self.code)))
+            }
         }
-        #expect(files.count > 50, "found the sources at \(root.path)")
+        #expect(files.count > 80, "found the runtime's sources under \(checkoutRoot.path)/Sources")
         return files.sorted { $0.0 < $1.0 }
     }
 
@@ -36,35 +45,36 @@ import Testing
         return result
     }
 
-    /// Only the job's command line (`CLI/`) prints or ends the process:
-    /// the library returns values and throws errors.
+    /// Only the job's command line (`BatchKitCommandLine`) prints or ends the
+    /// process: the modules below it return values and throw errors.
     @Test func onlyTheCommandLinePrintsOrExits() throws {
         // A call of its own, not a method or a longer name that ends the same way.
         let forbidden = try NSRegularExpression(pattern: #"(?<![A-Za-z0-9_.])(print|debugPrint|fputs|exit|_exit)\(|\bConsole\.|FileHandle\.standard(Error|Output)|STD(ERR|OUT)_FILENO"#)
         var found: [String] = []
-        for (path, lines) in try Self.sources() where !path.hasPrefix("CLI/") {
+        for (path, lines) in try Self.sources() {
             for (index, line) in lines.enumerated()
             where forbidden.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil {
-                found.append("Sources/BatchKit/\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                found.append("Sources/\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
         #expect(found.isEmpty, "printing or exiting below the command line:\n\(found.joined(separator: "\n"))")
     }
 
-    /// Only the recorder (`Record/`) writes a run's records: the history,
-    /// the test results, the state journal and snapshot, the process ledger.
+    /// Only the recorder (`BatchKitRunner/Record/`) writes a run's records:
+    /// the history, the test results, the state journal and snapshot, the
+    /// process ledger.
     @Test func onlyTheRecorderWritesARunsRecords() throws {
         let writers = ["JournalFile(", "ProcessGroupLedger(", "TestResultsLog(", "RunStateStore.Change"]
         var found: [String] = []
-        for (path, lines) in try Self.sources() where !path.hasPrefix("Record/") && !path.hasPrefix("Log/") && !path.hasPrefix("Checks/TestResultsLog") {
+        for (path, lines) in try Self.sources() where !["BatchKitRunner/Record/", "BatchKitRunner/Log/", "BatchKitRunner/Checks/TestResultsLog"].contains(where: path.hasPrefix) {
             for (index, line) in lines.enumerated() {
                 let writesHistory = line.contains("ExecutionLog(") && line.contains(".append(")
                 let savesState = line.contains("RunStateStore(") && line.contains(".save(")
                 if writesHistory || savesState || writers.contains(where: line.contains) {
-                    found.append("Sources/BatchKit/\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                    found.append("Sources/\(path):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
                 }
             }
         }
-        #expect(found.isEmpty, "a run's records written outside Record/:\n\(found.joined(separator: "\n"))")
+        #expect(found.isEmpty, "a run's records written outside BatchKitRunner/Record/:\n\(found.joined(separator: "\n"))")
     }
 }

@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitRunner
 import Foundation
 import Testing
 

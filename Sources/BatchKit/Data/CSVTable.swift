@@ -18,6 +18,11 @@ public struct CSVTable: Sendable, Equatable {
         public let path: String
         public let message: String
         public var description: String { "\(path): \(message)" }
+
+        package init(path: String, message: String) {
+            self.path = path
+            self.message = message
+        }
     }
 
     /// Reads and parses a CSV file whose first record is its header.

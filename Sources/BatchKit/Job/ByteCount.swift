@@ -47,7 +47,7 @@ public struct ByteCount: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     /// Kilobytes as `/proc` counts them (1024 bytes), rounded up.
-    var kibibytesRoundedUp: Int64 { bytes / 1024 + (bytes % 1024 > 0 ? 1 : 0) }
+    package var kibibytesRoundedUp: Int64 { bytes / 1024 + (bytes % 1024 > 0 ? 1 : 0) }
 
     public static func < (lhs: ByteCount, rhs: ByteCount) -> Bool { lhs.bytes < rhs.bytes }
 
@@ -60,7 +60,7 @@ public struct ByteCount: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// `amount` in the units `self` is best written in, so that a usage and
     /// its cap compare at a glance: `612.4 MiB` against `512 MiB`.
-    func describe(_ amount: ByteCount) -> String {
+    package func describe(_ amount: ByteCount) -> String {
         ByteCount.describe(amount.bytes, binary: ByteCount.isBinary(bytes))
     }
 

@@ -113,7 +113,10 @@ public struct Step: Sendable {
     }
 
     /// The step id as shown to people: two digits at least, like its file.
-    public var displayID: String {
+    public var displayID: String { Self.displayID(id) }
+
+    /// A step id as shown to people: two digits at least (`07`, `12`).
+    public static func displayID(_ id: Int) -> String {
         id < 10 && id >= 0 ? "0\(id)" : String(id)
     }
 

@@ -53,7 +53,7 @@ public struct StepPolicy: Sendable, Equatable, Codable {
     public static let largestMemory = ByteCount.gigabytes(1_000_000)
 
     /// What is wrong with this policy, one phrase per problem.
-    func problems() -> [String] {
+    package func problems() -> [String] {
         var problems: [String] = []
         for (name, value) in [("retry wait", retryWait), ("timeout", timeout ?? 1), ("kill grace", killGrace)]
         where !value.isFinite || value > Self.longest {
@@ -75,7 +75,7 @@ public struct StepPolicy: Sendable, Equatable, Codable {
 
 extension Duration {
     /// The duration in seconds, as a `Double`.
-    var seconds: Double {
+    package var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

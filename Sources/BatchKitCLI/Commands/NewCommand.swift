@@ -1,3 +1,5 @@
+import BatchKitRunner
+import BatchKitCommandLine
 import BatchKit
 import Foundation
 

@@ -1,3 +1,5 @@
+import BatchKitRunner
+import BatchKitCommandLine
 import BatchKit
 
 /// Why `batchkit` could not do what was asked, with a message saying what,

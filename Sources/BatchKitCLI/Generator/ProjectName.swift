@@ -1,3 +1,5 @@
+import BatchKitRunner
+import BatchKitCommandLine
 /// A job name checked for use as a folder, a package, an executable and
 /// (transformed) a Swift module name.
 public struct ProjectName: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import BatchKitRunner
+import BatchKitCommandLine
 import Foundation
 
 /// Copies a folder of template files, filling in `{{NAME}}` placeholders in

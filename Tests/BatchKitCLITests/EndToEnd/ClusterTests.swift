@@ -1,4 +1,7 @@
+import BatchKitCluster
 import BatchKit
+import BatchKitRunner
+import BatchKitCommandLine
 import Foundation
 import TestSupport
 import Testing

@@ -1,7 +1,9 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitCommandLine
 #if canImport(Glibc)
 import Glibc
 #endif
-import BatchKit
 import Foundation
 import TestSupport
 import Testing

@@ -1,4 +1,6 @@
 import BatchKit
+import BatchKitRunner
+import BatchKitCommandLine
 import Foundation
 import TestSupport
 import Testing

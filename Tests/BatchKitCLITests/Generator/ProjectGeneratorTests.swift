@@ -1,4 +1,6 @@
 import BatchKit
+import BatchKitRunner
+import BatchKitCommandLine
 @testable import BatchKitCLI
 import Foundation
 import TestSupport

@@ -1,3 +1,6 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitCommandLine
 @testable import BatchKitCLI
 import TestSupport
 import Testing

@@ -1,0 +1,124 @@
+import BatchKit
+import BatchKitRunner
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A step as submitted to a cluster: what a node needs to run its attempts,
+/// written as JSON beside the run's state when the run is submitted
+/// (`.state/cluster/<id>.spec.json`), so the node runs exactly what was
+/// submitted even if the task list changes meanwhile.
+package struct ClusterStepSpec: Codable, Sendable {
+    var job: String
+    package var runID: String
+    package var stepID: Int
+    package var name: String
+    package var source: String
+    /// A shell step's command; `nil` for a Swift step, which the job binary
+    /// (`executable`) runs.
+    package var shellCommand: String?
+    package var mirrorLog: String?
+    package var policy: StepPolicy
+    /// The attempt number of this session's first attempt.
+    package var firstAttempt: Int
+    /// The step's ancestors, in topological order, for the context.
+    var ancestors: [Int]
+    /// The binary that runs Swift steps (`__step`) and wraps shell steps (`__exec`).
+    var executable: String
+    var wrapsShellSteps: Bool
+    var projectDirectory: String
+    var workingDirectory: String
+    var parameters: [String: String]
+
+    package var layout: RunLayout {
+        RunLayout(projectDirectory: URL(fileURLWithPath: projectDirectory), workingDirectory: URL(fileURLWithPath: workingDirectory))
+    }
+
+    static func file(layout: RunLayout, runID: String, stepID: Int) -> URL {
+        ClusterStep.directory(layout: layout, runID: runID).appendingPathComponent("\(stepID).spec.json")
+    }
+}
+
+/// What `<job> __cluster-step SPEC` (``ClusterStepCommand``) does: the program a cluster job runs. It runs the
+/// step's attempts one after another per its policy (waits and backoff
+/// included), each through ``RemoteAttempt`` — the job binary's `__step`
+/// for a Swift step, `/bin/sh -c` for a shell step — and exits 0 when one
+/// passes, 1 when none did, so `afterok` dependencies hold.
+///
+/// If the cluster restarts the job (a node failed and Slurm requeued it),
+/// attempts that already ended are not rerun, and one that started without
+/// ending is recorded as lost before the next begins.
+package enum ClusterStep {
+    /// Where a run's cluster files go: `.state/cluster/`.
+    static func directory(layout: RunLayout, runID: String) -> URL {
+        layout.stateDirectory(runID).appendingPathComponent("cluster")
+    }
+
+    /// The context the run's session started with.
+    package static func contextFile(layout: RunLayout, runID: String) -> URL {
+        directory(layout: layout, runID: runID).appendingPathComponent("context.json")
+    }
+
+    /// Runs the step's attempts per its policy, as `__cluster-step` does.
+    ///
+    /// - Parameter say: Where progress lines go (the Slurm job's output).
+    /// - Returns: Whether an attempt passed.
+    package static func runAttempts(
+        spec: ClusterStepSpec, step: Step, context: [String: String], origin: String, say: @Sendable (String) -> Void
+    ) async -> Bool {
+        let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
+        let layout = spec.layout
+        let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
+        var waitFirst = false
+        for number in spec.firstAttempt...last {
+            let files = RemoteAttemptFiles(layout: layout, runID: spec.runID, stepID: spec.stepID, attempt: number)
+            if var done = files.readOutcome() {
+                // Restarted by the cluster: this attempt already ended.
+                if done.status == .pass { return true }
+                // A fresh job never finds its own attempts ended (a resumed run numbers
+                // attempts anew), so an interrupted one is from an earlier run of this
+                // job, stopped by the requeue that restarted it.
+                if done.reason == .interrupted {
+                    // Stopped by the requeue that restarted this job: lost, not interrupted.
+                    done.reason = .lost
+                    done.retryable = true
+                    done.message = "the cluster requeued the step's job while this attempt ran; \(done.message)"
+                    try? files.write(done)
+                    say("[batchkit] attempt \(number) was stopped by the requeue that restarted this job: recorded as lost\n")
+                }
+                if !done.retryable || done.reason == .interrupted { return false }
+                waitFirst = true
+                continue
+            }
+            if files.hasStarted {
+                let note = (try? String(contentsOf: files.started, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let now = Date()
+                try? files.write(AttemptOutcome(
+                    status: .fail, startedAt: now, endedAt: now, reason: .lost,
+                    message: "the cluster restarted the step's job (a node failure?) while this attempt ran (\(note))"))
+                continue
+            }
+            if waitFirst {
+                let wait = spec.policy.wait(beforeAttempt: number - spec.firstAttempt + 1)
+                if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+            }
+            if Task.isCancelled {
+                let now = Date()
+                try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .interrupted, message: "interrupted before the attempt started"))
+                return false
+            }
+            let attempt = RemoteAttempt(
+                job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
+                parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
+            let outcome = await attempt.run(with: executor)
+            say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
+            if outcome.status == .pass { return true }
+            if outcome.reason == .interrupted || Task.isCancelled { return false }
+            waitFirst = true
+        }
+        return false
+    }
+}

@@ -1,0 +1,85 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitNotify
+import BatchKitCluster
+import BatchKitSchedule
+/// A parsed command line: positional arguments, flags and valued options.
+///
+/// Options are written `--name value` or `--name=value`; `--` ends options.
+/// Anything starting with `-` that is not declared is a usage error.
+public struct Arguments: Sendable {
+    public private(set) var positionals: [String] = []
+    public private(set) var flags: Set<String> = []
+    public private(set) var options: [String: String] = [:]
+    /// Every value of each option, in order, for options that may repeat.
+    public private(set) var repeated: [String: [String]] = [:]
+
+    /// Parses `arguments`.
+    ///
+    /// - Parameters:
+    ///   - arguments: The words after the command (and subcommand).
+    ///   - flags: Allowed flags, such as `--help`.
+    ///   - options: Allowed options that take a value, such as `--path`.
+    ///   - command: The command's name, for error messages.
+    /// - Throws: ``UsageError`` for an unknown option or a missing value.
+    public init(_ arguments: [String], flags: Set<String>, options: Set<String>, command: String) throws(UsageError) {
+        var index = 0
+        var onlyPositionals = false
+        while index < arguments.count {
+            let word = arguments[index]
+            index += 1
+            if onlyPositionals || !word.hasPrefix("-") || word == "-" {
+                positionals.append(word)
+                continue
+            }
+            if word == "--" {
+                onlyPositionals = true
+                continue
+            }
+            var name = word
+            var inlineValue: String?
+            if let equals = word.firstIndex(of: "=") {
+                name = String(word[..<equals])
+                inlineValue = String(word[word.index(after: equals)...])
+            }
+            if name == "-h" { name = "--help" }
+            if flags.contains(name) {
+                guard inlineValue == nil else { throw UsageError("\(name) takes no value", command: command) }
+                self.flags.insert(name)
+            } else if options.contains(name) {
+                if let inlineValue {
+                    self.options[name] = inlineValue
+                    repeated[name, default: []].append(inlineValue)
+                } else if index < arguments.count {
+                    self.options[name] = arguments[index]
+                    repeated[name, default: []].append(arguments[index])
+                    index += 1
+                } else {
+                    throw UsageError("\(name) needs a value", command: command)
+                }
+            } else {
+                throw UsageError("unknown option \(name) for '\(command)'", command: command)
+            }
+        }
+    }
+
+    /// True when `flag` was given.
+    public func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// The value of `option`, if given (the last one, if given twice).
+    public func value(_ option: String) -> String? { options[option] }
+
+    /// Every value given for `option`, in order.
+    public func values(_ option: String) -> [String] { repeated[option] ?? [] }
+
+    /// The value of `option` as a positive integer.
+    ///
+    /// - Throws: ``UsageError`` when it is not one.
+    public func positiveInt(_ option: String, command: String) throws(UsageError) -> Int? {
+        guard let text = options[option] else { return nil }
+        guard let value = Int(text), value > 0 else {
+            throw UsageError("\(option) must be a whole number above 0, not \"\(text)\"", command: command)
+        }
+        return value
+    }
+}

@@ -1,0 +1,269 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitNotify
+import BatchKitCluster
+import BatchKitSchedule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// `run`: parses the run options, runs the job with Ctrl-C and SIGTERM
+/// turned into an orderly stop, and prints the report (or the plan, for
+/// `--dry-run`).
+enum JobRunCommand {
+    /// The run options of `arguments`, checked as far as they can be
+    /// without running: usage, the configuration and the parameters. `nil`
+    /// for `--help`. `schedule` uses it to refuse a run that would fail.
+    static func parse(_ job: Job, arguments: [String], environment: JobCommand.Environment) throws -> (Arguments, RunOptions)? {
+        let command = environment.command
+        let parsed = try Arguments(
+            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json", "--no-notify"],
+            options: [
+                "--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg",
+                "--env", "--wait-for", "--wait-timeout",
+            ],
+            command: command)
+        if parsed.has("--help") { return nil }
+        if let extra = parsed.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'", command: command)
+        }
+        var options = try RunOptions(
+            jobs: parsed.positiveInt("--jobs", command: command) ?? ProcessInfo.processInfo.activeProcessorCount,
+            failFast: parsed.has("--fail-fast"),
+            selection: StepSelection(
+                only: ids(parsed.value("--only"), "--only", command: command).map(Set.init),
+                from: id(parsed.value("--from"), "--from", command: command),
+                to: id(parsed.value("--to"), "--to", command: command),
+                exclude: Set(ids(parsed.value("--exclude"), "--exclude", command: command) ?? [])),
+            resume: parsed.has("--resume"),
+            testsOnly: parsed.has("--tests-only"),
+            parameters: Parameters.parse(parsed.values("--param"), command: command))
+        if options.resume, !options.parameters.isEmpty {
+            throw UsageError("--resume continues a run with the parameters it started with; leave out --param", command: command)
+        }
+        if options.resume, parsed.value("--env") != nil {
+            throw UsageError("--resume continues a run in the environment it started with; leave out --env", command: command)
+        }
+        try configure(&options, parsed: parsed, job: job, layout: environment.layout, command: command)
+        if options.testsOnly, options.resume || !options.selection.isEverything {
+            throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
+        }
+
+        _ = try slurmOptions(parsed, command: command)
+        return (parsed, options)
+    }
+
+    static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
+        let command = environment.command
+        guard let (parsed, options) = try parse(job, arguments: arguments, environment: environment) else {
+            Console.out(JobCommand.help(job, command: command))
+            return ExitCode.success.rawValue
+        }
+        let slurm = try slurmOptions(parsed, command: command)
+        let executor: any StepExecutor = slurm.map { SlurmExecutor(options: $0, wrapsShellSteps: true) }
+            ?? LocalExecutor(wrapsShellSteps: true)
+        let runner = JobRunner(
+            job: job, layout: environment.layout, executor: executor,
+            publisher: .some(environment.publisher))
+        if parsed.has("--dry-run") {
+            do {
+                let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
+                var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
+                text += DryRun.parameters(resumed.map { ($0.parameters ?? [:], $0.parameterSources ?? [:], $0.environment) }
+                    ?? (options.parameters, options.parameterSources, options.environment))
+                if let condition = options.waitFor {
+                    text += "Would wait for \(condition.paths.joined(separator: ", "))"
+                        + (condition.timeout.map { " for at most \(DurationFormat.seconds($0))" } ?? " for as long as it takes") + "\n"
+                }
+                if let slurm = executor as? SlurmExecutor {
+                    let run = PlannedRun(
+                        job: job.name, runID: resumed?.runID ?? "<run_id>", layout: environment.layout, graph: graph, plan: plan,
+                        attemptsBefore: [:], context: [:], parameters: options.parameters, resumed: resumed != nil)
+                    text += "Would submit to Slurm, in this order:\n" + slurm.describeSubmissions(run).map { "  \($0)\n" }.joined()
+                }
+                Console.out(text)
+                return ExitCode.success.rawValue
+            } catch let error as NothingToResume {
+                Console.out("\(error.message)\n")
+                return ExitCode.success.rawValue
+            }
+        }
+
+        let progress = ProgressPrinter(style: TerminalStyle.forDescriptor(2))
+        // The handler is installed before the run starts, so no signal can
+        // arrive while its default (or inherited "ignore") disposition holds.
+        let cancellation = CancellationBox()
+        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
+            progress.handle(.warning("received \(SignalName.name(number)): stopping the running steps…"))
+            cancellation.cancel()
+        }
+        let task = Task { try await runner.run(options) { progress.handle($0) } }
+        cancellation.set(task)
+        let report: RunReport
+        do {
+            report = try await task.value
+            progress.finish()
+        } catch let error as NothingToResume {
+            progress.finish()
+            Console.out("\(error.message)\n")
+            return ExitCode.success.rawValue
+        } catch is CancellationError {
+            // Stopped before any step ran (while waiting for --wait-for files).
+            progress.finish()
+            Console.error("error: interrupted before the run started; nothing ran\n")
+            return signals.received == SIGTERM ? ExitCode.terminated.rawValue : ExitCode.interrupted.rawValue
+        } catch {
+            progress.finish()
+            throw error
+        }
+        if parsed.has("--json") {
+            Console.out(try report.json())
+        } else {
+            Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+        }
+        switch signals.received {
+        case SIGINT?: return ExitCode.interrupted.rawValue
+        case SIGTERM?: return ExitCode.terminated.rawValue
+        default: return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
+        }
+    }
+
+    /// Reads `config/` for `--env` (or `$BATCHKIT_ENV`, or the resumed run's
+    /// environment), resolves the parameters against what the job declares,
+    /// and applies `--wait-for` and `--no-notify`. Every problem is found here,
+    /// before anything runs.
+    static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws {
+        let variables = ProcessInfo.processInfo.environment
+        var environment = parsed.value("--env") ?? variables["BATCHKIT_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        if options.resume, let latest = RunStateStore(layout: layout).latest(job: job.name) {
+            environment = latest.environment
+        }
+        let config = try JobConfig.load(projectDirectory: layout.projectDirectory, environment: environment, variables: variables)
+        if !options.resume {
+            let resolved = try config.resolve(commandLine: options.parameters, variables: variables)
+            options.parameters = resolved.values
+            options.parameterSources = resolved.sources
+        }
+        options.environment = environment
+        options.notices = Notifier(
+            settings: parsed.has("--no-notify") ? NotifySettings.none : config.notify, hooks: job.hooks, log: layout.notificationsLog)
+
+        let paths = parsed.values("--wait-for")
+        if let text = parsed.value("--wait-timeout") {
+            guard !paths.isEmpty else { throw UsageError("--wait-timeout goes with --wait-for PATH", command: command) }
+            guard let seconds = TaskList.seconds(text), seconds > 0 else {
+                throw UsageError("--wait-timeout takes a duration such as 90s, 30m, 2h or 1d; got \"\(text)\"", command: command)
+            }
+            options.waitFor = WaitCondition(paths: paths, timeout: seconds)
+        } else if !paths.isEmpty {
+            options.waitFor = WaitCondition(paths: paths)
+        }
+        if let empty = paths.first(where: { $0.isEmpty }) {
+            throw UsageError("--wait-for takes a file path; got \"\(empty)\"", command: command)
+        }
+    }
+
+    /// `--backend slurm` and its options; `nil` for a local run.
+    private static func slurmOptions(_ parsed: Arguments, command: String) throws(UsageError) -> SlurmOptions? {
+        let backend = parsed.value("--backend") ?? "local"
+        switch backend {
+        case "local":
+            for option in ["--partition", "--account", "--sbatch-arg"] where !parsed.values(option).isEmpty {
+                throw UsageError("\(option) is an option of --backend slurm", command: command)
+            }
+            return nil
+        case "slurm":
+            if parsed.value("--jobs") != nil {
+                throw UsageError("--jobs limits a local run; with --backend slurm the cluster decides what runs at once (each step asks for its cpus)", command: command)
+            }
+            return SlurmOptions(partition: parsed.value("--partition"), account: parsed.value("--account"), extraArguments: parsed.values("--sbatch-arg"))
+        default:
+            throw UsageError("unknown --backend '\(backend)'; use local (the default) or slurm", command: command)
+        }
+    }
+
+    private static func id(_ text: String?, _ option: String, command: String) throws(UsageError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
+            throw UsageError("\(option) takes a step id, like 3; got \"\(text)\"", command: command)
+        }
+        return value
+    }
+
+    private static func ids(_ text: String?, _ option: String, command: String) throws(UsageError) -> [Int]? {
+        guard let text else { return nil }
+        var values: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                throw UsageError("\(option) takes step ids separated by commas, like 2,5; got \"\(text)\"", command: command)
+            }
+            values.append(value)
+        }
+        return values
+    }
+}
+
+/// The text of `--dry-run`: what would run, in which waves, and why any
+/// step is left out.
+enum DryRun {
+    static func render(job: Job, graph: JobGraph, plan: RunPlan, resumed: String?, jobs: Int?) -> String {
+        var lines = ["\(job.name): dry run, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "")]
+        let waves = plan.waves(graph)
+        if waves.isEmpty {
+            lines.append("No step would run.")
+        } else {
+            let limit = jobs.map { "at most \($0) slot(s) at once" } ?? "as the cluster allows"
+            lines.append("Would run \(plan.selected.count) step(s) in \(waves.count) wave(s), \(limit):")
+            for (index, wave) in waves.enumerated() {
+                let names = wave.compactMap { graph.step($0) }.map { "\($0.displayID) \($0.name)" }
+                lines.append("  wave \(index + 1): \(names.joined(separator: ", "))")
+            }
+        }
+        if !plan.excluded.isEmpty {
+            lines.append("Left out:")
+            for (id, reason) in plan.excluded.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(RunReport.displayID(id)) \(graph.step(id)?.name ?? ""): \(reason)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The parameters a run would use, with where each comes from.
+    static func parameters(_ given: (values: [String: String], sources: [String: String], environment: String?)) -> String {
+        guard !given.values.isEmpty || given.environment != nil else { return "" }
+        var text = "Parameters" + (given.environment.map { " (environment \($0))" } ?? "") + ":"
+        if given.values.isEmpty { text += " none" }
+        text += "\n"
+        for (key, value) in given.values.sorted(by: { $0.key < $1.key }) {
+            text += "  \(key) = \(value)" + (given.sources[key].map { "  (\($0))" } ?? "") + "\n"
+        }
+        return text
+    }
+}
+
+/// Cancels a task that may not exist yet: a cancel that comes first is
+/// applied as soon as the task is set.
+final class CancellationBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<RunReport, any Error>?
+    private var cancelled = false
+
+    func set(_ task: Task<RunReport, any Error>) {
+        let cancelNow: Bool = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let task: Task<RunReport, any Error>? = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
+    }
+}

@@ -1,0 +1,319 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitNotify
+import BatchKitCluster
+import BatchKitSchedule
+import Foundation
+
+/// A job's configuration: `config/base.json`, overridden by
+/// `config/<env>.json` for `--env NAME`, then by environment variables,
+/// then by `--param`:
+///
+/// ```json
+/// {
+///   "params": {
+///     "rows": 100000,
+///     "day": {"type": "string", "required": true, "description": "the day to load, YYYY-MM-DD"},
+///     "size": {"type": "size", "default": "200MB"}
+///   },
+///   "notify": {
+///     "on": ["start", "success", "failure"],
+///     "webhook": {"url_env": "SLACK_WEBHOOK_URL"},
+///     "email": {"to": ["ops@example.com"]}
+///   }
+/// }
+/// ```
+///
+/// `params` in `base.json` declares the job's parameters: a plain value is
+/// the default and its JSON type is the parameter's type; an object gives
+/// `type` (`string`, `int`, `number`, `bool`, `size`), `default`,
+/// `required` and `description`. Once a job declares parameters, any other
+/// key is an error, and every value is checked against its type before
+/// anything runs. An environment file may only set declared parameters. A
+/// parameter is also read from `BATCHKIT_PARAM_<KEY>` (upper case, other
+/// characters as `_`). A job without `config/base.json` takes any `--param`.
+public struct JobConfig: Sendable {
+    /// One declared parameter.
+    public struct Declaration: Sendable, Equatable {
+        public var name: String
+        public var type: ParameterType
+        public var defaultValue: String?
+        public var required: Bool
+        public var description: String?
+    }
+
+    /// The types a declared parameter can have.
+    public enum ParameterType: String, Sendable, CaseIterable {
+        case string, int, number, bool, size
+
+        /// "a whole number", for messages.
+        var phrase: String {
+            switch self {
+            case .string: "text"
+            case .int: "a whole number"
+            case .number: "a number"
+            case .bool: "true or false"
+            case .size: "a size such as 200MB or 2GB"
+            }
+        }
+
+        /// Whether `text` reads as this type (the way steps read it).
+        func accepts(_ text: String) -> Bool {
+            let parameters = Parameters(["value": text])
+            switch self {
+            case .string: return true
+            case .int: return (try? parameters.int("value")) != nil
+            case .number: return (try? parameters.double("value")) != nil
+            case .bool: return (try? parameters.bool("value")) != nil
+            case .size: return Parameters.byteCount(text) != nil
+            }
+        }
+    }
+
+    /// The `--env` name, if any.
+    public var environment: String?
+    /// The files read, relative to the project: `config/base.json`, then the environment's.
+    public var files: [String]
+    /// The declared parameters, by name; `nil` when the job declares none
+    /// (then any `--param` is taken as given).
+    public var declarations: [String: Declaration]?
+    /// Values the environment file gives, by name.
+    var environmentValues: [String: String]
+    /// Where notifications go.
+    public var notify: NotifySettings
+
+    /// Effective parameters and where each came from.
+    public struct Resolved: Sendable, Equatable {
+        public var values: [String: String]
+        /// Key → `config/base.json`, `config/prod.json`, `$BATCHKIT_PARAM_ROWS` or `--param`.
+        public var sources: [String: String]
+    }
+
+    /// A configuration that cannot be used: what, where, and what to do.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// No configuration: no declared parameters, no notifications.
+    public init() {
+        environment = nil
+        files = []
+        declarations = nil
+        environmentValues = [:]
+        notify = NotifySettings()
+    }
+
+    /// Reads `config/base.json` and `config/<environment>.json` under
+    /// `projectDirectory`, and the notification variables of `variables`.
+    ///
+    /// - Throws: ``Problem`` naming the file and the key.
+    public static func load(projectDirectory: URL, environment: String?, variables: [String: String]) throws(Problem) -> JobConfig {
+        var config = JobConfig()
+        config.environment = environment
+        let directory = projectDirectory.appendingPathComponent("config")
+        let base = directory.appendingPathComponent("base.json")
+        var notify: [String: JSONValue] = [:]
+        if FileManager.default.fileExists(atPath: base.path) {
+            let object = try read(base, label: "config/base.json")
+            config.files.append("config/base.json")
+            if case .object(let params)? = object["params"] {
+                var declarations: [String: Declaration] = [:]
+                for (name, value) in params {
+                    declarations[name] = try declaration(name, value, file: "config/base.json")
+                }
+                config.declarations = declarations
+            } else if let params = object["params"] {
+                throw Problem("config/base.json: \"params\" must be an object of parameter: default, not \(params.kind)")
+            }
+            if case .object(let section)? = object["notify"] { notify = section }
+        }
+        if let environment {
+            guard !environment.isEmpty, environment.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }),
+                  environment != "base"
+            else {
+                throw Problem("--env \"\(environment)\" is not an environment name; use letters, digits, _, - or . (and not \"base\")")
+            }
+            let label = "config/\(environment).json"
+            let file = directory.appendingPathComponent("\(environment).json")
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                let known = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+                    .filter { $0.hasSuffix(".json") && $0 != "base.json" }.map { String($0.dropLast(5)) }.sorted()
+                throw Problem("--env \(environment): there is no \(label); "
+                    + (known.isEmpty ? "create it (it overrides config/base.json)" : "environments here: \(known.joined(separator: ", "))"))
+            }
+            let object = try read(file, label: label)
+            config.files.append(label)
+            if let params = object["params"] {
+                guard case .object(let values) = params else {
+                    throw Problem("\(label): \"params\" must be an object of parameter: value, not \(params.kind)")
+                }
+                for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+                    guard let text = value.scalarText else {
+                        throw Problem("\(label): params.\(name) must be a plain value (text, number or true/false), not \(value.kind)")
+                    }
+                    if let declarations = config.declarations {
+                        guard let declared = declarations[name] else {
+                            throw Problem("\(label): params.\(name) is not a parameter of this job (\(known(declarations)) in config/base.json); declare it there first")
+                        }
+                        guard declared.type.accepts(text) else {
+                            throw Problem("\(label): params.\(name) is \(text), which is not \(declared.type.phrase) (config/base.json declares it \(declared.type.rawValue))")
+                        }
+                    }
+                    config.environmentValues[name] = text
+                }
+            }
+            if case .object(let section)? = object["notify"] {
+                for (key, value) in section { notify[key] = value }
+            }
+        }
+        do {
+            config.notify = try NotifySettings.parse(notify, files: config.files, variables: variables)
+        } catch {
+            throw Problem(error.message)
+        }
+        return config
+    }
+
+    /// The effective parameters: declared defaults, the environment file,
+    /// `BATCHKIT_PARAM_<KEY>` variables, then `commandLine` (`--param`).
+    ///
+    /// - Throws: ``Problem`` for an unknown, ill-typed or missing parameter.
+    public func resolve(commandLine: [String: String], variables: [String: String]) throws(Problem) -> Resolved {
+        var resolved = Resolved(values: [:], sources: [:])
+        guard let declarations else {
+            // Nothing declared: take what is given, as given.
+            resolved.values = environmentValues.merging(commandLine) { $1 }
+            for key in environmentValues.keys { resolved.sources[key] = files.last ?? "config" }
+            for key in commandLine.keys { resolved.sources[key] = "--param" }
+            return resolved
+        }
+        for key in commandLine.keys.sorted() where declarations[key] == nil {
+            let hint = Self.closest(key, among: Array(declarations.keys)).map { " (did you mean \($0)?)" } ?? ""
+            throw Problem("--param \(key): unknown parameter\(hint); \(Self.known(declarations)) in config/base.json")
+        }
+        var missing: [String] = []
+        for (name, declared) in declarations.sorted(by: { $0.key < $1.key }) {
+            let variable = Parameters.variableName(name)
+            let candidates: [(String?, String)] = [
+                (commandLine[name], "--param"),
+                (variables[variable], "$\(variable)"),
+                (environmentValues[name], files.last ?? ""),
+                (declared.defaultValue, "config/base.json"),
+            ]
+            guard let (value, source) = candidates.first(where: { $0.0 != nil }).map({ ($0.0!, $0.1) }) else {
+                if declared.required { missing.append(name) }
+                continue
+            }
+            guard declared.type.accepts(value) else {
+                let given = source == "--param" ? "--param \(name)=\(value)" : "\(name)=\(value) (from \(source))"
+                throw Problem("\(given) is not \(declared.type.phrase); config/base.json declares \(name) as \(declared.type.rawValue)")
+            }
+            resolved.values[name] = value
+            resolved.sources[name] = source
+        }
+        if !missing.isEmpty {
+            let lines = missing.map { name -> String in
+                let about = declarations[name]?.description.map { " (\($0))" } ?? ""
+                return "\(name)\(about): give --param \(name)=…, set \(Parameters.variableName(name)), or set it in config/<env>.json"
+            }
+            throw Problem("missing required parameter\(missing.count == 1 ? "" : "s"): " + lines.joined(separator: "; "))
+        }
+        return resolved
+    }
+
+    // MARK: - Reading
+
+    private static func read(_ url: URL, label: String) throws(Problem) -> [String: JSONValue] {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw Problem("\(label) is not valid JSON: \(describe(error)); fix the file")
+        } catch {
+            throw Problem("cannot read \(label): \(ErrorDescription.of(error))")
+        }
+        guard case .object(let object) = value else {
+            throw Problem("\(label) must hold a JSON object ({\"params\": {…}, \"notify\": {…}}), not \(value.kind)")
+        }
+        for key in object.keys.sorted() where key != "params" && key != "notify" && !key.hasPrefix("_") {
+            throw Problem("\(label): unknown key \"\(key)\"; the keys are \"params\" and \"notify\" (keys starting with _ are comments)")
+        }
+        return object
+    }
+
+    private static func declaration(_ name: String, _ value: JSONValue, file: String) throws(Problem) -> Declaration {
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+            throw Problem("\(file): params.\(name): a parameter name must be letters, digits, _, - or .")
+        }
+        switch value {
+        case .bool, .int, .double, .string:
+            let type: ParameterType = switch value {
+            case .bool: .bool
+            case .int: .int
+            case .double: .number
+            default: .string
+            }
+            return Declaration(name: name, type: type, defaultValue: value.scalarText, required: false, description: nil)
+        case .object(let fields):
+            for key in fields.keys.sorted() where !["type", "default", "required", "description"].contains(key) {
+                throw Problem("\(file): params.\(name).\(key): unknown key; a declaration has type, default, required and description")
+            }
+            guard case .string(let typeName)? = fields["type"], let type = ParameterType(rawValue: typeName) else {
+                throw Problem("\(file): params.\(name) needs \"type\": one of \(ParameterType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var declared = Declaration(name: name, type: type, defaultValue: nil, required: false, description: nil)
+            if let given = fields["default"], given != .null {
+                guard let text = given.scalarText, type.accepts(text) else {
+                    throw Problem("\(file): params.\(name).default is not \(type.phrase)")
+                }
+                declared.defaultValue = text
+            }
+            if let required = fields["required"] {
+                guard case .bool(let flag) = required else { throw Problem("\(file): params.\(name).required must be true or false") }
+                declared.required = flag
+            }
+            if let about = fields["description"] {
+                guard case .string(let text) = about else { throw Problem("\(file): params.\(name).description must be text") }
+                declared.description = text
+            }
+            return declared
+        case .array, .null:
+            throw Problem("\(file): params.\(name) is \(value.kind); give a default value, or {\"type\": …, \"required\": true}")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context): (context.underlyingError.map { ErrorDescription.of($0) } ?? context.debugDescription)
+        default: ErrorDescription.of(error)
+        }
+    }
+
+    static func known(_ declarations: [String: Declaration]) -> String {
+        declarations.isEmpty
+            ? "it declares none under \"params\""
+            : "its parameters are " + declarations.keys.sorted().joined(separator: ", ")
+    }
+
+    /// The declared name nearest to a mistyped one, when it is close.
+    static func closest(_ name: String, among names: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for (i, x) in a.enumerated() {
+                var previous = row[0]
+                row[0] = i + 1
+                for (j, y) in b.enumerated() {
+                    let current = row[j + 1]
+                    row[j + 1] = min(row[j + 1] + 1, row[j] + 1, previous + (x == y ? 0 : 1))
+                    previous = current
+                }
+            }
+            return row[b.count]
+        }
+        let scored = names.map { ($0, distance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), best.1 <= max(2, name.count / 3) else { return nil }
+        return best.0
+    }
+}

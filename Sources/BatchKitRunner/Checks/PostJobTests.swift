@@ -1,0 +1,64 @@
+import BatchKit
+import Foundation
+
+/// Runs a job's post-job tests in a child process of their own (the job's
+/// binary with `__checks`), so a check that crashes cannot take the runner
+/// and its report down with it.
+public struct PostJobTests: Sendable {
+    public let job: Job
+    public let layout: RunLayout
+    /// The job binary.
+    public let executable: String
+
+    public init(job: Job, layout: RunLayout, executable: String = ExecutablePath.current) {
+        self.job = job
+        self.layout = layout
+        self.executable = executable
+    }
+
+    /// Runs every check and returns one result per check, in order. A child
+    /// that dies or reports nothing yields a failed result saying so.
+    public func run(runID: String) async -> [CheckResult] {
+        guard !job.tests.isEmpty else { return [] }
+        let resultFile = layout.stateDirectory(runID).appendingPathComponent("post_job_tests.json")
+        let logFile = layout.testsLog(runID)
+        let started = Date()
+        func failure(_ message: String) -> [CheckResult] {
+            [CheckResult(name: "post-job tests", status: .fail, message: message, startedAt: started, endedAt: Date())]
+        }
+        do {
+            try FileManager.default.createDirectory(at: resultFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: resultFile)
+            let child = try await ChildProcess.spawn(ChildProcess.Request(
+                executable: executable, arguments: ["__checks", "--run-id", runID],
+                environment: ["BATCHKIT_RESULT_FILE": resultFile.path, "BATCHKIT_RUN_ID": runID,
+                              "BATCHKIT_PROJECT_DIR": layout.projectDirectory.path],
+                workingDirectory: layout.projectDirectory.path, logFile: logFile.path))
+            let exit = await child.wait()
+            guard let data = try? Data(contentsOf: resultFile),
+                  let results = try? JSONDecoder().decode([CheckResult].self, from: data)
+            else {
+                return failure("the post-job tests \(exit.summary) without reporting results; see \(layout.relative(logFile))")
+            }
+            return results
+        } catch {
+            return failure("cannot run the post-job tests: \(error)")
+        }
+    }
+
+    /// The child's side: runs the checks in this process and writes their
+    /// results where the runner expects them.
+    public static func runInChild(job: Job, projectDirectory: URL, resultFile: URL) async throws {
+        let context = CheckContext(projectDirectory: projectDirectory)
+        let logger = StepLogger()
+        var results: [CheckResult] = []
+        for check in job.tests {
+            let result = await check.run(in: context)
+            logger.log(result.status == .pass ? .info : .error,
+                       "\(result.status.rawValue) \(result.name)\(result.message.isEmpty ? "" : ": \(result.message)")")
+            results.append(result)
+        }
+        let encoder = JSONEncoder()
+        try encoder.encode(results).write(to: resultFile, options: .atomic)
+    }
+}

@@ -1,0 +1,197 @@
+import BatchKit
+import Foundation
+
+/// Runs the planned steps of a validated ``JobGraph``: a thin async loop that
+/// carries out what the ``Scheduler`` decides, hands attempts to the
+/// ``StepExecutor`` and records everything through the ``RunRecorder``.
+///
+/// An attempt's start is recorded before it is launched, and its outcome
+/// (with the context it set) before anything else is launched, so a runner
+/// killed at any moment loses nothing and can be resumed.
+///
+/// Cancelling the task (Ctrl-C) stops the running attempts (the executor
+/// sends SIGTERM, then SIGKILL) and launches nothing more; what did not run
+/// is SKIPPED.
+public struct Engine: Sendable {
+    public let job: Job
+    public let graph: JobGraph
+    public let executor: any StepExecutor
+    public let recorder: RunRecorder
+    /// How many slots (steps × cpus) may be busy at once.
+    public let jobs: Int
+    /// Stop launching new steps after the first failure.
+    public let failFast: Bool
+
+    public init(job: Job, graph: JobGraph, executor: any StepExecutor, recorder: RunRecorder, jobs: Int, failFast: Bool = false) {
+        self.job = job
+        self.graph = graph
+        self.executor = executor
+        self.recorder = recorder
+        self.jobs = max(1, jobs)
+        self.failFast = failFast
+    }
+
+    /// What one child task of the run reports back.
+    private enum Completion: Sendable {
+        case attempt(ExecutionRecord, contextChanges: [String: String], retryable: Bool)
+        /// A failed step's wait before its next attempt is over (or was cancelled).
+        case retryDue(stepID: Int)
+    }
+
+    /// Runs the planned steps.
+    ///
+    /// - Parameters:
+    ///   - plan: Which steps to run.
+    ///   - observer: Told of each start and end, for progress display.
+    /// - Returns: What happened to each planned step in this session.
+    public func run(plan: RunPlan, observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async -> [StepRun] {
+        let layout = recorder.layout
+        let runID = recorder.state.runID
+        var records: [Int: [ExecutionRecord]] = [:]
+        var scheduler = Scheduler(
+            graph: graph, plan: plan, jobs: jobs, failFast: failFast,
+            attempts: Dictionary(uniqueKeysWithValues: plan.selected.map { ($0, recorder.state[step: $0]?.attempts ?? 0) }))
+        var cannotRecord: String?
+
+        func commit(_ rows: [ExecutionRecord], _ change: (inout RunState) -> Void) -> Bool {
+            let known = recorder.problems.count
+            defer { recorder.problems.dropFirst(known).forEach { observer(.warning($0)) } }
+            do {
+                try recorder.commit(rows: rows, change)
+                return true
+            } catch {
+                let problem = "cannot record the run's state: \(ErrorDescription.of(error))"
+                if cannotRecord == nil { observer(.warning(problem)) }
+                cannotRecord = cannotRecord ?? problem
+                return false
+            }
+        }
+        func recorded(_ entry: ExecutionRecord, retryIn: Double? = nil) {
+            records[entry.stepID, default: []].append(entry)
+            observer(retryIn.map { .attemptFailed(entry, retryIn: $0) } ?? .finished(entry))
+        }
+        func skip(_ ids: [Int], reason: FailureReason, message: (Int) -> String) {
+            let now = Date()
+            let rows = ids.compactMap { id in
+                graph.step(id).map {
+                    ExecutionRecord(
+                        runID: runID, job: job.name, stepID: id, stepName: $0.name, attempt: 0, status: .skipped,
+                        startedAt: now, endedAt: now, reason: reason, message: message(id))
+                }
+            }
+            guard !rows.isEmpty else { return }
+            _ = commit(rows) { state in for id in ids { state[step: id]?.status = .skipped } }
+            rows.forEach { recorded($0) }
+        }
+
+        _ = commit([]) { state in
+            for id in plan.selected {
+                state[step: id] = RunState.StepState(name: graph.step(id)?.name ?? "", attempts: state[step: id]?.attempts ?? 0)
+            }
+        }
+        observer(.planned(count: plan.selected.count))
+
+        await withTaskGroup(of: Completion.self) { group in
+            func launch(_ step: Step, attempt number: Int) {
+                let logFile = layout.stepLog(runID: runID, step: step, attempt: number)
+                let started = Date()
+                // Recorded first: a runner that dies now leaves a lost attempt, never a reused number.
+                let noted = commit([]) { state in
+                    state[step: step.id]?.attempts = number
+                    state[step: step.id]?.status = .running
+                    state[step: step.id]?.startedAt = started
+                    state[step: step.id]?.logFile = layout.relative(logFile)
+                }
+                let attempt = StepAttempt(
+                    job: job.name, runID: runID, step: step, attempt: number, logFile: logFile,
+                    resultFile: layout.resultFile(runID: runID, stepID: step.id, attempt: number),
+                    context: recorder.state.context, layout: layout, parameters: recorder.state.parameters ?? [:],
+                    ledger: recorder.ledger)
+                guard noted else {
+                    let entry = ExecutionRecord(
+                        runID: runID, job: job.name, stepID: step.id, stepName: step.name, attempt: number, status: .fail,
+                        startedAt: started, endedAt: Date(), reason: .error,
+                        message: "not started: \(cannotRecord ?? "the run's state cannot be written")")
+                    group.addTask { .attempt(entry, contextChanges: [:], retryable: false) }
+                    return
+                }
+                try? FileManager.default.removeItem(at: attempt.progressFile)
+                observer(.started(step: step, attempt: number, progressFile: attempt.progressFile))
+                group.addTask { [executor] in
+                    let outcome = await executor.execute(attempt)
+                    let entry = ExecutionRecord(
+                        runID: runID, job: attempt.job, step: step, attempt: number, outcome: outcome,
+                        logFile: layout.relative(attempt.logFile))
+                    return .attempt(entry, contextChanges: outcome.contextChanges, retryable: outcome.retryable)
+                }
+            }
+
+            func launchReady() {
+                guard !Task.isCancelled, cannotRecord == nil else { return }
+                for (id, number) in scheduler.launchable() {
+                    guard let step = graph.step(id) else { continue }
+                    launch(step, attempt: number)
+                }
+            }
+
+            func failed(_ step: Step, skip descendants: [Int], abandon: [Int]) {
+                executor.abandon(abandon)
+                let interrupted = Task.isCancelled
+                skip(descendants, reason: interrupted ? .interrupted : .upstreamFailed) { _ in
+                    "step \(step.displayID) \"\(step.name)\" \(interrupted ? "was interrupted" : "failed")"
+                }
+            }
+
+            launchReady()
+            while let completion = await group.next() {
+                switch completion {
+                case .retryDue(let id):
+                    guard let step = graph.step(id) else { continue }
+                    if case .failed(let descendants, let abandon)? = scheduler.retryDue(id, cancelled: Task.isCancelled) {
+                        _ = commit([]) { $0[step: id]?.status = .fail }
+                        failed(step, skip: descendants, abandon: abandon)
+                    }
+                case .attempt(let entry, let changes, let retryable):
+                    guard let step = graph.step(entry.stepID) else { continue }
+                    let decision = scheduler.attemptEnded(
+                        step.id, passed: entry.status == .pass,
+                        retryable: retryable && entry.reason != .interrupted && !Task.isCancelled && cannotRecord == nil)
+                    switch decision {
+                    case .passed:
+                        // The row, the status and the context it set: one journal line.
+                        _ = commit([entry]) { state in
+                            state[step: step.id]?.status = .pass
+                            for (key, value) in changes { state.context[key] = value }
+                        }
+                        recorded(entry)
+                    case .retry(let wait):
+                        _ = commit([entry]) { $0[step: step.id]?.status = .pending }
+                        recorded(entry, retryIn: wait)
+                        group.addTask {
+                            try? await Task.sleep(for: .seconds(wait))
+                            return .retryDue(stepID: step.id)
+                        }
+                    case .failed(let descendants, let abandon):
+                        _ = commit([entry]) { $0[step: step.id]?.status = .fail }
+                        recorded(entry)
+                        failed(step, skip: descendants, abandon: abandon)
+                    }
+                }
+                launchReady()
+            }
+        }
+
+        // Whatever was planned but never started: the run was stopped.
+        let why: FailureReason = Task.isCancelled ? .interrupted : (scheduler.stopReason ?? .notRun)
+        skip(scheduler.notStarted(), reason: why) { _ in
+            switch why {
+            case .failFast: "not started: --fail-fast after a failure"
+            case .notRun where cannotRecord != nil: "not started: \(cannotRecord ?? "")"
+            default: "not started: the run was stopped"
+            }
+        }
+        return plan.selected.compactMap { id in
+            graph.step(id).map { StepRun(stepID: id, name: $0.name, records: records[id] ?? []) }
+        }
+    }
+}

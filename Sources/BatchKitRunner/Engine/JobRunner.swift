@@ -1,0 +1,178 @@
+import BatchKit
+import Foundation
+
+/// How to run a job: the command-line options of `./run.sh` and
+/// `batchkit run FILE.lst`.
+public struct RunOptions: Sendable {
+    /// Slots for steps at once (`--jobs`).
+    public var jobs: Int
+    /// Stop launching after the first failure (`--fail-fast`).
+    public var failFast: Bool
+    /// `--only`, `--from`, `--to`, `--exclude`.
+    public var selection: StepSelection
+    /// Continue the last unfinished or failed run (`--resume`).
+    public var resume: Bool
+    /// Only the post-job tests (`--tests-only`).
+    public var testsOnly: Bool
+    /// `--param key=value`: what steps read through ``StepContext/parameters``.
+    /// A resumed run keeps the parameters it started with.
+    public var parameters: [String: String]
+    /// Where each parameter came from (`config/base.json`, `--param`…).
+    public var parameterSources: [String: String]
+    /// The `--env` name, recorded with the run.
+    public var environment: String?
+    /// `--wait-for`: files that must exist before the run starts.
+    public var waitFor: WaitCondition?
+    /// Who hears of the run's start and end (notifications: the command line
+    /// plugs in `BatchKitNotify`'s `Notifier`); `nil` tells no one.
+    public var notices: (any RunNoticeObserver)?
+
+    public init(
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
+        selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false,
+        parameters: [String: String] = [:], parameterSources: [String: String] = [:], environment: String? = nil,
+        waitFor: WaitCondition? = nil, notices: (any RunNoticeObserver)? = nil
+    ) {
+        self.parameters = parameters
+        self.parameterSources = parameterSources
+        self.environment = environment
+        self.waitFor = waitFor
+        self.notices = notices
+        self.jobs = jobs
+        self.failFast = failFast
+        self.selection = selection
+        self.resume = resume
+        self.testsOnly = testsOnly
+    }
+}
+
+/// Hears about a run's start and end: notifications plug in here, so the
+/// runner knows nothing of webhooks, email or hooks.
+public protocol RunNoticeObserver: Sendable {
+    /// Delivers one notice; it never fails a run.
+    ///
+    /// - Returns: Delivery problems, as report notes.
+    func send(_ notice: RunNotice) async -> [String]
+}
+
+/// Tells no one.
+struct Silent: RunNoticeObserver {
+    func send(_ notice: RunNotice) async -> [String] { [] }
+}
+
+/// `--resume` found no run to continue.
+public struct NothingToResume: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// One whole run of a job, from validation to report: check the definition,
+/// take the job's lock, plan (fresh, partial or resumed), run the steps
+/// through the ``Engine``, run the post-job tests, publish the DAG and build
+/// the ``RunReport``.
+public struct JobRunner: Sendable {
+    public let job: Job
+    public let layout: RunLayout
+    public let executor: any StepExecutor
+    /// The job binary, which runs Swift steps and the post-job tests.
+    public let executable: String
+    /// Where the DAG goes; `nil` publishes nothing.
+    public let publisher: DagPublisher?
+
+    public init(
+        job: Job, layout: RunLayout, executable: String = ExecutablePath.current,
+        executor: (any StepExecutor)? = nil, publisher: DagPublisher?? = nil
+    ) {
+        self.job = job
+        self.layout = layout
+        self.executable = executable
+        self.executor = executor ?? LocalExecutor(executable: executable)
+        self.publisher = publisher ?? DagPublisher(layout: layout)
+    }
+
+    /// Validates the definition: the DAG, and the numbered files against the
+    /// step list.
+    ///
+    /// - Throws: ``DefinitionError`` with every problem found.
+    public func validate() throws(DefinitionError) -> JobGraph {
+        let problems = StepSourceCheck.problems(job: job, projectDirectory: layout.projectDirectory)
+        let graph: JobGraph
+        do {
+            graph = try JobGraph(job: job)
+        } catch {
+            throw DefinitionError(error.problems + problems)
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
+        return graph
+    }
+
+    /// What a run with `options` would do, without doing it (`--dry-run`).
+    ///
+    /// - Throws: ``DefinitionError``; ``NothingToResume``.
+    public func plan(_ options: RunOptions) throws -> (graph: JobGraph, plan: RunPlan, resumed: RunState?) {
+        let graph = try validate()
+        guard options.resume else {
+            return (graph, try RunPlan.make(graph, selection: options.selection), nil)
+        }
+        let state = try resumable()
+        let passed = Set(state.steps.compactMap { $0.value.status == .pass ? Int($0.key) : nil })
+        var selection = options.selection
+        if selection.isEverything, let scope = state.scope {
+            // A resumed partial run stays partial, minus steps since removed.
+            selection.only = Set(scope).intersection(graph.steps.map(\.id))
+        }
+        return (graph, try RunPlan.make(graph, selection: selection, passed: passed, runID: state.runID), state)
+    }
+
+    /// Runs the job, as a pipeline of named phases: admit (lock,
+    /// `--wait-for`), open the records (fresh, or a resume reconciled with
+    /// what the last runner left), execute the steps, run the post-job tests,
+    /// close the records, publish the DAG, notify, report.
+    ///
+    /// - Returns: The report, already saved in the run's log folder.
+    /// - Throws: ``DefinitionError`` (nothing runs), ``RunLock/Busy`` when
+    ///   another run holds the lock, ``WaitTimedOut``, ``NothingToResume``.
+    public func run(_ options: RunOptions = RunOptions(), observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
+        let (graph, plan, resumed) = try plan(options)
+        let notifier = options.notices ?? Silent()
+        let admission = try await admit(options, resumedRunID: resumed?.runID, notifier: notifier, observer: observer)
+        defer { withExtendedLifetime(admission.lock) {} }
+        var session = try open(options, graph: graph, plan: plan, resumed: resumed, admission: admission)
+        let starting = Task { [session] in
+            await notifier.send(RunNotice(
+                event: .start, job: job.name, runID: session.runID, status: "started", logFolder: session.logFolder,
+                environment: session.recorder.state.environment, detail: admission.waitNote))
+        }
+        if !options.testsOnly {
+            session.steps = try await execute(session, graph: graph, plan: plan, options: options, observer: observer)
+        }
+        session.interrupted = Task.isCancelled
+        await runTests(&session)
+        close(&session, options: options)
+        let shown = session.shownSteps(graph: graph, plan: plan)
+        if !options.testsOnly, let publisher {
+            session.notes += await publisher.publish(DagDocument(jobName: job.name, graph: graph, states: DagDocument.states(of: shown)))
+        }
+        session.notes += await notify(session, shown: shown, starting: starting, notifier: notifier, observer: observer)
+        let report = session.report(graph: graph, shown: shown, ended: Date())
+        do {
+            try session.recorder.saveReport(report)
+        } catch {
+            observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
+        }
+        return report
+    }
+
+    /// The run `--resume` continues: the latest one, unless it passed.
+    private func resumable() throws -> RunState {
+        guard let latest = RunStateStore(layout: layout).latest(job: job.name) else {
+            throw NothingToResume(message: "nothing to resume: \(job.name) has no earlier run in \(layout.relative(layout.runsDirectory)); run it without --resume")
+        }
+        guard latest.phase != .passed else {
+            throw NothingToResume(message: "nothing to resume: the last run, \(latest.runID), passed; run without --resume to start a new run")
+        }
+        // Plan from what the records say happened, not from the state alone
+        // (an outcome the CSV has and the journal lacks counts).
+        return try RunRecorder.recoveredState(latest.runID, layout: layout) ?? latest
+    }
+}

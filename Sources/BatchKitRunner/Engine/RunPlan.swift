@@ -1,0 +1,158 @@
+import BatchKit
+/// Which steps a run (or a resumed run) executes, and why the others are
+/// left out. Steps outside the plan are neither run nor recorded; planned
+/// steps wait only for planned steps, but order is kept through the steps
+/// left out (see ``parents(in:)``).
+public struct RunPlan: Sendable, Equatable {
+    /// The steps to run, by id.
+    public let selected: [Int]
+    /// The steps left out, by id, with the reason.
+    public let excluded: [Int: Exclusion]
+
+    /// Why a step is left out of a run.
+    public enum Exclusion: Sendable, Equatable, CustomStringConvertible {
+        case notInOnly
+        case notDownstream(of: Int)
+        case notUpstream(of: Int)
+        case excluded
+        /// It passed earlier in the run being resumed (`nil`: its id unknown).
+        case passedEarlier(runID: String?)
+
+        /// Whether a resume keeps the step's earlier pass.
+        public var isPassedEarlier: Bool {
+            if case .passedEarlier = self { return true }
+            return false
+        }
+
+        public var description: String {
+            switch self {
+            case .notInOnly: "not in --only"
+            case .notDownstream(let id): "not downstream of --from \(id)"
+            case .notUpstream(let id): "not upstream of --to \(id)"
+            case .excluded: "in --exclude"
+            case .passedEarlier(let runID): "passed earlier in run \(runID ?? "being resumed")"
+            }
+        }
+    }
+
+    public init(selected: [Int], excluded: [Int: Exclusion]) {
+        self.selected = selected.sorted()
+        self.excluded = excluded
+    }
+
+    /// Every step of `graph`.
+    public static func all(_ graph: JobGraph) -> RunPlan {
+        RunPlan(selected: graph.steps.map(\.id), excluded: [:])
+    }
+
+    /// Applies a selection and, for a resume, the steps that already passed.
+    ///
+    /// - Parameters:
+    ///   - selection: `--only`, `--from`, `--to` and `--exclude`.
+    ///   - passed: Steps that passed earlier in the run being resumed. A
+    ///     pass is kept only when every parent of the step is kept too, so an
+    ///     edited definition that puts a new or failed step upstream of it
+    ///     reruns it.
+    ///   - runID: The resumed run, for the reason text.
+    /// - Throws: ``DefinitionError`` naming ids that are not steps.
+    public static func make(
+        _ graph: JobGraph, selection: StepSelection, passed: Set<Int> = [], runID: String? = nil
+    ) throws(DefinitionError) -> RunPlan {
+        let known = Set(graph.steps.map(\.id))
+        let unknown = selection.mentionedIDs.subtracting(known).sorted()
+        if !unknown.isEmpty {
+            let list = unknown.map(String.init).joined(separator: ", ")
+            throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { String($0.id) }.joined(separator: ", "))"])
+        }
+        var excluded: [Int: Exclusion] = [:]
+        var keptPasses: Set<Int> = []
+        for id in graph.order where passed.contains(id) {
+            if (graph.parents[id] ?? []).allSatisfy(keptPasses.contains) { keptPasses.insert(id) }
+        }
+        let fromSet = selection.from.map { Set([$0] + graph.descendants(of: $0)) }
+        let toSet = selection.to.map { Set([$0] + graph.ancestors(of: $0)) }
+        var selected: [Int] = []
+        for step in graph.steps {
+            let id = step.id
+            if let only = selection.only, !only.contains(id) {
+                excluded[id] = .notInOnly
+            } else if let fromSet, !fromSet.contains(id), let from = selection.from {
+                excluded[id] = .notDownstream(of: from)
+            } else if let toSet, !toSet.contains(id), let to = selection.to {
+                excluded[id] = .notUpstream(of: to)
+            } else if selection.exclude.contains(id) {
+                excluded[id] = .excluded
+            } else if keptPasses.contains(id) {
+                excluded[id] = .passedEarlier(runID: runID)
+            } else {
+                selected.append(id)
+            }
+        }
+        return RunPlan(selected: selected, excluded: excluded)
+    }
+
+    /// Each planned step's parents within the plan: a parent left out is
+    /// replaced by its own nearest planned ancestors, so order is kept through
+    /// excluded steps (with `--exclude 4`, a child of 4 still waits for 4's
+    /// parents).
+    public func parents(in graph: JobGraph) -> [Int: [Int]] {
+        let chosen = Set(selected)
+        var memo: [Int: Set<Int>] = [:]
+        func nearest(above id: Int) -> Set<Int> {
+            if let known = memo[id] { return known }
+            var found: Set<Int> = []
+            for parent in graph.parents[id] ?? [] {
+                if chosen.contains(parent) { found.insert(parent) } else { found.formUnion(nearest(above: parent)) }
+            }
+            memo[id] = found
+            return found
+        }
+        var result: [Int: [Int]] = [:]
+        for id in graph.order where chosen.contains(id) { result[id] = nearest(above: id).sorted() }
+        return result
+    }
+
+    /// The planned steps in waves: each wave can start once the ones before
+    /// it passed.
+    public func waves(_ graph: JobGraph) -> [[Int]] {
+        let chosen = Set(selected)
+        let parents = parents(in: graph)
+        var level: [Int: Int] = [:]
+        var waves: [[Int]] = []
+        for id in graph.order where chosen.contains(id) {
+            let wave = (parents[id] ?? []).compactMap { level[$0] }.map { $0 + 1 }.max() ?? 0
+            level[id] = wave
+            while waves.count <= wave { waves.append([]) }
+            waves[wave].append(id)
+        }
+        return waves.map { $0.sorted() }
+    }
+}
+
+/// The partial-run options: `--only IDS`, `--from ID`, `--to ID`,
+/// `--exclude IDS`. They compose as an intersection: a step runs when it is
+/// in `--only` (if given), is `--from` or downstream of it (if given), is
+/// `--to` or upstream of it (if given), and is not in `--exclude`.
+public struct StepSelection: Sendable, Equatable {
+    public var only: Set<Int>?
+    public var from: Int?
+    public var to: Int?
+    public var exclude: Set<Int>
+
+    public init(only: Set<Int>? = nil, from: Int? = nil, to: Int? = nil, exclude: Set<Int> = []) {
+        self.only = only
+        self.from = from
+        self.to = to
+        self.exclude = exclude
+    }
+
+    /// True when nothing is selected explicitly.
+    public var isEverything: Bool { only == nil && from == nil && to == nil && exclude.isEmpty }
+
+    var mentionedIDs: Set<Int> {
+        var ids = (only ?? []).union(exclude)
+        if let from { ids.insert(from) }
+        if let to { ids.insert(to) }
+        return ids
+    }
+}

@@ -1,0 +1,84 @@
+import BatchKit
+import Foundation
+
+/// Everything needed to resume a run: each step's status and attempts, and
+/// the shared context. Saved as `logs/runs/<run_id>/state.json` after every
+/// change (see ``RunStateStore``).
+public struct RunState: Codable, Sendable, Equatable {
+    /// Where the run as a whole stands.
+    public enum Phase: String, Codable, Sendable {
+        /// Running, or the runner died (SIGKILL, power loss) while it was.
+        case running
+        case passed
+        case failed
+        case interrupted
+    }
+
+    /// Where one step stands in this run.
+    public enum StepStatus: String, Codable, Sendable {
+        case pending, running, pass, fail, skipped
+    }
+
+    /// One step's state.
+    public struct StepState: Codable, Sendable, Equatable {
+        public var name: String
+        public var status: StepStatus
+        /// Attempts made in this run, across resumes.
+        public var attempts: Int
+        /// When the latest attempt started, recorded before it is launched,
+        /// so an attempt lost with the runner keeps its real start.
+        public var startedAt: Date?
+        /// The latest attempt's log, relative to the project.
+        public var logFile: String?
+
+        public init(name: String, status: StepStatus = .pending, attempts: Int = 0) {
+            self.name = name
+            self.status = status
+            self.attempts = attempts
+        }
+    }
+
+    public var runID: String
+    public var job: String
+    public var startedAt: Date
+    public var phase: Phase
+    /// By step id (as text, for readable JSON).
+    public var steps: [String: StepState]
+    /// Shared context: key → JSON text of the value.
+    public var context: [String: String]
+    /// How many times this run was resumed.
+    public var resumes: Int
+    /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
+    /// `--resume` without a selection stays within it.
+    public var scope: [Int]?
+    /// The run's effective parameters; `nil` for none.
+    public var parameters: [String: String]?
+    /// Where each parameter came from: `config/base.json`, `--param`…
+    public var parameterSources: [String: String]?
+    /// The `--env` the run started with.
+    public var environment: String?
+    /// How many rows of this run `logs/execution_logs.csv` held when this
+    /// snapshot was written; rows the journal holds after it come next (see
+    /// ``RunRecorder``).
+    public var recordedRows: Int?
+    /// Which snapshot this is; journal lines name the snapshot they follow,
+    /// so a journal left beside a newer snapshot (a crash between the rename
+    /// and the removal) is never replayed twice.
+    public var generation: Int?
+
+    public init(runID: String, job: String, startedAt: Date, steps: [Step]) {
+        self.runID = runID
+        self.job = job
+        self.startedAt = startedAt
+        self.phase = .running
+        self.steps = Dictionary(uniqueKeysWithValues: steps.map { (String($0.id), StepState(name: $0.name)) })
+        self.context = [:]
+        self.resumes = 0
+    }
+
+    /// The state of step `id`.
+    public subscript(step id: Int) -> StepState? {
+        get { steps[String(id)] }
+        set { steps[String(id)] = newValue }
+    }
+}

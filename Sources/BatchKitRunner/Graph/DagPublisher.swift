@@ -1,0 +1,75 @@
+import BatchKit
+import Foundation
+
+/// Writes the DAG where people look for it: `docs/dag.dot`, `docs/dag.svg`
+/// when Graphviz is installed, and the README's DAG section.
+public struct DagPublisher: Sendable {
+    public let layout: RunLayout
+    /// The DOT file, `docs/dag.dot` for a generated job.
+    public let dotFile: URL
+    /// The picture, rendered beside it when Graphviz is installed.
+    public let svgFile: URL
+    /// The README whose DAG section is replaced; `nil` for none.
+    public let readme: URL?
+
+    /// Publishes into a generated job: `docs/dag.dot`, `docs/dag.svg`, `README.md`.
+    public init(layout: RunLayout) {
+        self.init(
+            layout: layout, dotFile: layout.projectDirectory.appendingPathComponent("docs/dag.dot"),
+            readme: layout.projectDirectory.appendingPathComponent("README.md"))
+    }
+
+    /// Publishes to `dotFile` (and the `.svg` beside it) and, if given, `readme`.
+    public init(layout: RunLayout, dotFile: URL, readme: URL?) {
+        self.layout = layout
+        self.dotFile = dotFile
+        self.svgFile = dotFile.deletingPathExtension().appendingPathExtension("svg")
+        self.readme = readme
+    }
+
+    /// Publishes `document`.
+    ///
+    /// - Returns: Notes for the report: Graphviz missing, README without
+    ///   markers, a failed write. Publishing never fails a run.
+    public func publish(_ document: DagDocument) async -> [String] {
+        var notes: [String] = []
+        let dot = document.dot()
+        do {
+            try FileManager.default.createDirectory(at: dotFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(dot.utf8).write(to: dotFile, options: .atomic)
+        } catch {
+            notes.append("cannot write \(layout.relative(dotFile)): \(ErrorDescription.of(error))")
+        }
+
+        var svgPath: String?
+        if let executable = Graphviz.dotExecutable() {
+            do {
+                try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable)
+                svgPath = layout.relative(svgFile)
+            } catch {
+                notes.append("Graphviz could not render \(layout.relative(svgFile)): \(error)")
+            }
+        } else {
+            notes.append("Graphviz `dot` is not installed, so \(layout.relative(svgFile)) was not rendered\(readme == nil ? "" : " (the README shows the Mermaid diagram)")")
+        }
+
+        guard let readme else { return notes }
+        guard let text = try? String(contentsOf: readme, encoding: .utf8) else {
+            notes.append("no README.md to put the DAG in")
+            return notes
+        }
+        let section = ReadmeDagSection.render(document, svgPath: svgPath)
+        guard let updated = ReadmeDagSection.replace(in: text, with: section) else {
+            notes.append("README.md has no DAG section; add the lines \(ReadmeDagSection.beginMarker) and \(ReadmeDagSection.endMarker) where the DAG should go")
+            return notes
+        }
+        if updated != text {
+            do {
+                try Data(updated.utf8).write(to: readme, options: .atomic)
+            } catch {
+                notes.append("cannot update README.md: \(ErrorDescription.of(error))")
+            }
+        }
+        return notes
+    }
+}

@@ -1,0 +1,181 @@
+import BatchKit
+/// A validated job definition as a DAG: each step's parents and children and
+/// a deterministic topological order (ties broken by step id).
+public struct JobGraph: Sendable {
+    /// The steps, sorted by id.
+    public let steps: [Step]
+    /// Resolved parents of each step (the default parent filled in), sorted.
+    public let parents: [Int: [Int]]
+    /// Children of each step, sorted.
+    public let children: [Int: [Int]]
+    /// A topological order; among steps that are ready together, lower ids first.
+    public let order: [Int]
+
+    private let index: [Int: Int]
+
+    /// Validates `job` and builds its graph.
+    ///
+    /// - Throws: ``DefinitionError`` listing every problem: no steps, a step
+    ///   outside a numbered file, duplicate ids, a self-dependency, an unknown
+    ///   parent or a cycle, each naming the steps involved.
+    public init(job: Job) throws(DefinitionError) {
+        var problems: [String] = []
+        if job.steps.isEmpty {
+            problems.append("the job \"\(job.name)\" has no steps; add one with `batchkit add step \"NAME\"`")
+        }
+        let sorted = job.steps.sorted { ($0.id, $0.source) < ($1.id, $1.source) }
+        var index: [Int: Int] = [:]
+        var unique: [Step] = []
+        for step in sorted {
+            if step.id <= 0 {
+                if case .swift = step.action {
+                    problems.append("step \"\(step.name)\" is declared in \(step.source), which is not a numbered step file; move it into its own file named like 05_\(step.slug).swift")
+                } else {
+                    problems.append("step \"\(step.name)\" (\(step.source)) has id \(step.id); ids start at 1")
+                }
+                continue
+            }
+            for problem in step.policy.problems() {
+                problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)): \(problem)")
+            }
+            if let other = index[step.id] {
+                let first = unique[other]
+                problems.append("steps \"\(first.name)\" (\(first.source)) and \"\(step.name)\" (\(step.source)) both have id \(step.id); give each step its own number")
+                continue
+            }
+            index[step.id] = unique.count
+            unique.append(step)
+        }
+
+        var parents: [Int: [Int]] = [:]
+        var children: [Int: [Int]] = [:]
+        var previous: Int?
+        for step in unique {
+            var resolved: [Int]
+            if let declared = step.parents {
+                resolved = Array(Set(declared)).sorted()
+            } else {
+                resolved = previous.map { [$0] } ?? []
+            }
+            previous = step.id
+            if resolved.contains(step.id) {
+                problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)) lists itself as a parent; remove \(step.id) from its parents")
+                resolved.removeAll { $0 == step.id }
+            }
+            for parent in resolved where index[parent] == nil {
+                problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)) depends on step \(parent), which does not exist; fix its parents or add step \(parent)")
+            }
+            resolved.removeAll { index[$0] == nil }
+            parents[step.id] = resolved
+            children[step.id, default: []] += []
+            for parent in resolved { children[parent, default: []].append(step.id) }
+        }
+        for key in children.keys { children[key]?.sort() }
+
+        let order = Self.topologicalOrder(ids: unique.map(\.id), parents: parents, children: children)
+        if order.count < unique.count {
+            let cycle = Self.findCycle(among: Set(unique.map(\.id)).subtracting(order), parents: parents)
+            let names = cycle.map { id in "\(id) \"\(unique.first { $0.id == id }?.name ?? "?")\"" }
+            problems.append("the steps form a cycle: \(names.joined(separator: " → ")); remove one of these dependencies")
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
+
+        self.steps = unique
+        self.parents = parents
+        self.children = children
+        self.order = order
+        self.index = index
+    }
+
+    /// The step with this id.
+    public func step(_ id: Int) -> Step? {
+        index[id].map { steps[$0] }
+    }
+
+    /// Every step reachable from `id` through children, sorted by id.
+    public func descendants(of id: Int) -> [Int] {
+        var seen: Set<Int> = []
+        var stack = children[id] ?? []
+        while let next = stack.popLast() {
+            if seen.insert(next).inserted { stack.append(contentsOf: children[next] ?? []) }
+        }
+        return seen.sorted()
+    }
+
+    /// Every step `id` depends on, directly or not, sorted by id.
+    public func ancestors(of id: Int) -> [Int] {
+        var seen: Set<Int> = []
+        var stack = parents[id] ?? []
+        while let next = stack.popLast() {
+            if seen.insert(next).inserted { stack.append(contentsOf: parents[next] ?? []) }
+        }
+        return seen.sorted()
+    }
+
+    /// Steps grouped into waves: a step's wave is one more than its latest
+    /// parent's, so each wave can run in parallel once the previous ones pass.
+    public func waves() -> [[Int]] {
+        var level: [Int: Int] = [:]
+        var waves: [[Int]] = []
+        for id in order {
+            let wave = (parents[id] ?? []).map { (level[$0] ?? 0) + 1 }.max() ?? 0
+            level[id] = wave
+            if wave == waves.count { waves.append([]) }
+            waves[wave].append(id)
+        }
+        return waves.map { $0.sorted() }
+    }
+
+    /// Kahn's algorithm with a sorted ready list, so equal-rank steps come out
+    /// by id.
+    private static func topologicalOrder(ids: [Int], parents: [Int: [Int]], children: [Int: [Int]]) -> [Int] {
+        var pending: [Int: Int] = [:]
+        for id in ids { pending[id] = parents[id]?.count ?? 0 }
+        var ready = ids.filter { pending[$0] == 0 }.sorted(by: >)  // popLast takes the smallest
+        var order: [Int] = []
+        order.reserveCapacity(ids.count)
+        while let id = ready.popLast() {
+            order.append(id)
+            for child in children[id] ?? [] {
+                guard let count = pending[child] else { continue }
+                pending[child] = count - 1
+                if count == 1 {
+                    let position = ready.firstIndex(partitionedBy: { $0 < child })
+                    ready.insert(child, at: position)
+                }
+            }
+        }
+        return order
+    }
+
+    /// A cycle among `candidates` (the steps Kahn's algorithm could not order),
+    /// found by walking parents until a step repeats.
+    private static func findCycle(among candidates: Set<Int>, parents: [Int: [Int]]) -> [Int] {
+        guard var current = candidates.min() else { return [] }
+        var path: [Int] = []
+        var seenAt: [Int: Int] = [:]
+        while seenAt[current] == nil {
+            seenAt[current] = path.count
+            path.append(current)
+            guard let next = (parents[current] ?? []).filter(candidates.contains).min() else { return path }
+            current = next
+        }
+        // The walk went child → parent; show it parent → child.
+        let cycle = Array(path[(seenAt[current] ?? 0)...].reversed())
+        return cycle + cycle.prefix(1)
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `predicate`, by binary search,
+    /// in an array where every element satisfying it comes after every other.
+    func firstIndex(partitionedBy predicate: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if predicate(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}

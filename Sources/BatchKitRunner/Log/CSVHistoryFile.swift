@@ -1,0 +1,179 @@
+import BatchKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// An append-only CSV file: the header is written once, when the file is
+/// created, and rows are only ever added after it, each batch with one
+/// `write(2)` on an `O_APPEND` descriptor followed by `fsync`.
+///
+/// Rows are written in the column order of the file's own header, so a file
+/// started by an older BatchKit keeps its shape: columns it lacks are left
+/// out, columns it has that the writer does not know are left empty.
+public struct CSVHistoryFile: Sendable {
+    /// The file.
+    public let url: URL
+    /// The columns a new file gets.
+    public let columns: [String]
+
+    public init(url: URL, columns: [String]) {
+        self.url = url
+        self.columns = columns
+    }
+
+    /// An I/O failure, naming the file.
+    public struct WriteError: Error, CustomStringConvertible {
+        public let path: String
+        public let message: String
+        public var description: String { "cannot append to \(path): \(message)" }
+    }
+
+    /// Appends rows given as column name → value.
+    ///
+    /// - Throws: ``WriteError`` when the file cannot be created or written.
+    public func append(_ rows: [[String: String]]) throws {
+        guard !rows.isEmpty else { return }
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        // Serialise with other writers (two runs of one job) for the header check.
+        flock(descriptor, LOCK_EX)
+        defer { flock(descriptor, LOCK_UN) }
+
+        var text = ""
+        var header = columns
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure() }
+        if status.st_size == 0 {
+            text = CSV.encodeRecord(columns)
+        } else {
+            let (existing, endsWithNewline) = readHeader(descriptor, size: Int(status.st_size))
+            if !existing.isEmpty { header = existing }
+            // Belt and braces: ``repairTornTail(movingTo:)`` runs first, but a
+            // row torn outside a quoted field must still not swallow the next.
+            if !endsWithNewline { text = "\r\n" }
+        }
+        for row in rows {
+            text += CSV.encodeRecord(header.map { row[$0] ?? "" })
+        }
+        // All or nothing: a failed append is cut back off, so retrying it
+        // cannot add a row twice.
+        let code = FileDescriptorWriter.writeAll(descriptor, text)
+        let synced = code == 0 && fsync(descriptor) != 0 ? errno : 0
+        guard code == 0, synced == 0 else {
+            _ = ftruncate(descriptor, status.st_size)
+            throw WriteError(path: url.path, message: String(cString: strerror(code != 0 ? code : synced)))
+        }
+    }
+
+    /// Appends `text` as it is (no header, no quoting), with the same
+    /// `O_APPEND` write and `fsync` as rows.
+    public func appendRaw(_ text: String) throws {
+        let code = FileDescriptorWriter.append(text, to: url.path, sync: true)
+        guard code == 0 else { throw WriteError(path: url.path, message: String(cString: strerror(code))) }
+    }
+
+    /// What ``repairTornTail(movingTo:)`` did.
+    public struct TornTail: Sendable, Equatable {
+        /// The bytes cut from the end of the file.
+        public let bytes: Int
+        /// Where they went.
+        public let movedTo: URL
+    }
+
+    /// Finds an incomplete record at the end of the file (a crash or a full
+    /// disk cut an append short, perhaps inside a quoted field), moves it to
+    /// `aside` and cuts the file back to its last complete record, so the
+    /// next append starts a record of its own and the file stays valid CSV.
+    /// Done under the file's lock, so a writer of another job never sees
+    /// half of it.
+    ///
+    /// - Returns: What was moved, or `nil` when the file ends cleanly (or
+    ///   does not exist).
+    /// - Throws: ``WriteError`` when the file cannot be read or repaired.
+    @discardableResult
+    public func repairTornTail(movingTo aside: URL) throws -> TornTail? {
+        let descriptor = open(url.path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw failure()
+        }
+        defer { close(descriptor) }
+        flock(descriptor, LOCK_EX)
+        defer { flock(descriptor, LOCK_UN) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure() }
+        let size = Int(status.st_size)
+        let end = try Self.endOfLastRecord(descriptor, size: size)
+        guard end < size else { return nil }
+        var tail = [UInt8](repeating: 0, count: size - end)
+        let read = tail.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(end)) }
+        guard read == tail.count else { throw failure() }
+        try DurableFile.replace(aside, with: Data(tail))
+        guard ftruncate(descriptor, off_t(end)) == 0, fsync(descriptor) == 0 else { throw failure() }
+        return TornTail(bytes: tail.count, movedTo: aside)
+    }
+
+    /// The offset just past the last line break that is outside quotes: the
+    /// end of the last complete record. Doubled quotes inside a quoted field
+    /// toggle twice, so counting quotes is enough.
+    private static func endOfLastRecord(_ descriptor: Int32, size: Int) throws -> Int {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        var inQuotes = false
+        var end = 0
+        while offset < size {
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            buffer.withUnsafeBufferPointer { bytes in
+                for index in 0..<count {
+                    let byte = bytes[index]
+                    if byte == 0x22 {
+                        inQuotes.toggle()
+                    } else if byte == 0x0A, !inQuotes {
+                        end = offset + index + 1
+                    }
+                }
+            }
+            offset += count
+        }
+        return end
+    }
+
+    /// Reads every row as column name → value. A missing file has no rows.
+    ///
+    /// - Throws: ``CSVTable/ReadError`` when the file is malformed.
+    public func readAll() throws -> [[String: String]] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let table = try CSVTable.read(url)
+        return table.rows.map { row in
+            var record: [String: String] = [:]
+            for (index, name) in table.header.enumerated() where index < row.count {
+                record[name] = row[index]
+            }
+            return record
+        }
+    }
+
+    private func readHeader(_ descriptor: Int32, size: Int) -> ([String], Bool) {
+        var last: UInt8 = 0
+        _ = pread(descriptor, &last, 1, off_t(size - 1))
+        var buffer = [UInt8](repeating: 0, count: min(size, 64 * 1024))
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return ([], last == 0x0A) }
+        var firstLine = buffer.prefix(count).prefix { $0 != 0x0A }
+        if firstLine.last == 0x0D { firstLine = firstLine.dropLast() }
+        let header = (try? CSV.parse(String(decoding: firstLine, as: UTF8.self)))?.first ?? []
+        return (header, last == 0x0A)
+    }
+
+    private func failure() -> WriteError {
+        WriteError(path: url.path, message: String(cString: strerror(errno)))
+    }
+}

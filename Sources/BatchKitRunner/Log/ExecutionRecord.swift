@@ -1,0 +1,120 @@
+import BatchKit
+import Foundation
+
+/// One row of `logs/execution_logs.csv`: one attempt of one step (or one
+/// skipped step) in one run.
+public struct ExecutionRecord: Sendable, Equatable, Codable {
+    public var runID: String
+    public var job: String
+    public var stepID: Int
+    public var stepName: String
+    /// 1 for the first attempt; 0 for a step that was skipped.
+    public var attempt: Int
+    public var status: Status
+    public var startedAt: Date
+    public var endedAt: Date
+    public var cpuSeconds: Double?
+    public var maxRSSKilobytes: Int?
+    /// `0`, `3`, or a signal name such as `SIGSEGV`; empty when nothing ran.
+    public var exitStatus: String
+    /// Why it failed or was skipped.
+    public var reason: FailureReason
+    /// The human explanation: the error thrown, "killed by SIGKILL…".
+    public var message: String
+    /// The attempt's log file, relative to the project.
+    public var logFile: String
+    public var host: String
+
+    public init(
+        runID: String, job: String, stepID: Int, stepName: String, attempt: Int, status: Status,
+        startedAt: Date, endedAt: Date, cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
+        exitStatus: String = "", reason: FailureReason = .empty, message: String = "", logFile: String = "",
+        host: String = ExecutionRecord.hostName
+    ) {
+        self.runID = runID
+        self.job = job
+        self.stepID = stepID
+        self.stepName = stepName
+        self.attempt = attempt
+        self.status = status
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.cpuSeconds = cpuSeconds
+        self.maxRSSKilobytes = maxRSSKilobytes
+        self.exitStatus = exitStatus
+        self.reason = reason
+        self.message = message
+        self.logFile = logFile
+        self.host = host
+    }
+
+    /// Wall time in seconds.
+    public var durationSeconds: Double { endedAt.timeIntervalSince(startedAt) }
+
+    /// The step id of a row about a whole run that did not start (another
+    /// run held the lock, or `--wait-for` timed out): reason `locked` or
+    /// `wait timeout`.
+    public static let runStepID = 0
+    /// The step name of such a row.
+    public static let runStepName = "(run not started)"
+
+    /// This machine's name, as recorded in the `host` column.
+    public static let hostName: String = ProcessInfo.processInfo.hostName
+}
+
+/// The CSV history of step attempts, `logs/execution_logs.csv`.
+public struct ExecutionLog: Sendable {
+    /// The columns of a new history file, in order.
+    public static let columns = [
+        "run_id", "job", "step_id", "step_name", "attempt", "status", "started_at", "ended_at",
+        "duration_s", "cpu_s", "max_rss_kb", "exit_status", "reason", "message", "log_file", "host",
+    ]
+
+    private let file: CSVHistoryFile
+
+    /// The history at `url`.
+    public init(url: URL) {
+        file = CSVHistoryFile(url: url, columns: Self.columns)
+    }
+
+    /// Appends records, creating the file with its header if needed.
+    public func append(_ records: [ExecutionRecord]) throws {
+        try file.append(records.map(Self.fields))
+    }
+
+    /// Reads every record back. Rows that cannot be understood are skipped.
+    public func readAll() throws -> [ExecutionRecord] {
+        try file.readAll().compactMap(Self.record)
+    }
+
+    static func fields(_ record: ExecutionRecord) -> [String: String] {
+        [
+            "run_id": record.runID, "job": record.job, "step_id": String(record.stepID),
+            "step_name": record.stepName, "attempt": String(record.attempt),
+            "status": record.status.rawValue,
+            "started_at": Timestamp.iso8601(record.startedAt),
+            "ended_at": Timestamp.iso8601(record.endedAt),
+            "duration_s": String(format: "%.3f", record.durationSeconds),
+            "cpu_s": record.cpuSeconds.map { String(format: "%.3f", $0) } ?? "",
+            "max_rss_kb": record.maxRSSKilobytes.map(String.init) ?? "",
+            "exit_status": record.exitStatus, "reason": record.reason.rawValue, "message": record.message,
+            "log_file": record.logFile, "host": record.host,
+        ]
+    }
+
+    static func record(_ fields: [String: String]) -> ExecutionRecord? {
+        guard let runID = fields["run_id"], let stepID = fields["step_id"].flatMap({ Int($0) }),
+              let status = fields["status"].flatMap(Status.init(rawValue:)),
+              let started = fields["started_at"].flatMap(Timestamp.parse),
+              let ended = fields["ended_at"].flatMap(Timestamp.parse)
+        else { return nil }
+        return ExecutionRecord(
+            runID: runID, job: fields["job"] ?? "", stepID: stepID, stepName: fields["step_name"] ?? "",
+            attempt: fields["attempt"].flatMap { Int($0) } ?? 0, status: status,
+            startedAt: started, endedAt: ended,
+            cpuSeconds: fields["cpu_s"].flatMap { Double($0) },
+            maxRSSKilobytes: fields["max_rss_kb"].flatMap { Int($0) },
+            exitStatus: fields["exit_status"] ?? "", reason: FailureReason(word: fields["reason"] ?? ""),
+            message: fields["message"] ?? "", logFile: fields["log_file"] ?? "", host: fields["host"] ?? "")
+    }
+}

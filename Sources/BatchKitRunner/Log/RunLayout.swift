@@ -1,0 +1,121 @@
+import BatchKit
+import Foundation
+
+/// Where a job keeps its history and logs:
+///
+/// ```
+/// logs/execution_logs.csv          every step attempt of every run
+/// logs/test_results.csv            every post-job test of every run
+/// logs/runs/<run_id>/01_extract.log          a step's output (attempt 1)
+/// logs/runs/<run_id>/01_extract.attempt-2.log  a retry's output
+/// logs/runs/<run_id>/post_job_tests.log
+/// logs/runs/<run_id>/report.txt
+/// ```
+public struct RunLayout: Sendable {
+    /// The job's root folder: `logs/` and `docs/` are here.
+    public let projectDirectory: URL
+    /// Where steps run (their working directory); the project folder unless
+    /// a task list's folder differs from `--workdir`.
+    public let workingDirectory: URL
+
+    public init(projectDirectory: URL, workingDirectory: URL? = nil) {
+        self.projectDirectory = projectDirectory.standardizedFileURL
+        self.workingDirectory = (workingDirectory ?? projectDirectory).standardizedFileURL
+    }
+
+    public var logsDirectory: URL { projectDirectory.appendingPathComponent("logs") }
+    public var executionLog: URL { logsDirectory.appendingPathComponent("execution_logs.csv") }
+    public var testResults: URL { logsDirectory.appendingPathComponent("test_results.csv") }
+    public var runsDirectory: URL { logsDirectory.appendingPathComponent("runs") }
+    /// One line per notification sent (or not), with its outcome.
+    public var notificationsLog: URL { logsDirectory.appendingPathComponent("notifications.log") }
+
+    /// The folder of one run's logs.
+    public func runDirectory(_ runID: String) -> URL {
+        runsDirectory.appendingPathComponent(runID)
+    }
+
+    /// The log file of one attempt of one step. The first attempt's log has
+    /// the plain name; retries get their own file, so no attempt's log is lost.
+    public func stepLog(runID: String, step: Step, attempt: Int) -> URL {
+        let base = "\(step.displayID)_\(step.slug)"
+        let name = attempt <= 1 ? "\(base).log" : "\(base).attempt-\(attempt).log"
+        return runDirectory(runID).appendingPathComponent(name)
+    }
+
+    /// Private per-attempt files the runner and the step child exchange.
+    public func stateDirectory(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent(".state")
+    }
+
+    /// Where a running step reports its progress (`BATCHKIT_PROGRESS_FILE`).
+    public func progressFile(runID: String, stepID: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).progress")
+    }
+
+    /// The post-job tests' log.
+    public func testsLog(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("post_job_tests.log")
+    }
+
+    /// The saved report of a run.
+    public func report(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("report.txt")
+    }
+
+    /// The report as JSON.
+    public func reportJSON(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("report.json")
+    }
+
+    /// The report as JUnit XML.
+    public func junitReport(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("junit.xml")
+    }
+
+    /// The snapshot of a run's state.
+    public func stateFile(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("state.json")
+    }
+
+    /// The journal of changes to a run's state since its snapshot.
+    public func stateJournal(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("state.journal")
+    }
+
+    /// Where the step child of one attempt reports how its body ended.
+    public func resultFile(runID: String, stepID: Int, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).json")
+    }
+
+    /// The job's lock, named after the job: task lists that share a folder
+    /// share `logs/` but not their lock.
+    public func lockFile(job: String) -> URL {
+        logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).lock")
+    }
+
+    /// The job's note of its running step process groups: its own, so one
+    /// job's clean-up never touches another's steps.
+    public func processGroups(job: String) -> URL {
+        logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).process-groups")
+    }
+
+    /// Where an incomplete record cut from the end of a history file goes.
+    public func tornTail(of history: URL, at date: Date = Date()) -> URL {
+        history.deletingLastPathComponent().appendingPathComponent("\(history.lastPathComponent).torn-\(Timestamp.compact(date))")
+    }
+
+    /// `url` relative to the project when it is inside it, for messages and
+    /// the history (so a moved project's history still makes sense).
+    public func relative(_ url: URL) -> String {
+        let root = projectDirectory.path.hasSuffix("/") ? projectDirectory.path : projectDirectory.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+    }
+
+    /// A new run id, sortable by start time: `20261121T134501.123Z-3fa2`.
+    public static func newRunID(at date: Date = Date()) -> String {
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return Timestamp.compact(date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+}

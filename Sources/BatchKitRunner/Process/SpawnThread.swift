@@ -1,0 +1,43 @@
+import BatchKit
+import Foundation
+
+/// The one thread that starts every child process.
+///
+/// Linux's "kill me when my parent dies" (`PR_SET_PDEATHSIG`, which step
+/// processes ask for) fires when the *thread* that spawned the child exits,
+/// not the process — and the runtime's worker threads come and go. Spawning
+/// from a thread that lives as long as the process makes the signal mean
+/// what it should: the runner died.
+final class SpawnThread: @unchecked Sendable {
+    static let shared = SpawnThread()
+
+    private let condition = NSCondition()
+    private var work: [@Sendable () -> Void] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "batchkit-spawn"
+        thread.stackSize = 512 * 1024
+        thread.start()
+    }
+
+    /// Runs `body` on the spawn thread and returns its result.
+    func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            condition.withLock {
+                work.append { continuation.resume(returning: body()) }
+                condition.signal()
+            }
+        }
+    }
+
+    private func loop() {
+        while true {
+            let next: @Sendable () -> Void = condition.withLock {
+                while work.isEmpty { condition.wait() }
+                return work.removeFirst()
+            }
+            next()
+        }
+    }
+}

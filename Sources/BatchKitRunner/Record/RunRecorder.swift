@@ -1,0 +1,283 @@
+import BatchKit
+import Foundation
+
+/// The one writer of a run's records: the CSV history
+/// (`logs/execution_logs.csv`), the post-job test results, the run's state
+/// (journal and snapshot), the job's process-group ledger and the report
+/// files. Every path comes from ``RunLayout``.
+///
+/// It fixes the order of durable writes so that a crash at any point can be
+/// recovered from (see ``RunRecovery`` and `docs/ARCHITECTURE.md`):
+/// 1. an attempt's start (number, start time, log file) is journalled
+///    before the attempt is launched; if it cannot be, nothing is launched;
+/// 2. an outcome is journalled, with its history rows and the context it
+///    set, in one line, *then* its rows are appended to the CSV;
+/// 3. a snapshot replaces the journal only when the CSV holds every row,
+///    and says how many rows of the run that is.
+///
+/// Changes are applied in batches (``commit(rows:_:)``), so completions
+/// that arrive together can share one journal line and one CSV append.
+public final class RunRecorder: @unchecked Sendable {
+    public let layout: RunLayout
+    public let job: String
+    /// The job's running step groups, for the next run to clean up after a
+    /// dead runner.
+    public let ledger: ProcessGroupLedger
+
+    private let store: RunStateStore
+    private let history: ExecutionLog
+    private let crash: CrashPoint
+    private let lock = NSLock()
+    private var current: RunState
+    /// Rows of this run the CSV holds.
+    private var rowsInHistory: Int
+    /// Rows journalled but not yet in the CSV (an append failed), in order.
+    private var unrecorded: [ExecutionRecord]
+    private var problemList: [String] = []
+    /// Whether the run keeps a state (a `--tests-only` run runs no step, so
+    /// it has nothing to resume and keeps none).
+    private let keepsState: Bool
+
+    private init(
+        layout: RunLayout, state: RunState, store: RunStateStore, rowsInHistory: Int, unrecorded: [ExecutionRecord],
+        keepsState: Bool = true
+    ) {
+        self.keepsState = keepsState
+        self.layout = layout
+        self.job = state.job
+        self.ledger = ProcessGroupLedger(directory: layout.processGroups(job: state.job))
+        self.store = store
+        self.history = ExecutionLog(url: layout.executionLog)
+        self.crash = CrashPoint.shared
+        self.current = state
+        self.rowsInHistory = rowsInHistory
+        self.unrecorded = unrecorded
+    }
+
+    /// The run's state as last recorded.
+    public var state: RunState { lock.withLock { current } }
+
+    /// Write failures so far, for the report.
+    public var problems: [String] { lock.withLock { problemList } }
+
+    // MARK: Opening
+
+    /// Makes the job's history files safe to append to: an incomplete record
+    /// at the end of `execution_logs.csv` or `test_results.csv` (a crash or a
+    /// full disk cut an append short) is moved to a file beside it.
+    ///
+    /// - Returns: A note per file repaired, naming where the cut text went.
+    public static func openHistory(_ layout: RunLayout) -> [String] {
+        var notes: [String] = []
+        for (url, columns) in [(layout.executionLog, ExecutionLog.columns), (layout.testResults, TestResultsLog.columns)] {
+            let file = CSVHistoryFile(url: url, columns: columns)
+            do {
+                if let torn = try file.repairTornTail(movingTo: layout.tornTail(of: url)) {
+                    notes.append("\(layout.relative(url)) ended with an incomplete record (\(torn.bytes) bytes, cut short by a crash or a full disk); it was moved to \(layout.relative(torn.movedTo)) and the history goes on from the last complete record")
+                }
+            } catch {
+                notes.append(ErrorDescription.of(error))
+            }
+        }
+        return notes
+    }
+
+    /// Kills what a dead runner of `job` left running, from the job's own
+    /// ledger: another job's steps are never touched.
+    public static func reapStale(_ layout: RunLayout, job: String) {
+        ProcessGroupLedger(directory: layout.processGroups(job: job)).reapStale()
+    }
+
+    /// Starts the records of a fresh run with a snapshot of `state`.
+    ///
+    /// - Parameter keepsState: `false` for a run that runs no step
+    ///   (`--tests-only`): it keeps no state, only its test results and report.
+    /// - Throws: ``CSVHistoryFile/WriteError`` when the state cannot be
+    ///   written: then nothing may run.
+    public static func start(_ state: RunState, layout: RunLayout, keepsState: Bool = true) throws -> RunRecorder {
+        var state = state
+        state.recordedRows = 0
+        let store = RunStateStore(layout: layout)
+        let recorder = RunRecorder(layout: layout, state: state, store: store, rowsInHistory: 0, unrecorded: [], keepsState: keepsState)
+        try FileManager.default.createDirectory(at: layout.runDirectory(state.runID), withIntermediateDirectories: true)
+        guard keepsState else { return recorder }
+        try store.save(state, snapshot: true)
+        recorder.crash.passed()
+        return recorder
+    }
+
+    /// Continues the records of run `runID`: recovers what its last runner
+    /// left (``RunRecovery``), adds the missing and lost rows to the CSV, and
+    /// counts a new resume.
+    ///
+    /// - Returns: The recorder, and every row of the run so far.
+    /// - Throws: ``NothingToResume`` when the run has no readable state;
+    ///   a write error when the recovery cannot be recorded.
+    public static func resume(_ runID: String, layout: RunLayout) throws -> (recorder: RunRecorder, rows: [ExecutionRecord]) {
+        let (recorder, recovery) = try recover(runID, layout: layout)
+        try recorder.commit {
+            $0.resumes += 1
+            $0.phase = .running
+        }
+        return (recorder, recovery.rows)
+    }
+
+    /// Closes the records of the job's latest run if its runner died (its
+    /// state still says running), before a fresh run starts: its missing and
+    /// lost rows go into the CSV and it is marked interrupted.
+    ///
+    /// - Returns: A note when a run was closed, or a problem.
+    public static func closeAbandoned(_ layout: RunLayout, job: String) -> String? {
+        guard let latest = RunStateStore(layout: layout).latest(job: job) else { return nil }
+        // A finished run with a journal left has rows its CSV append could not write.
+        guard latest.phase == .running || FileManager.default.fileExists(atPath: layout.stateJournal(latest.runID).path) else { return nil }
+        do {
+            let (recorder, recovery) = try recover(latest.runID, layout: layout)
+            guard latest.phase == .running else {
+                try recorder.finish(phase: latest.phase)
+                return recovery.missingRows.isEmpty ? nil
+                    : "\(recovery.missingRows.count) row(s) of run \(latest.runID) that could not be written then were added to \(layout.relative(layout.executionLog))"
+            }
+            try recorder.finish(phase: .interrupted)
+            let lost = recovery.lostRows.map { RunReport.displayID($0.stepID) }
+            return "the previous run, \(latest.runID), was stopped without finishing (its runner was killed)"
+                + (lost.isEmpty ? "" : "; steps \(lost.joined(separator: ", ")) were running and are recorded as FAIL (runner died)")
+                + "; it is closed as interrupted"
+        } catch {
+            return "cannot close the previous run \(latest.runID): \(ErrorDescription.of(error))"
+        }
+    }
+
+    /// The state `--resume` would continue from, read without writing
+    /// anything (for planning and `--dry-run`); `nil` when the run has none.
+    public static func recoveredState(_ runID: String, layout: RunLayout) throws -> RunState? {
+        try readRecovery(runID, store: RunStateStore(layout: layout), layout: layout)?.recovery.state
+    }
+
+    private static func readRecovery(
+        _ runID: String, store: RunStateStore, layout: RunLayout
+    ) throws -> (loaded: RunStateStore.Loaded, history: [ExecutionRecord], recovery: RunRecovery)? {
+        guard let loaded = store.loadWithJournal(runID) else { return nil }
+        let history = try ExecutionLog(url: layout.executionLog).readAll()
+            .filter { $0.runID == runID && $0.job == loaded.state.job }
+        return (loaded, history, RunRecovery(loaded: loaded, history: history))
+    }
+
+    private static func recover(_ runID: String, layout: RunLayout) throws -> (RunRecorder, RunRecovery) {
+        let store = RunStateStore(layout: layout)
+        guard let found = try readRecovery(runID, store: store, layout: layout) else {
+            throw NothingToResume(message: "nothing to resume: run \(runID) has no readable state in \(layout.relative(layout.stateFile(runID)))")
+        }
+        let recovery = found.recovery
+        try store.adopt(found.loaded.state, journalLines: found.loaded.journalLines)
+        let recorder = RunRecorder(
+            layout: layout, state: found.loaded.state, store: store,
+            rowsInHistory: found.history.count, unrecorded: recovery.missingRows)
+        let recovered = recovery.state
+        try recorder.commit(rows: recovery.lostRows) { $0 = recovered }
+        return (recorder, recovery)
+    }
+
+    // MARK: The run
+
+    /// Applies `change` to the state and records it with `rows`: one journal
+    /// line, then one CSV append of the rows (and any an earlier append
+    /// failed to write). A failed CSV append is kept as a problem and tried
+    /// again with the next rows; the journal still has them.
+    ///
+    /// - Throws: When the journal line cannot be written: the change is not
+    ///   recorded, and the caller must not act on it.
+    public func commit(rows: [ExecutionRecord] = [], _ change: (inout RunState) -> Void = { _ in }) throws {
+        try lock.withLock {
+            var next = current
+            change(&next)
+            guard keepsState else {
+                current = next
+                return
+            }
+            do {
+                if try store.save(next, rows: rows) { crash.passed() }
+            } catch {
+                // The change is not recorded; its rows still go into the CSV
+                // (recovery reads an attempt's outcome there), then the caller stops.
+                appendToHistory(rows)
+                throw error
+            }
+            current = next
+            appendToHistory(rows)
+            if store.shouldCompact(next.runID) {
+                do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
+            }
+        }
+    }
+
+    /// Appends `rows`, after any an earlier append failed to write; the lock is held.
+    private func appendToHistory(_ rows: [ExecutionRecord]) {
+        let pending = unrecorded + rows
+        guard !pending.isEmpty else { return }
+        do {
+            try history.append(pending)
+            crash.passed()
+            rowsInHistory += pending.count
+            unrecorded = []
+        } catch {
+            unrecorded = pending
+            problemList.append(ErrorDescription.of(error))
+        }
+    }
+
+    /// The run is over: its final phase is journalled first (so a crash
+    /// from here on leaves a finished run, not one to resume), then the post-job
+    /// test results are appended, then the final state is written as a
+    /// snapshot (or, when rows are still missing from the CSV, left in the
+    /// journal, so a later recovery adds them).
+    ///
+    /// - Throws: When the state or the test results cannot be written.
+    public func finish(phase: RunState.Phase, tests: [CheckResult] = []) throws {
+        try lock.withLock {
+            current.phase = phase
+            if keepsState, try store.save(current) { crash.passed() }
+            if !tests.isEmpty {
+                try TestResultsLog(url: layout.testResults).append(tests, runID: current.runID, job: current.job)
+                crash.passed()
+            }
+            if keepsState, unrecorded.isEmpty { try snapshot() }
+        }
+    }
+
+    /// Writes the snapshot; the lock is held and the CSV is up to date.
+    private func snapshot() throws {
+        guard unrecorded.isEmpty else { return }
+        current.recordedRows = rowsInHistory
+        try store.save(current, snapshot: true)
+        crash.passed()
+    }
+
+    /// Saves the report as `report.txt`, `report.json` and `junit.xml` in
+    /// the run's folder, each replaced durably.
+    public func saveReport(_ report: RunReport) throws {
+        try Self.saveReport(report, layout: layout, crash: crash)
+    }
+
+    static func saveReport(_ report: RunReport, layout: RunLayout, crash: CrashPoint = .shared) throws {
+        let files = [
+            (layout.report(report.runID), report.render()),
+            (layout.reportJSON(report.runID), try report.json()),
+            (layout.junitReport(report.runID), JUnitReport(report).xml()),
+        ]
+        for (url, text) in files {
+            try DurableFile.replace(url, with: Data(text.utf8))
+            crash.passed()
+        }
+    }
+
+    // MARK: Rows outside a run
+
+    /// Appends rows that belong to no run's state: a run that did not start
+    /// (lock held, `--wait-for` timed out), or an attempt an Airflow task
+    /// ran, whose state Airflow keeps.
+    public static func appendRows(_ rows: [ExecutionRecord], layout: RunLayout) throws {
+        try ExecutionLog(url: layout.executionLog).append(rows)
+        CrashPoint.shared.passed()
+    }
+}

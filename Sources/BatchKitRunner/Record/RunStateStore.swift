@@ -1,0 +1,172 @@
+import BatchKit
+import Foundation
+
+/// A run's state on disk, in time independent of the job's size: each change
+/// is one JSON line appended to `state.journal` (with the history rows it
+/// carries) and `fsync`ed; every so often (and at the end of a run) the whole
+/// state is written to `state.json` (temporary file, `fsync`, rename, `fsync`
+/// of the folder) and the journal starts over.
+///
+/// Only ``RunRecorder`` writes through it; everyone else loads. Loading reads
+/// the snapshot and replays the journal; a line torn by a crash (the last
+/// one, without its newline) is ignored.
+public final class RunStateStore: @unchecked Sendable {
+    public let layout: RunLayout
+    private let lock = NSLock()
+    private var saved: [String: RunState] = [:]
+    private var journalLines: [String: Int] = [:]
+    private var generations: [String: Int] = [:]
+    /// Journal lines after which ``shouldCompact(_:)`` says yes.
+    private let compactEvery = 256
+
+    public init(layout: RunLayout) {
+        self.layout = layout
+    }
+
+    /// The snapshot of a run.
+    public func url(_ runID: String) -> URL { layout.stateFile(runID) }
+
+    /// The journal of changes since the snapshot.
+    public func journalURL(_ runID: String) -> URL { layout.stateJournal(runID) }
+
+    /// What changed, as one journal line: the new values, and the history
+    /// rows that go with them, in the order they go into the CSV.
+    struct Change: Codable {
+        /// The snapshot this line follows.
+        var generation: Int?
+        var phase: RunState.Phase?
+        var resumes: Int?
+        var steps: [String: RunState.StepState]?
+        var context: [String: String]?
+        var removedSteps: [String]?
+        var removedContext: [String]?
+        var rows: [ExecutionRecord]?
+    }
+
+    /// A run's state with the rows its journal holds.
+    struct Loaded {
+        var state: RunState
+        /// History rows written to the journal since the snapshot, in order.
+        var journalRows: [ExecutionRecord]
+        /// Lines in the journal.
+        var journalLines: Int
+    }
+
+    /// Saves `state`: appends what changed since the last save (and `rows`)
+    /// as one journal line, or writes a snapshot.
+    ///
+    /// - Parameters:
+    ///   - rows: History rows that belong with this change (written to the
+    ///     journal before they go into the CSV).
+    ///   - snapshot: Write the whole state instead (start and end of a run,
+    ///     compaction). Only when `rows` is empty.
+    /// - Returns: Whether anything was written.
+    /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
+    @discardableResult
+    func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false) throws -> Bool {
+        try lock.withLock {
+            let runID = state.runID
+            var state = state
+            state.generation = generations[runID]
+            // What a run starts with never changes in its journal.
+            guard let previous = saved[runID], !snapshot,
+                  previous.runID == state.runID, previous.job == state.job, previous.startedAt == state.startedAt,
+                  previous.parameters == state.parameters, previous.scope == state.scope,
+                  previous.parameterSources == state.parameterSources, previous.environment == state.environment,
+                  previous.recordedRows == state.recordedRows
+            else {
+                precondition(rows.isEmpty, "history rows go through the journal, never a snapshot")
+                try writeSnapshot(state)
+                return true
+            }
+            var change = Change(generation: generations[runID])
+            if previous.phase != state.phase { change.phase = state.phase }
+            if previous.resumes != state.resumes { change.resumes = state.resumes }
+            let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
+            if !steps.isEmpty { change.steps = steps }
+            let context = state.context.filter { previous.context[$0.key] != $0.value }
+            if !context.isEmpty { change.context = context }
+            let removedSteps = previous.steps.keys.filter { state.steps[$0] == nil }.sorted()
+            if !removedSteps.isEmpty { change.removedSteps = removedSteps }
+            let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
+            if !removedContext.isEmpty { change.removedContext = removedContext }
+            if !rows.isEmpty { change.rows = rows }
+            guard change.phase != nil || change.resumes != nil || change.steps != nil || change.context != nil
+                || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
+            else { return false }
+            let line = String(decoding: try JSONCoding.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
+            try JournalFile(url: journalURL(runID)).append(line)
+            saved[runID] = state
+            journalLines[runID, default: 0] += 1
+            return true
+        }
+    }
+
+    /// Takes `state` as what is on disk now (loaded by ``loadWithJournal(_:)``),
+    /// so the next save appends only what changes from it.
+    /// A torn last line is cut off, so the next line starts on its own.
+    func adopt(_ state: RunState, journalLines lines: Int) throws {
+        try lock.withLock {
+            try JournalFile(url: journalURL(state.runID)).cutTornTail()
+            saved[state.runID] = state
+            journalLines[state.runID] = lines
+            generations[state.runID] = state.generation
+        }
+    }
+
+    /// Whether the journal of `runID` is long enough to be folded into a snapshot.
+    func shouldCompact(_ runID: String) -> Bool {
+        lock.withLock { journalLines[runID, default: 0] >= compactEvery }
+    }
+
+    private func writeSnapshot(_ state: RunState) throws {
+        var state = state
+        state.generation = (generations[state.runID] ?? 0) + 1
+        try DurableFile.replace(url(state.runID), with: try JSONCoding.encoder(pretty: true).encode(state))
+        // A journal that survives this (a crash, a failed removal) names the
+        // previous generation, so loading skips it.
+        try? FileManager.default.removeItem(at: journalURL(state.runID))
+        generations[state.runID] = state.generation
+        saved[state.runID] = state
+        journalLines[state.runID] = 0
+    }
+
+    /// Loads a run's state, or `nil` when it has none.
+    public func load(_ runID: String) -> RunState? {
+        loadWithJournal(runID)?.state
+    }
+
+    /// Loads a run's state and the history rows its journal holds.
+    func loadWithJournal(_ runID: String) -> Loaded? {
+        guard let data = try? Data(contentsOf: url(runID)) else { return nil }
+        let decoder = JSONCoding.decoder()
+        guard var state = try? decoder.decode(RunState.self, from: data) else { return nil }
+        var rows: [ExecutionRecord] = []
+        var lines = 0
+        let journal = (try? String(contentsOf: journalURL(runID), encoding: .utf8)) ?? ""
+        for line in journal.split(separator: "\n") {
+            guard let change = try? decoder.decode(Change.self, from: Data(line.utf8)),
+                  change.generation == state.generation
+            else { continue }
+            lines += 1
+            if let phase = change.phase { state.phase = phase }
+            if let resumes = change.resumes { state.resumes = resumes }
+            for (key, value) in change.steps ?? [:] { state.steps[key] = value }
+            for (key, value) in change.context ?? [:] { state.context[key] = value }
+            for key in change.removedSteps ?? [] { state.steps[key] = nil }
+            for key in change.removedContext ?? [] { state.context[key] = nil }
+            rows += change.rows ?? []
+        }
+        return Loaded(state: state, journalRows: rows, journalLines: lines)
+    }
+
+    /// The most recent run of `job` with a state file (run ids sort by
+    /// time). Task lists sharing a folder share `logs/runs/`, hence the job.
+    public func latest(job: String? = nil) -> RunState? {
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? []
+        for runID in runs.sorted(by: >) where !runID.hasPrefix(".") {
+            if let state = load(runID), job == nil || state.job == job { return state }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,115 @@
+import BatchKit
+import Foundation
+
+extension RunReport {
+    /// The report as text for a terminal or a file: the status line, a table
+    /// of steps (status, attempts, wall and CPU time, peak memory, the slowest
+    /// marked), failures with the end of their logs, the test results, the
+    /// parallel speed-up, the DAG with each step's status, and where the logs are.
+    public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
+        var lines: [String] = []
+        let passedSteps = steps.filter { $0.status == .pass }.count
+        let summary = steps.isEmpty
+            ? "post-job tests only, in \(DurationFormat.seconds(wallSeconds))"
+            : "\(passedSteps)/\(steps.count) steps passed in \(DurationFormat.seconds(wallSeconds))"
+        lines.append("\(style.paint(job, .bold))  run \(runID)  \(style.status(status))  \(summary)")
+        lines.append("")
+        lines += stepTable(style: style)
+
+        for step in steps where step.status == .fail {
+            guard let last = step.records.last else { continue }
+            lines.append("")
+            lines.append(style.paint("\(Self.displayID(step.stepID)) \(step.name) failed: ", .red) + last.message)
+            for tail in failureLogTails[String(step.stepID)] ?? [] { lines.append("  | " + tail) }
+            lines.append("  log: \(last.logFile)")
+        }
+
+        lines.append("")
+        if let testsNotRun {
+            lines.append(style.paint("Post-job tests", .bold) + "  not run: \(testsNotRun)")
+        } else if tests.isEmpty {
+            lines.append(style.paint("Post-job tests", .bold) + "  none defined")
+        } else {
+            let failed = tests.filter { $0.status == .fail }.count
+            lines.append(style.paint("Post-job tests", .bold) + "  \(tests.count - failed) passed, \(failed) failed")
+            for test in tests {
+                let detail = test.message.isEmpty ? "" : (test.status == .pass ? "  (\(test.message))" : ": \(test.message)")
+                lines.append("  \(style.status(test.status))  \(test.name)\(detail)")
+            }
+        }
+
+        if steps.count > 1 {
+            lines.append("")
+            let speedUp = wallSeconds > 0 ? stepSeconds / wallSeconds : 1
+            let gain = speedUp >= 1.1
+                ? String(format: ": %.1f× speed-up from running steps in parallel", speedUp)
+                : " (no parallel speed-up: the steps ran one after another)"
+            lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps" + gain)
+        }
+        lines += parameterLines(style: style)
+        if !steps.isEmpty {
+            lines.append("")
+            lines.append(style.paint("DAG", .bold) + "      (by wave; ← parents)")
+            lines += DagText.lines(steps: steps.map { ($0.stepID, $0.name, $0.status) }, parents: parents, style: style)
+                .map { "  " + $0 }
+        }
+
+        lines.append("")
+        lines.append("\(style.paint("Logs", .bold))     \(logDirectory)/  (report.txt, report.json, junit.xml)")
+        lines.append("\(style.paint("History", .bold))  \(historyFiles.joined(separator: ", "))")
+        for note in notes { lines.append("\(style.paint("Note", .yellow))     \(note)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The effective parameters, each with where it came from, and the environment.
+    private func parameterLines(style: TerminalStyle) -> [String] {
+        let values = parameters ?? [:]
+        guard !values.isEmpty || environment != nil else { return [] }
+        var lines = ["", style.paint("Params", .bold) + (environment.map { "   environment \($0)" } ?? "")]
+        let width = values.keys.map(\.count).max() ?? 0
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            let source = parameterSources?[key].map { "  " + style.paint("(\($0))", .gray) } ?? ""
+            lines.append("  \(key)\(String(repeating: " ", count: width - key.count)) = \(value)\(source)")
+        }
+        return lines
+    }
+
+    private func stepTable(style: TerminalStyle) -> [String] {
+        guard !steps.isEmpty else { return [] }
+        let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
+        let idWidth = max(2, steps.map { Self.displayID($0.stepID).count }.max() ?? 0)
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+        // The slowest steps that ran: one when there are few, up to three.
+        let ran = steps.filter { $0.attempts > 0 }.sorted { $0.durationSeconds > $1.durationSeconds }
+        let slowest = Array(ran.prefix(ran.count >= 6 ? 3 : (ran.count >= 2 ? 1 : 0)).map(\.stepID))
+
+        var lines = ["  " + style.paint(
+            "\(pad("ID", idWidth))  \(pad("STEP", nameWidth))  STATUS   TRIES  WALL      CPU       PEAK MEM", .bold)]
+        for step in steps {
+            let records = step.records.filter { $0.attempt > 0 }
+            let wall = records.isEmpty ? "-" : DurationFormat.seconds(step.durationSeconds)
+            let cpu = records.compactMap(\.cpuSeconds).isEmpty ? "-" : DurationFormat.seconds(records.compactMap(\.cpuSeconds).reduce(0, +))
+            let memory = records.compactMap(\.maxRSSKilobytes).max().map(Self.memory) ?? "-"
+            var line = "  \(pad(Self.displayID(step.stepID), idWidth))  \(pad(step.name, nameWidth))  "
+                + style.status(step.status) + String(repeating: " ", count: 9 - step.status.rawValue.count)
+                + pad(String(step.attempts), 7) + pad(wall, 10) + pad(cpu, 10) + pad(memory, 9)
+            if let rank = slowest.firstIndex(of: step.stepID) {
+                line += style.paint(rank == 0 ? " ◀ slowest" : " ◀ #\(rank + 1) slowest", .yellow)
+            }
+            if let last = step.records.last, last.status != .pass, !last.message.isEmpty {
+                line += "  " + style.paint(last.message, last.status == .fail ? .red : .gray)
+            }
+            lines.append(line.trimmingTrailingSpaces())
+        }
+        return lines
+    }
+
+    /// `21.4 MB`, `812 KB`, `1.2 GB`.
+    static func memory(_ kilobytes: Int) -> String {
+        if kilobytes < 1024 { return "\(kilobytes) KB" }
+        if kilobytes < 1024 * 1024 { return String(format: "%.1f MB", Double(kilobytes) / 1024) }
+        return String(format: "%.1f GB", Double(kilobytes) / 1024 / 1024)
+    }
+}

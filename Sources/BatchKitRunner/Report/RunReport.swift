@@ -1,0 +1,86 @@
+import BatchKit
+import Foundation
+
+/// The feedback of one run, as the style guide asks: overall status, each
+/// step's status and time, the test results and where the logs are. It is
+/// printed at the end of a run and saved in `logs/runs/<run_id>/` as
+/// `report.txt`, `report.json` and `junit.xml`.
+public struct RunReport: Sendable, Codable {
+    public let job: String
+    public let runID: String
+    /// PASS when every step and every test passed.
+    public let status: Status
+    public let startedAt: Date
+    public let endedAt: Date
+    public let steps: [StepRun]
+    public let tests: [CheckResult]
+    /// Why the tests did not run, when they did not.
+    public let testsNotRun: String?
+    /// The last lines of each failed step's last log, by step id.
+    public let failureLogTails: [String: [String]]
+    /// The run's log folder, relative to the project.
+    public let logDirectory: String
+    /// The history files, relative to the project.
+    public let historyFiles: [String]
+    /// Things worth knowing that did not fail the run.
+    public let notes: [String]
+    /// Each reported step's parents, by step id (for the DAG as text).
+    public let parents: [String: [Int]]
+    /// The run's effective parameters.
+    public let parameters: [String: String]?
+    /// Where each parameter came from: `config/base.json`, `config/prod.json`,
+    /// `$BATCHKIT_PARAM_ROWS`, `--param`.
+    public let parameterSources: [String: String]?
+    /// The `--env` the run used.
+    public let environment: String?
+
+    public init(
+        job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
+        tests: [CheckResult], testsNotRun: String?, failureLogTails: [String: [String]],
+        logDirectory: String, historyFiles: [String], notes: [String], parameters: [String: String] = [:],
+        parameterSources: [String: String] = [:], environment: String? = nil, parents: [String: [Int]] = [:]
+    ) {
+        self.parameters = parameters.isEmpty ? nil : parameters
+        self.parameterSources = parameterSources.isEmpty ? nil : parameterSources
+        self.environment = environment
+        self.job = job
+        self.runID = runID
+        self.status = status
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.steps = steps
+        self.tests = tests
+        self.testsNotRun = testsNotRun
+        self.failureLogTails = failureLogTails
+        self.logDirectory = logDirectory
+        self.historyFiles = historyFiles
+        self.notes = notes
+        self.parents = parents
+    }
+
+    /// Wall time of the whole run, in seconds.
+    public var wallSeconds: Double { endedAt.timeIntervalSince(startedAt) }
+
+    package static func displayID(_ id: Int) -> String { Step.displayID(id) }
+
+    /// Sum of the steps' wall times, in seconds (what a sequential run would take).
+    public var stepSeconds: Double { steps.reduce(0) { $0 + $1.durationSeconds } }
+
+    /// The report as pretty-printed JSON, for machines (`--json`).
+    public func json() throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(self), as: UTF8.self) + "\n"
+    }
+
+    /// Reads a report saved by ``RunRecorder/saveReport(_:)``.
+    public static func load(_ url: URL) throws -> RunReport {
+        try JSONCoding.decoder().decode(RunReport.self, from: Data(contentsOf: url))
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}

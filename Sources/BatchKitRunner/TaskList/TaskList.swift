@@ -1,0 +1,224 @@
+import BatchKit
+import Foundation
+
+/// A PyRunner task list in its shell form, the way a folder of scripts
+/// becomes a batchkit job without writing Swift:
+///
+/// ```
+/// #SHELL
+/// #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]
+/// 1|-1|1|0|Start|./start.sh|$ENV{APP_LOG_DIR}/start.log
+/// 2|1|3|10|Download|curl -fsSO https://example.com/a.csv|
+/// 3|1,2|1|0|Load|./load.sh data/a.csv \| tee load.out||15m
+/// 4|3|2|0|Score|python3 score.py|||2GB
+/// ```
+///
+/// - The first line that is not blank must be `#SHELL`. Other lines starting
+///   with `#` are comments, and blank lines are ignored.
+/// - `PARENT_IDS` is `-1` for none, or ids separated by commas. Ids may be
+///   listed in any order: a parent may come after its child.
+/// - `RETRY_WAIT_TIME` and `TIMEOUT` are seconds, or a number with `s`, `m`
+///   or `h`. `TIMEOUT` is an optional eighth column; empty means no limit.
+/// - `MEMORY` is an optional ninth column: the step's memory cap, a size
+///   such as `512MB` or `2GiB` (see ``ByteCount/init(_:)``); empty means none.
+/// - `LOGFILE` may be empty; when given, each attempt's output is also
+///   appended to it (relative paths are from the task list's folder).
+/// - `$ENV{NAME}` is replaced by the environment variable NAME.
+///   `APP_ROOT_DIR` defaults to the task list's folder and `APP_LOG_DIR` to
+///   the run's `logs/` folder.
+/// - Fields are separated by `|`; a `|` inside a command is written `\|`.
+public struct TaskList: Sendable {
+    /// A task list that cannot be used: every problem, each with `file:line`.
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public let problems: [String]
+        public var description: String {
+            problems.count == 1
+                ? "invalid task list: \(problems[0])"
+                : "invalid task list (\(problems.count) problems):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// The job: named after the file, one shell step per task.
+    public let job: Job
+
+    /// Parses `text`, read from `file`.
+    ///
+    /// - Parameters:
+    ///   - text: The task list.
+    ///   - file: Its path, for messages and for relative LOGFILEs.
+    ///   - environment: The variables `$ENV{…}` may use.
+    /// - Throws: ``ParseError`` listing every malformed line.
+    public init(text: String, file: URL, environment: [String: String]) throws(ParseError) {
+        let name = file.deletingPathExtension().lastPathComponent
+        let label = file.lastPathComponent
+        var problems: [String] = []
+        var steps: [Step] = []
+        var sawHeader = false
+        for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            let line = Self.trimmed(rawLine)
+            func problem(_ message: String) { problems.append("\(label):\(number): \(message)") }
+            if line.isEmpty { continue }
+            if !sawHeader {
+                sawHeader = true
+                if line == "#SHELL" { continue }
+                if line.uppercased() == "#PYTHON" {
+                    problem("#PYTHON task lists run PyRunner Worker classes, which batchkit cannot load; write each task as a shell command (such as `python3 -m workers start`) under a #SHELL header")
+                    break
+                }
+                problem("the first line must be #SHELL (the task list's kind), not \"\(line)\"")
+                break
+            }
+            if line.hasPrefix("#") { continue }
+            do {
+                steps.append(try Self.task(line, source: "\(label):\(number)", folder: file.deletingLastPathComponent(), environment: environment))
+            } catch {
+                problem(error.description)
+            }
+        }
+        if !sawHeader { problems.append("\(label):1: the file is empty; it needs a #SHELL line and one line per task") }
+        if problems.isEmpty && steps.isEmpty { problems.append("\(label): there are no tasks, only comments") }
+        if !problems.isEmpty { throw ParseError(problems: problems) }
+        job = Job(name.isEmpty ? "tasks" : name, steps: steps)
+    }
+
+    /// Reads and parses the task list at `file`.
+    ///
+    /// - Throws: ``ParseError``, naming the file when it cannot be read.
+    public init(contentsOf file: URL, environment: [String: String]) throws(ParseError) {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw ParseError(problems: ["cannot read \(file.path): no such file, or it is not readable"])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ParseError(problems: ["\(file.path) is not UTF-8 text"])
+        }
+        try self.init(text: text, file: file, environment: environment)
+    }
+
+    private struct LineError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    private static let columns = "ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]"
+
+    private static func task(_ line: String, source: String, folder: URL, environment: [String: String]) throws(LineError) -> Step {
+        let fields = split(line)
+        guard (7...9).contains(fields.count) else {
+            let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
+            throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
+        }
+        guard let id = Int(fields[0]), id > 0 else {
+            throw LineError("ID \"\(fields[0])\" is not a whole number above 0")
+        }
+        let parents: [Int]
+        if fields[1] == "-1" {
+            parents = []
+        } else {
+            let parts = fields[1].split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0.utf8) }
+            let values = parts.map { Int($0) }
+            guard !fields[1].isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw LineError("PARENT_IDS \"\(fields[1])\" must be -1 (no parent) or task ids separated by commas")
+            }
+            parents = values.compactMap { $0 }
+        }
+        guard let attempts = Int(fields[2]) else {
+            throw LineError("MAX_ATTEMPTS \"\(fields[2])\" is not a whole number")
+        }
+        guard attempts >= 1 else { throw LineError("MAX_ATTEMPTS is \(attempts); it must be at least 1") }
+        guard let wait = seconds(fields[3]) else {
+            throw LineError("RETRY_WAIT_TIME \"\(fields[3])\" is not a duration (seconds, or a number with s, m or h, at most a year)")
+        }
+        guard wait >= 0 else { throw LineError("RETRY_WAIT_TIME is \(fields[3]); it must not be negative") }
+        guard !fields[4].isEmpty else { throw LineError("PROCESS_NAME is empty; give the task a name") }
+        let command = try expand(fields[5], environment: environment)
+        guard !command.isEmpty else { throw LineError("SHELL_COMMAND is empty; give the command to run") }
+        let logFile = try expand(fields[6], environment: environment)
+        var timeout: Double?
+        if fields.count >= 8, !fields[7].isEmpty {
+            guard let value = seconds(fields[7]), value > 0 else {
+                throw LineError("TIMEOUT \"\(fields[7])\" is not a duration above 0 (seconds, or a number with s, m or h)")
+            }
+            timeout = value
+        }
+        var memory: ByteCount?
+        if fields.count == 9, !fields[8].isEmpty {
+            guard let value = ByteCount(fields[8]), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
+                throw LineError("MEMORY \"\(fields[8])\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)")
+            }
+            memory = value
+        }
+        return Step(
+            id: id, name: fields[4], parents: parents, source: source, action: .shell(command),
+            policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout, memory: memory),
+            mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
+    }
+
+    /// Splits on `|`, honouring `\|`, and trims each field. Works on UTF-8
+    /// bytes: `|` and `\` never occur inside a multi-byte character.
+    static func split(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current: [UInt8] = []
+        var escaped = false
+        for byte in line.utf8 {
+            if escaped {
+                if byte != UInt8(ascii: "|") { current.append(UInt8(ascii: "\\")) }
+                current.append(byte)
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "|") {
+                fields.append(trimmed(current[...]))
+                current.removeAll(keepingCapacity: true)
+            } else {
+                current.append(byte)
+            }
+        }
+        if escaped { current.append(UInt8(ascii: "\\")) }
+        fields.append(trimmed(current[...]))
+        return fields
+    }
+
+    /// `bytes` as text without leading or trailing ASCII spaces, tabs and CRs.
+    static func trimmed<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+
+    /// `30`, `30s`, `1.5m`, `2h`, `1d` → seconds; `nil` for anything else, or for
+    /// more than a year (`inf`, `1e300`, …).
+    package static func seconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        var value: Double?
+        if let last = text.last, let unit = units[last] {
+            value = Double(text.dropLast()).map { $0 * unit }
+        } else {
+            value = Double(text)
+        }
+        guard let value, value.isFinite, abs(value) <= StepPolicy.longest else { return nil }
+        return value
+    }
+
+    /// Replaces every `$ENV{NAME}`.
+    private static func expand(_ text: String, environment: [String: String]) throws(LineError) -> String {
+        guard text.contains("$ENV{") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "$ENV{") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw LineError("\"$ENV{\" is not closed with }")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else {
+                throw LineError("$ENV{\(name)} is not set; export \(name) before running, or change the task list")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,36 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitNotify
+import BatchKitCommandLine
+import TestSupport
+import Testing
+
+@Suite struct ArgumentsTests {
+    @Test func parsesFlagsOptionsAndPositionals() throws {
+        let parsed = try Arguments(
+            ["name", "--path", "dir", "--jobs=4", "--help", "--", "--literal"],
+            flags: ["--help"], options: ["--path", "--jobs"], command: "x")
+        #expect(parsed.positionals == ["name", "--literal"])
+        #expect(parsed.value("--path") == "dir")
+        #expect(try parsed.positiveInt("--jobs", command: "x") == 4)
+        #expect(parsed.has("--help"))
+    }
+
+    @Test(arguments: [["--nope"], ["--path"], ["--help=yes"]])
+    func badCommandLinesAreUsageErrors(arguments: [String]) {
+        #expect(throws: UsageError.self) {
+            try Arguments(arguments, flags: ["--help"], options: ["--path"], command: "batchkit new")
+        }
+    }
+
+    @Test(arguments: ["0", "-1", "two"])
+    func jobsMustBePositive(value: String) throws {
+        let parsed = try Arguments(["--jobs", value], flags: [], options: ["--jobs"], command: "x")
+        #expect(throws: UsageError.self) { try parsed.positiveInt("--jobs", command: "x") }
+    }
+
+    @Test func usageErrorsPointToHelp() {
+        #expect(UsageError("bad", command: "batchkit new").description == "bad\nRun 'batchkit new --help' for usage.")
+        #expect(ExitCode.usage.rawValue == 64)
+    }
+}

@@ -1,0 +1,114 @@
+import BatchKit
+import BatchKitRunner
+import BatchKitNotify
+import BatchKitCommandLine
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct JobConfigTests {
+    func project(base: String?, environments: [String: String] = [:]) throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        if let base { try directory.write("config/base.json", base) }
+        for (name, text) in environments { try directory.write("config/\(name).json", text) }
+        return directory
+    }
+
+    static let base = """
+        {"params": {"rows": 100, "ratio": 0.5, "dry": false, "day": {"type": "string", "required": true, "description": "the day"},
+                    "size": {"type": "size", "default": "1MB"}, "note": "hello"}}
+        """
+
+    @Test func layersGoBaseThenEnvironmentThenVariablesThenCommandLine() throws {
+        let directory = try project(base: Self.base, environments: ["prod": #"{"params": {"rows": 5000, "ratio": 0.9, "note": "prod"}}"#])
+        let config = try JobConfig.load(projectDirectory: directory.url, environment: "prod", variables: [:])
+        #expect(config.files == ["config/base.json", "config/prod.json"])
+        let resolved = try config.resolve(
+            commandLine: ["day": "2026-11-20", "note": "cli"], variables: ["BATCHKIT_PARAM_RATIO": "0.95", "BATCHKIT_PARAM_DAY": "ignored"])
+        #expect(resolved.values == ["rows": "5000", "ratio": "0.95", "dry": "false", "day": "2026-11-20", "size": "1MB", "note": "cli"])
+        #expect(resolved.sources["rows"] == "config/prod.json")
+        #expect(resolved.sources["ratio"] == "$BATCHKIT_PARAM_RATIO")
+        #expect(resolved.sources["day"] == "--param")
+        #expect(resolved.sources["size"] == "config/base.json")
+    }
+
+    @Test func unknownIllTypedAndMissingParametersAreClearErrors() throws {
+        let directory = try project(base: Self.base)
+        let config = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        func problem(_ commandLine: [String: String], _ variables: [String: String] = [:]) -> String {
+            do {
+                _ = try config.resolve(commandLine: commandLine, variables: variables)
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem(["day": "x", "rosw": "3"]) == "--param rosw: unknown parameter (did you mean rows?); its parameters are day, dry, note, ratio, rows, size in config/base.json")
+        #expect(problem(["day": "x", "rows": "many"]) == "--param rows=many is not a whole number; config/base.json declares rows as int")
+        #expect(problem(["day": "x", "dry": "maybe"]).contains("is not true or false"))
+        #expect(problem(["day": "x", "size": "huge"]).contains("is not a size such as 200MB"))
+        #expect(problem(["day": "x"], ["BATCHKIT_PARAM_RATIO": "half"]) == "ratio=half (from $BATCHKIT_PARAM_RATIO) is not a number; config/base.json declares ratio as number")
+        #expect(problem([:]).hasPrefix("missing required parameter: day (the day): give --param day=…, set BATCHKIT_PARAM_DAY"))
+    }
+
+    @Test func badFilesNameTheFileAndTheKey() throws {
+        func problem(_ base: String?, environment: String? = nil, _ environments: [String: String] = [:]) throws -> String {
+            let directory = try project(base: base, environments: environments)
+            do {
+                _ = try JobConfig.load(projectDirectory: directory.url, environment: environment, variables: [:])
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        #expect(try problem("{\"params\": {\"rows\": 1}").hasPrefix("config/base.json is not valid JSON"))
+        #expect(try problem(#"{"parms": {}}"#) == #"config/base.json: unknown key "parms"; the keys are "params" and "notify" (keys starting with _ are comments)"#)
+        #expect(try problem(#"{"params": {"rows": {"type": "integer"}}}"#).contains("params.rows needs \"type\": one of string, int, number, bool, size"))
+        #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["dev": "{}"]) == "--env prod: there is no config/prod.json; environments here: dev")
+        #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["prod": #"{"params": {"colums": 3}}"#])
+            == "config/prod.json: params.colums is not a parameter of this job (its parameters are rows in config/base.json); declare it there first")
+        #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["prod": #"{"params": {"rows": "lots"}}"#])
+            == "config/prod.json: params.rows is lots, which is not a whole number (config/base.json declares it int)")
+        #expect(try problem(#"{"notify": {"webhook": {"url": "ftp://x"}}}"#).contains("must start with http:// or https://"))
+        #expect(try problem(#"{"notify": {"email": {"to": []}}}"#).contains("notify.email.to must list at least one address"))
+        #expect(try problem(#"{"notify": {"on": ["finish"]}}"#).contains("the events are start, success and failure"))
+    }
+
+    @Test func withoutDeclarationsAnyParameterIsTaken() throws {
+        let directory = try project(base: nil)
+        let config = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        #expect(config.declarations == nil)
+        let resolved = try config.resolve(commandLine: ["anything": "goes"], variables: ["BATCHKIT_PARAM_OTHER": "x"])
+        #expect(resolved.values == ["anything": "goes"])
+
+        // An empty "params" declares that there are none.
+        let none = try project(base: #"{"params": {}}"#)
+        do {
+            _ = try JobConfig.load(projectDirectory: none.url, environment: nil, variables: [:]).resolve(commandLine: ["x": "1"], variables: [:])
+            Issue.record("an undeclared parameter was taken")
+        } catch {
+            #expect(error.description == #"--param x: unknown parameter; it declares none under "params" in config/base.json"#)
+        }
+    }
+
+    @Test func webhookURLsComeFromTheEnvironmentAndAreNeverShown() throws {
+        let secret = "https://hooks.example.com/services/T000/B000/SECRETTOKEN"
+        let directory = try project(base: #"{"notify": {"webhook": {"url_env": "TEAM_HOOK"}, "on": ["failure"]}}"#)
+        let unset = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        #expect(unset.notify.webhook == nil)
+        #expect(unset.notify.unavailable == [NotifySettings.Unavailable(channel: "webhook", reason: "$TEAM_HOOK is not set")])
+        let set = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: ["TEAM_HOOK": secret])
+        #expect(set.notify.webhook?.url == secret)
+        #expect(set.notify.webhook?.label == "https://hooks.example.com/…")
+        #expect(set.notify.events == [.failure])
+        // A URL kept in a config file that stays out of version control.
+        let inFile = try project(base: "{}", environments: ["prod": #"{"notify": {"webhook": {"url": "\#(secret)", "format": "json"}}}"#])
+        let fromFile = try JobConfig.load(projectDirectory: inFile.url, environment: "prod", variables: [:])
+        #expect(fromFile.notify.webhook == NotifySettings.Webhook(url: secret, format: .json, source: "config/base.json + config/prod.json"))
+
+        let override = try JobConfig.load(
+            projectDirectory: directory.url, environment: nil, variables: ["BATCHKIT_WEBHOOK_URL": "http://user:pw@10.0.0.1:8080/x?token=1"])
+        #expect(override.notify.webhook?.label == "http://10.0.0.1:8080/…")
+        #expect(override.notify.webhook?.source == "$BATCHKIT_WEBHOOK_URL")
+    }
+}

@@ -1,0 +1,110 @@
+@testable import BatchKit
+@testable import BatchKitRunner
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct RunReportTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func record(_ id: Int, _ name: String, _ status: Status, _ seconds: Double, message: String = "", cpu: Double? = nil, rss: Int? = nil) -> ExecutionRecord {
+        ExecutionRecord(
+            runID: "r1", job: "job", stepID: id, stepName: name, attempt: status == .skipped ? 0 : 1,
+            status: status, startedAt: start, endedAt: start.addingTimeInterval(seconds),
+            cpuSeconds: cpu, maxRSSKilobytes: rss, message: message, logFile: "logs/runs/r1/0\(id).log")
+    }
+
+    static func report(status: Status = .fail) -> RunReport {
+        RunReport(
+            job: "nightly", runID: "r1", status: status, startedAt: start, endedAt: start.addingTimeInterval(1.25),
+            steps: [
+                StepRun(stepID: 1, name: "Extract", records: [record(1, "Extract", .pass, 1.2, cpu: 0.8, rss: 21_904)]),
+                StepRun(stepID: 2, name: "Validate input", records: [record(2, "Validate input", .fail, 0.5, message: "3 of 10 rows rejected", cpu: 0.4, rss: 1_800_000)]),
+                StepRun(stepID: 3, name: "Load", records: [record(3, "Load", .skipped, 0, message: "step 02 \"Validate input\" failed")]),
+            ],
+            tests: [CheckResult(name: "output exists", status: .pass, message: "12 bytes", startedAt: start, endedAt: start)],
+            testsNotRun: nil, failureLogTails: ["2": ["last line of the log"]],
+            logDirectory: "logs/runs/r1", historyFiles: ["logs/execution_logs.csv"], notes: ["a note"],
+            parents: ["1": [], "2": [1], "3": [2]])
+    }
+
+    @Test func showsStatusStepsResourcesTestsTimeDagAndLogs() {
+        let text = Self.report().render()
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines[0] == "nightly  run r1  FAIL  1/3 steps passed in 1.25 s")
+        #expect(text.contains("  ID  STEP            STATUS   TRIES  WALL      CPU       PEAK MEM\n"))
+        #expect(text.contains("  01  Extract         PASS     1      1.20 s    0.80 s    21.4 MB   ◀ slowest\n"))
+        #expect(text.contains("  02  Validate input  FAIL     1      0.50 s    0.40 s    1.7 GB     3 of 10 rows rejected\n"))
+        #expect(text.contains("  03  Load            SKIPPED  0      -         -         -          step 02 \"Validate input\" failed\n"))
+        #expect(text.contains("02 Validate input failed: 3 of 10 rows rejected\n  | last line of the log\n  log: logs/runs/r1/02.log"))
+        #expect(text.contains("Post-job tests  1 passed, 0 failed\n  PASS  output exists  (12 bytes)"))
+        #expect(text.contains("Time     1.25 s wall for 1.70 s of steps: 1.4× speed-up from running steps in parallel"))
+        let sequential = RunReport(
+            job: "j", runID: "r", status: .pass, startedAt: Self.start, endedAt: Self.start.addingTimeInterval(2),
+            steps: [StepRun(stepID: 1, name: "a", records: [Self.record(1, "a", .pass, 1)]), StepRun(stepID: 2, name: "b", records: [Self.record(2, "b", .pass, 0.9)])],
+            tests: [], testsNotRun: nil, failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
+        #expect(sequential.render().contains("Time     2.00 s wall for 1.90 s of steps (no parallel speed-up: the steps ran one after another)"))
+        #expect(text.contains("  wave 1  01 Extract         PASS\n  wave 2  02 Validate input  FAIL     ← 01\n  wave 3  03 Load            SKIPPED  ← 02\n"))
+        #expect(text.contains("Logs     logs/runs/r1/  (report.txt, report.json, junit.xml)"))
+        #expect(text.contains("Note     a note"))
+    }
+
+    @Test func theThreeSlowestAreMarkedInABiggerRun() {
+        let steps = (1...6).map { id in
+            StepRun(stepID: id, name: "s\(id)", records: [Self.record(id, "s\(id)", .pass, Double(id))])
+        }
+        let report = RunReport(
+            job: "j", runID: "r", status: .pass, startedAt: Self.start, endedAt: Self.start.addingTimeInterval(10), steps: steps,
+            tests: [], testsNotRun: nil, failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
+        let text = report.render()
+        #expect(text.contains("s6  PASS") && text.contains("◀ slowest"))
+        #expect(text.contains("◀ #2 slowest") && text.contains("◀ #3 slowest"))
+        #expect(text.components(separatedBy: "◀").count == 4)
+    }
+
+    @Test func colourOnlyWhenAsked() {
+        #expect(!Self.report().render(style: TerminalStyle(colors: false)).contains("\u{1B}["))
+        let coloured = Self.report().render(style: TerminalStyle(colors: true))
+        #expect(coloured.contains("\u{1B}[31mFAIL\u{1B}[0m"))
+        #expect(coloured.contains("\u{1B}[32mPASS\u{1B}[0m"))
+    }
+
+    @Test func noColorAndDumbTerminalsAndPipesGetPlainText() throws {
+        #expect(!TerminalStyle.forDescriptor(1, environment: ["NO_COLOR": "1", "TERM": "xterm"]).colors)
+        #expect(!TerminalStyle.forDescriptor(1, environment: ["TERM": "dumb"]).colors)
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        #expect(!TerminalStyle.forDescriptor(fds[1], environment: ["TERM": "xterm"]).colors)
+    }
+
+    @Test func jsonRoundTrips() throws {
+        let report = Self.report()
+        let decoded = try JSONCoding.decoder().decode(RunReport.self, from: Data(try report.json().utf8))
+        #expect(decoded.render() == report.render())
+        #expect(decoded.steps.map(\.status) == [.pass, .fail, .skipped])
+        let object = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as? [String: Any]
+        #expect(object?["runID"] as? String == "r1")
+        #expect(object?["status"] as? String == "FAIL")
+    }
+
+    @Test func savedReportsCanBeLoaded() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        try RunRecorder.saveReport(Self.report(), layout: layout)
+        for file in ["report.txt", "report.json", "junit.xml"] {
+            #expect(FileManager.default.fileExists(atPath: layout.runDirectory(Self.report().runID).appendingPathComponent(file).path))
+        }
+        #expect(try RunReport.load(layout.reportJSON(Self.report().runID)).render() == Self.report().render())
+    }
+
+    @Test(arguments: [(0.5, "0.50 s"), (12.34, "12.3 s"), (245, "4 m 05 s"), (3725, "1 h 02 m")])
+    func durationsReadNaturally(seconds: Double, text: String) {
+        #expect(DurationFormat.seconds(seconds) == text)
+    }
+
+    @Test(arguments: [(512, "512 KB"), (21_904, "21.4 MB"), (1_800_000, "1.7 GB")])
+    func memoryReadsNaturally(kilobytes: Int, text: String) {
+        #expect(RunReport.memory(kilobytes) == text)
+    }
+}
