@@ -3,7 +3,7 @@
 #
 #   $PREFIX/bin/batchkit                    the command
 #   $PREFIX/share/batchkit/Templates/       what `batchkit new` generates from
-#   $PREFIX/share/batchkit/Runtime/BatchKit the runtime sources vendored into new jobs
+#   $PREFIX/share/batchkit/Runtime/        the runtime modules vendored into new jobs
 #
 # PREFIX defaults to /usr/local when it is writable, else ~/.local. Running it
 # again replaces the installation. The installed command needs nothing from
@@ -60,7 +60,10 @@ staging="$PREFIX/share/.batchkit.new.$$"
 rm -rf "$staging"
 mkdir -p "$staging/Runtime"
 cp -R Templates "$staging/Templates"
-cp -R Sources/BatchKit "$staging/Runtime/BatchKit"
+# The runtime's modules are the targets of the package vendored into jobs.
+for module in $(sed -n 's/^ *\.target(name: "\([A-Za-z]*\)".*/\1/p' Templates/runtime/Package.swift); do
+  cp -R "Sources/$module" "$staging/Runtime/$module"
+done
 sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/BatchKit/BatchKit.swift > "$staging/VERSION"
 rm -rf "$share.old.$$"
 [ -e "$share" ] && mv "$share" "$share.old.$$"

@@ -7,5 +7,5 @@
 public enum BatchKit {
     /// The version of this runtime. A generated project records the version
     /// it vendored in `Vendor/BatchKit/VERSION`.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 }

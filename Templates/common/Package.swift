@@ -8,17 +8,21 @@ let package = Package(
     products: [
         .executable(name: "{{JOB_NAME}}", targets: ["Run"]),
     ],
-    targets: [
+    dependencies: [
         // The BatchKit runtime, vendored so the job builds offline with only
         // the Swift toolchain. Its version is in Vendor/BatchKit/VERSION;
         // `batchkit upgrade` replaces it with the installed batchkit's copy.
-        .target(name: "BatchKit", path: "Vendor/BatchKit/Sources/BatchKit"),
+        .package(path: "Vendor/BatchKit"),
+    ],
+    targets: [
         // The steps, the job definition and the post-job tests.
-        .target(name: "{{MODULE}}", dependencies: ["BatchKit"]),
+        .target(name: "{{MODULE}}", dependencies: [{{RUNTIME_PRODUCTS}}]),
         // The job binary: one line that hands the command line to BatchKit.
-        .executableTarget(name: "Run", dependencies: ["{{MODULE}}", "BatchKit"]),
+        .executableTarget(name: "Run", dependencies: [
+            "{{MODULE}}", .product(name: "BatchKitCommandLine", package: "BatchKit"),
+        ]),
         // Unit tests of the steps' logic: `swift test`.
-        .testTarget(name: "{{MODULE}}Tests", dependencies: ["{{MODULE}}", "BatchKit"]),
+        .testTarget(name: "{{MODULE}}Tests", dependencies: ["{{MODULE}}", {{RUNTIME_PRODUCTS}}]),
     ],
     swiftLanguageModes: [.v6]
 )

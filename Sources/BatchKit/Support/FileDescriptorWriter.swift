@@ -1,4 +1,3 @@
-import BatchKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

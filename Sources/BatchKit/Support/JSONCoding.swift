@@ -1,4 +1,3 @@
-import BatchKit
 import Foundation
 
 /// The JSON conventions of every file and output batchkit writes: dates as

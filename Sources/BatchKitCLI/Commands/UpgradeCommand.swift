@@ -36,14 +36,17 @@ enum UpgradeCommand: CLICommand {
         let vendored = VendoredRuntime(projectDirectory: project.root)
         let before = vendored.installedVersion() ?? "unknown"
         let resources = try Resources.locate()
-        let differences = vendored.differences(from: resources)
+        let differences = vendored.differences(from: resources, version: BatchKit.version)
         if before == BatchKit.version, !differences.isEmpty, !parsed.has("--force") {
             throw GeneratorError(
                 .io,
                 "Vendor/BatchKit is already \(before) but was edited by hand: \(differences.summary). "
                     + "Nothing was changed. Save the edits (git diff Vendor/ > local.patch), then run `batchkit upgrade --force`")
         }
+        var migrated: [String] = []
         do {
+            // A 0.1 job built the runtime as a target of its own; today it is a local package.
+            if JobManifest.isOld(project.root) { migrated = try JobManifest.migrate(project.root) }
             try vendored.install(from: resources, version: BatchKit.version)
         } catch let error as GeneratorError {
             throw error
@@ -54,6 +57,7 @@ enum UpgradeCommand: CLICommand {
         if before == BatchKit.version {
             return "Vendor/BatchKit is at \(before); \(differences.isEmpty ? "it already matched this batchkit" : "replaced by hand-edited files: \(detail)").\n"
         }
-        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version): \(detail). Review with `git diff Vendor/`, then run ./run.sh and swift test.\n"
+        let moved = migrated.isEmpty ? "" : "; moved the job to the vendored package layout: \(migrated.joined(separator: ", "))"
+        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version): \(detail)\(moved). Review with `git diff`, then run ./run.sh and swift test.\n"
     }
 }

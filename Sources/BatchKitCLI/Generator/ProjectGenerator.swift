@@ -46,6 +46,7 @@ public struct ProjectGenerator: Sendable {
             try manager.createDirectory(at: staging, withIntermediateDirectories: true)
             let values = [
                 "JOB_NAME": name.name, "MODULE": name.module, "BATCHKIT_VERSION": BatchKit.version,
+                "RUNTIME_PRODUCTS": JobManifest.runtimeProducts(usesParallel: JobManifest.usesParallel(under: templateFolder)),
             ]
             try TemplateTree(source: resources.templates.appendingPathComponent("common"), values: values).render(into: staging)
             try TemplateTree(source: templateFolder, values: values).render(into: staging)

@@ -7,14 +7,19 @@ import Foundation
 /// templates and the BatchKit runtime's sources.
 ///
 /// `install.sh` puts them in `<prefix>/share/batchkit/` (`Templates/`,
-/// `Runtime/BatchKit/`), beside `<prefix>/bin/batchkit`, so the binary keeps
-/// working after the checkout is moved or deleted. A development build
-/// finds them in its own checkout.
+/// `Runtime/<module>/` for each of ``VendoredRuntime/modules``), beside
+/// `<prefix>/bin/batchkit`, so the binary keeps working after the checkout is
+/// moved or deleted. A development build finds them in its own checkout
+/// (`Sources/<module>/`). The vendored package's manifest is
+/// `Templates/runtime/Package.swift`.
 public struct Resources: Sendable {
     /// The `Templates/` folder.
     public let templates: URL
-    /// The folder holding BatchKit's Swift sources.
+    /// The folder holding the runtime's modules, one folder each.
     public let runtimeSources: URL
+
+    /// The vendored package's manifest.
+    public var runtimeManifest: URL { templates.appendingPathComponent("runtime/Package.swift") }
 
     public init(templates: URL, runtimeSources: URL) {
         self.templates = templates
@@ -57,9 +62,10 @@ public struct Resources: Sendable {
         let manager = FileManager.default
         let templates = home.appendingPathComponent("Templates")
         guard manager.fileExists(atPath: templates.appendingPathComponent("common").path) else { return nil }
-        for runtime in ["Runtime/BatchKit", "Sources/BatchKit"] {
+        for runtime in ["Runtime", "Sources"] {
             let sources = home.appendingPathComponent(runtime)
-            if manager.fileExists(atPath: sources.appendingPathComponent("BatchKit.swift").path) {
+            if VendoredRuntime.modules.allSatisfy({ manager.fileExists(atPath: sources.appendingPathComponent($0).path) }),
+               manager.fileExists(atPath: templates.appendingPathComponent("runtime/Package.swift").path) {
                 return Resources(templates: templates, runtimeSources: sources)
             }
         }
@@ -69,6 +75,6 @@ public struct Resources: Sendable {
     /// The names of the project templates available to `batchkit new --template`.
     public func templateNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: templates.path)) ?? []
-        return names.filter { $0 != "common" && $0 != "step" && !$0.hasPrefix(".") }.sorted()
+        return names.filter { !["common", "step", "runtime"].contains($0) && !$0.hasPrefix(".") }.sorted()
     }
 }

@@ -3,15 +3,24 @@ import BatchKitCommandLine
 import BatchKit
 import Foundation
 
-/// The copy of BatchKit inside a generated job, `Vendor/BatchKit/`:
-/// `Sources/BatchKit/` (the runtime's sources, built as a target of the job's
-/// own package) and `VERSION`. Vendoring is what lets a job build offline with
-/// nothing but the Swift toolchain.
+/// The copy of BatchKit inside a generated job, `Vendor/BatchKit/`: a local
+/// package (`Package.swift`, and `Sources/<module>/` for each of
+/// ``modules``) that the job's manifest names with `.package(path:)`, and
+/// `VERSION`. Vendoring is what lets a job build offline with nothing but the
+/// Swift toolchain.
 struct VendoredRuntime {
     let projectDirectory: URL
 
+    /// The runtime's modules, lowest layer first: the targets of
+    /// `Templates/runtime/Package.swift`.
+    static let modules = [
+        "BatchKit", "BatchKitParallel", "BatchKitRunner", "BatchKitNotify", "BatchKitCluster", "BatchKitSchedule",
+        "BatchKitCommandLine",
+    ]
+
     var folder: URL { projectDirectory.appendingPathComponent("Vendor/BatchKit") }
-    var sources: URL { folder.appendingPathComponent("Sources/BatchKit") }
+    var sources: URL { folder.appendingPathComponent("Sources") }
+    var manifest: URL { folder.appendingPathComponent("Package.swift") }
     var versionFile: URL { folder.appendingPathComponent("VERSION") }
 
     /// The vendored version, if recorded.
@@ -37,11 +46,19 @@ struct VendoredRuntime {
         }
     }
 
-    /// Compares the vendored sources with `resources`' runtime sources.
-    /// `added` are files the upgrade brings; `removed` are files only the job has.
-    func differences(from resources: Resources) -> Differences {
-        let mine = Self.files(under: sources)
-        let theirs = Self.files(under: resources.runtimeSources)
+    /// Compares the vendored package with `resources`' runtime, by path
+    /// under `Vendor/BatchKit/`. `added` are files the upgrade brings;
+    /// `removed` are files only the job has.
+    func differences(from resources: Resources, version: String) -> Differences {
+        var mine = Self.files(under: sources).reduce(into: [String: Data]()) { $0["Sources/" + $1.key] = $1.value }
+        mine["Package.swift"] = FileManager.default.contents(atPath: manifest.path)
+        var theirs: [String: Data] = [:]
+        for module in Self.modules {
+            for (path, data) in Self.files(under: resources.runtimeSources.appendingPathComponent(module)) {
+                theirs["Sources/\(module)/\(path)"] = data
+            }
+        }
+        theirs["Package.swift"] = try? Self.manifestText(resources, version: version)
         var result = Differences()
         for file in theirs.keys.sorted() {
             guard let local = mine[file] else { result.added.append(file); continue }
@@ -65,28 +82,40 @@ struct VendoredRuntime {
         return files
     }
 
+    /// The vendored manifest for `version`.
+    static func manifestText(_ resources: Resources, version: String) throws -> Data {
+        let template = try String(contentsOf: resources.runtimeManifest, encoding: .utf8)
+        return Data(template.replacingOccurrences(of: "{{BATCHKIT_VERSION}}", with: version).utf8)
+    }
+
     /// Copies the runtime from `resources` and records `version`. The new
     /// sources are assembled beside the old ones and swapped in with renames,
-    /// so an interrupted upgrade leaves a complete copy behind.
+    /// so an interrupted upgrade leaves a complete copy behind; the manifest
+    /// goes in after them.
     func install(from resources: Resources, version: String) throws {
         let manager = FileManager.default
-        try manager.createDirectory(at: sources.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let staging = sources.deletingLastPathComponent().appendingPathComponent(".BatchKit.new-\(getpid())")
-        let retired = sources.deletingLastPathComponent().appendingPathComponent(".BatchKit.old-\(getpid())")
+        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        let staging = folder.appendingPathComponent(".Sources.new-\(getpid())")
+        let retired = folder.appendingPathComponent(".Sources.old-\(getpid())")
         try? manager.removeItem(at: staging)
-        try manager.copyItem(at: resources.runtimeSources, to: staging)
+        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+        for module in Self.modules {
+            try manager.copyItem(at: resources.runtimeSources.appendingPathComponent(module), to: staging.appendingPathComponent(module))
+        }
         if manager.fileExists(atPath: sources.path) {
             try manager.moveItem(at: sources, to: retired)
         }
         try manager.moveItem(at: staging, to: sources)
         try? manager.removeItem(at: retired)
+        try Self.manifestText(resources, version: version).write(to: manifest, options: .atomic)
         try Data("\(version)\n".utf8).write(to: versionFile, options: .atomic)
         let readme = """
             # Vendored BatchKit \(version)
 
             This folder is a copy of the BatchKit runtime, made by `batchkit new` (or
-            `batchkit upgrade`). It is built as a target of this job's own package, so the job
-            needs nothing but the Swift toolchain: no network, no package resolution.
+            `batchkit upgrade`): a local package whose modules the job's Package.swift names
+            (`BatchKit` for steps, `BatchKitParallel` for MapReduce, `BatchKitCommandLine` for
+            the job binary). The job needs nothing but the Swift toolchain: no network.
 
             Do not edit these files: `batchkit upgrade`, run in the job's folder, replaces them
             with the installed batchkit's copy and updates `VERSION`. Review the change with

@@ -1,4 +1,4 @@
-import BatchKit
+import BatchKitCommandLine
 import Foundation
 import {{MODULE}}
 

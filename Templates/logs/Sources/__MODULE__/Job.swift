@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitParallel
 
 /// The {{JOB_NAME}} job: analyses the web access logs in data/input/ on
 /// every core with BatchKit's MapReduce — requests per status code, the top

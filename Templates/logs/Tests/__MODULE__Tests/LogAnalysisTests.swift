@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitParallel
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitParallel
 
 /// The {{JOB_NAME}} job: counts the words of the text files in data/input/
 /// on every core, with BatchKit's MapReduce.

@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitParallel
 import Foundation
 
 /// The post-job tests: run after every successful run of the steps, they
