@@ -9,11 +9,15 @@ enum UpgradeCommand: CLICommand {
     static let help = """
         USAGE: batchkit upgrade [--path DIR] [--force]
 
-        Replaces the job's vendored runtime, Vendor/BatchKit/, with the copy that
-        comes with this batchkit (\(BatchKit.version)), records the version in
-        Vendor/BatchKit/VERSION and lists the files that changed. Nothing else in
-        the job changes. Review with `git diff Vendor/`, then run ./run.sh and
-        swift test.
+        Replaces the job's vendored runtime, the local package Vendor/BatchKit/,
+        with the copy that comes with this batchkit (\(BatchKit.version)), records the
+        version in Vendor/BatchKit/VERSION and lists the files that changed.
+
+        A job made by batchkit 0.1.0 built the runtime as a target of its own
+        package; upgrade moves it to the vendored package: it rewrites Package.swift,
+        adds `import BatchKitCommandLine` to Sources/Run/main.swift and
+        `import BatchKitParallel` to files that use MapReduce. Nothing else in the
+        job changes. Review with `git diff`, then run ./run.sh and swift test.
 
         When the job already has \(BatchKit.version) but its copy was edited by hand,
         upgrade lists the edits and refuses (exit 1) rather than discard them.

@@ -60,7 +60,7 @@ enum JobManifest {
                     edited = true
                 }
                 if !relative.hasPrefix("Sources/Run/"), text.contains("import BatchKit\n"), !text.contains("import BatchKitParallel"),
-                   parallelNames.contains(where: { text.range(of: "\\b\($0)\\b", options: .regularExpression) != nil }) {
+                   parallelNames.contains(where: { usesName($0, in: text) }) {
                     text = text.replacingOccurrences(of: "import BatchKit\n", with: "import BatchKit\nimport BatchKitParallel\n")
                     parallel = true
                     edited = true
@@ -92,6 +92,12 @@ enum JobManifest {
         manifest = lines.joined(separator: "\n")
         try Data(manifest.utf8).write(to: manifestURL, options: .atomic)
         return changed
+    }
+
+    /// Whether `text` uses `name` without declaring a type of that name itself.
+    static func usesName(_ name: String, in text: String) -> Bool {
+        text.range(of: "\\b\(name)\\b", options: .regularExpression) != nil
+            && text.range(of: "\\b(struct|class|enum|actor|protocol|typealias) \(name)\\b", options: .regularExpression) == nil
     }
 
     private static func swiftFiles(under folder: URL) -> [URL] {

@@ -53,7 +53,10 @@ import Testing
         }
         let package = try String(contentsOf: job.appendingPathComponent("Package.swift"), encoding: .utf8)
         #expect(package.contains("name: \"my-job\""))
-        #expect(package.contains(".target(name: \"MyJob\", dependencies: [\"BatchKit\"])"))
+        #expect(package.contains(#".target(name: "MyJob", dependencies: [.product(name: "BatchKit", package: "BatchKit")])"#))
+        #expect(package.contains(#".package(path: "Vendor/BatchKit")"#))
+        let vendored = try String(contentsOf: job.appendingPathComponent("Vendor/BatchKit/Package.swift"), encoding: .utf8)
+        #expect(vendored.contains("// BatchKit \(BatchKit.version), vendored"))
         let readme = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.hasPrefix("# my-job\n"))
         #expect(readme.contains(ReadmeDagSection.beginMarker) && readme.contains(ReadmeDagSection.endMarker))

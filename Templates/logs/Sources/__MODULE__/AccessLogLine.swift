@@ -1,4 +1,5 @@
 import BatchKit
+import BatchKitParallel
 
 /// One request of a web server's access log in the Common (or Combined) Log
 /// Format:
