@@ -19,7 +19,7 @@ import Foundation
 /// of `bytes` is shown in MB.
 public final class StepProgress: @unchecked Sendable {
     /// The environment variable naming the progress file.
-    public static let variable = "BATCHKIT_PROGRESS_FILE"
+    public static let variable = ChildContract.progressFile
 
     private let file: URL?
     private let lock = NSLock()

@@ -279,7 +279,7 @@ public enum JobCommand {
     /// The job's root: `BATCHKIT_PROJECT_DIR`, else the package the binary
     /// was built in (`<root>/.build/…/<job>`), else the working directory.
     static func projectDirectory() -> URL {
-        if let explicit = ProcessInfo.processInfo.environment["BATCHKIT_PROJECT_DIR"], !explicit.isEmpty {
+        if let explicit = ProcessInfo.processInfo.environment[ChildContract.projectDirectory], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit)
         }
         let components = URL(fileURLWithPath: ExecutablePath.current).pathComponents

@@ -20,7 +20,7 @@ enum StepChild {
         guard let parsed = try? Arguments(arguments, flags: [], options: ["--run-id", "--attempt"], command: "__step"),
               let id = parsed.positionals.first.flatMap({ Int($0) }),
               let step = job.step(id: id), case .swift(let body) = step.action,
-              let resultPath = environment["BATCHKIT_RESULT_FILE"]
+              let resultPath = environment[ChildContract.resultFile]
         else {
             Console.error("error: __step is internal to the runner; use ./run.sh\n")
             return ExitCode.usage.rawValue
@@ -31,7 +31,7 @@ enum StepChild {
         let runID = parsed.value("--run-id") ?? "adhoc"
         let attempt = parsed.value("--attempt").flatMap { Int($0) } ?? 1
         var shared: [String: String] = [:]
-        if let path = environment["BATCHKIT_CONTEXT_FILE"], let data = FileManager.default.contents(atPath: path) {
+        if let path = environment[ChildContract.contextFile], let data = FileManager.default.contents(atPath: path) {
             shared = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
         }
         let context = StepContext(
@@ -60,7 +60,7 @@ enum StepChild {
 
     /// Runs the post-job tests and writes their results to `BATCHKIT_RESULT_FILE`.
     static func runChecks(_ job: Job, layout: RunLayout) async -> Int32 {
-        guard let resultPath = ProcessInfo.processInfo.environment["BATCHKIT_RESULT_FILE"] else {
+        guard let resultPath = ProcessInfo.processInfo.environment[ChildContract.resultFile] else {
             Console.error("error: __checks is internal to the runner; use ./run.sh --tests-only\n")
             return ExitCode.usage.rawValue
         }

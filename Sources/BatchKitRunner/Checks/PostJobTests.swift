@@ -31,8 +31,8 @@ public struct PostJobTests: Sendable {
             try? FileManager.default.removeItem(at: resultFile)
             let child = try await ChildProcess.spawn(ChildProcess.Request(
                 executable: executable, arguments: ["__checks", "--run-id", runID],
-                environment: ["BATCHKIT_RESULT_FILE": resultFile.path, "BATCHKIT_RUN_ID": runID,
-                              "BATCHKIT_PROJECT_DIR": layout.projectDirectory.path],
+                environment: [ChildContract.resultFile: resultFile.path, ChildContract.runID: runID,
+                              ChildContract.projectDirectory: layout.projectDirectory.path],
                 workingDirectory: layout.projectDirectory.path, logFile: logFile.path))
             let exit = await child.wait()
             guard let data = try? Data(contentsOf: resultFile),

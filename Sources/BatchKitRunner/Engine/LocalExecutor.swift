@@ -91,7 +91,7 @@ public struct LocalExecutor: StepExecutor {
 
     /// The variable that tells a capped step its cap, in bytes (to size a
     /// JVM's heap, a sort's buffer, …).
-    public static let memoryCapVariable = "BATCHKIT_MEMORY_CAP"
+    public static let memoryCapVariable = ChildContract.memoryCap
 
     /// Marks every process of one attempt, wherever it moves.
     static func token(_ attempt: StepAttempt) -> String {
@@ -126,12 +126,12 @@ public struct LocalExecutor: StepExecutor {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: attempt.resultFile)
         var environment = [
-            "BATCHKIT_RUN_ID": attempt.runID,
-            "BATCHKIT_STEP_ID": String(attempt.step.id),
-            "BATCHKIT_ATTEMPT": String(attempt.attempt),
-            "BATCHKIT_PROJECT_DIR": attempt.layout.projectDirectory.path,
-            "BATCHKIT_RUN_DIR": attempt.layout.runDirectory(attempt.runID).path,
-            "BATCHKIT_RUNNER_PID": String(getpid()),
+            ChildContract.runID: attempt.runID,
+            ChildContract.stepID: String(attempt.step.id),
+            ChildContract.attempt: String(attempt.attempt),
+            ChildContract.projectDirectory: attempt.layout.projectDirectory.path,
+            ChildContract.runDirectory: attempt.layout.runDirectory(attempt.runID).path,
+            ChildContract.runnerPID: String(getpid()),
             StepProgress.variable: attempt.progressFile.path,
             OrphanSweeper.variable: Self.token(attempt),
         ]
@@ -140,10 +140,10 @@ public struct LocalExecutor: StepExecutor {
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
         case .swift:
-            let contextFile = attempt.resultFile.deletingPathExtension().appendingPathExtension("context.json")
+            let contextFile = attempt.layout.contextFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
             try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
-            environment["BATCHKIT_RESULT_FILE"] = attempt.resultFile.path
-            environment["BATCHKIT_CONTEXT_FILE"] = contextFile.path
+            environment[ChildContract.resultFile] = attempt.resultFile.path
+            environment[ChildContract.contextFile] = contextFile.path
             return ChildProcess.Request(
                 executable: executable,
                 arguments: ["__step", String(attempt.step.id), "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],

@@ -88,6 +88,11 @@ public struct RunLayout: Sendable {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).json")
     }
 
+    /// Where the runner leaves the shared context for one attempt's child.
+    public func contextFile(runID: String, stepID: Int, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).context.json")
+    }
+
     /// The job's lock, named after the job: task lists that share a folder
     /// share `logs/` but not their lock.
     public func lockFile(job: String) -> URL {

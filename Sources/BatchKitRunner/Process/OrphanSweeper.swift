@@ -16,7 +16,7 @@ import Foundation
 /// killed and reaped, and then whatever it left, until none remains.
 package enum OrphanSweeper {
     /// The environment variable that marks an attempt's processes.
-    static let variable = "BATCHKIT_ATTEMPT_TOKEN"
+    static let variable = ChildContract.attemptToken
 
     /// Makes this process adopt orphaned descendants (Linux 3.4+).
     package static func becomeSubreaper() {

@@ -22,7 +22,7 @@ package enum ParentDeath {
             _ = prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
         }
         #endif
-        if let expected = ProcessInfo.processInfo.environment["BATCHKIT_RUNNER_PID"].flatMap({ Int32($0) }) {
+        if let expected = ProcessInfo.processInfo.environment[ChildContract.runnerPID].flatMap({ Int32($0) }) {
             return getppid() == expected
         }
         return true

@@ -45,7 +45,7 @@ public struct ProcessGroupLedger: Sendable {
             guard let pgid = pid_t(entry),
                   let runID = try? String(contentsOf: file, encoding: .utf8), !runID.isEmpty
             else { continue }
-            for pid in Self.members(of: pgid) where ProcFile.environment(of: pid).contains("BATCHKIT_RUN_ID=\(runID)") {
+            for pid in Self.members(of: pgid) where ProcFile.environment(of: pid).contains("\(ChildContract.runID)=\(runID)") {
                 if kill(pid, SIGKILL) == 0 { killed += 1 }
             }
         }
