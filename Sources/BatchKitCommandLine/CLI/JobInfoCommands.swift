@@ -22,7 +22,7 @@ enum JobInfoCommands {
         let runs = ((try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? [])
             .filter { runID in
                 // Only this job's runs: task lists sharing a folder share logs/runs.
-                guard let data = FileManager.default.contents(atPath: layout.runDirectory(runID).appendingPathComponent("report.json").path),
+                guard let data = FileManager.default.contents(atPath: layout.reportJSON(runID).path),
                       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
                 else { return false }
                 return object["job"] as? String == job.name
@@ -48,7 +48,7 @@ enum JobInfoCommands {
             }
             runID = latest
         }
-        let report = try RunReport.load(layout.runDirectory(runID).appendingPathComponent("report.json"))
+        let report = try RunReport.load(layout.reportJSON(runID))
         Console.out(parsed.has("--json") ? try report.json() : report.render(style: TerminalStyle.forDescriptor(1)))
         return ExitCode.success.rawValue
     }

@@ -20,7 +20,7 @@ public struct PostJobTests: Sendable {
     /// that dies or reports nothing yields a failed result saying so.
     public func run(runID: String) async -> [CheckResult] {
         guard !job.tests.isEmpty else { return [] }
-        let resultFile = layout.stateDirectory(runID).appendingPathComponent("post_job_tests.json")
+        let resultFile = layout.testsResultFile(runID)
         let logFile = layout.testsLog(runID)
         let started = Date()
         func failure(_ message: String) -> [CheckResult] {

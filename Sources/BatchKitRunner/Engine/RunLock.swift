@@ -27,7 +27,7 @@ public final class RunLock: @unchecked Sendable {
     public init(layout: RunLayout, job: String, runID: String) throws {
         try FileManager.default.createDirectory(at: layout.logsDirectory, withIntermediateDirectories: true)
         // Named after the job: task lists that share a folder share `logs/`.
-        let path = layout.logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).lock").path
+        let path = layout.lockFile(job: job).path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CSVHistoryFile.WriteError(path: path, message: String(cString: strerror(errno)))

@@ -58,6 +58,11 @@ public struct RunLayout: Sendable {
         runDirectory(runID).appendingPathComponent("post_job_tests.log")
     }
 
+    /// Where the post-job tests' child reports their results.
+    public func testsResultFile(_ runID: String) -> URL {
+        stateDirectory(runID).appendingPathComponent("post_job_tests.json")
+    }
+
     /// The saved report of a run.
     public func report(_ runID: String) -> URL {
         runDirectory(runID).appendingPathComponent("report.txt")

@@ -75,7 +75,7 @@ public struct PrunePlan: Sendable {
                 airflow.append(name)
             } else if let state = store.load(name) {
                 if state.job == job { runs.append((name, state.startedAt, state.phase)) }
-            } else if let report = Self.report(layout.runDirectory(name)) {
+            } else if let report = Self.report(layout.reportJSON(name)) {
                 if report.job == job { runs.append((name, report.startedAt, nil)) }
             } else {
                 unattributed.append(name)
@@ -154,12 +154,12 @@ public struct PrunePlan: Sendable {
     }
 
     /// The job and start of a run that has a report but no state.
-    private static func report(_ directory: URL) -> (job: String, startedAt: Date)? {
+    private static func report(_ file: URL) -> (job: String, startedAt: Date)? {
         struct Header: Decodable {
             let job: String
             let startedAt: Date
         }
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("report.json").path),
+        guard let data = FileManager.default.contents(atPath: file.path),
               let header = try? JSONCoding.decoder().decode(Header.self, from: data)
         else { return nil }
         return (header.job, header.startedAt)

@@ -160,7 +160,13 @@ import Testing
             try await Task.sleep(for: .seconds(delay))
             kill(process.processIdentifier, SIGKILL)
             _ = await process.exitCode()
-            if RunStateStore(layout: RunLayout(projectDirectory: directory.url)).latest()?.phase != .passed { midRun += 1 }
+            let state = RunStateStore(layout: RunLayout(projectDirectory: directory.url)).latest()
+            if state?.phase != .passed { midRun += 1 }
+            if state == nil {
+                // Killed before the run's first write: there is nothing to resume, so start it again.
+                let fresh = try await runProgram(try batchkitBinary(), ["run", "big.lst"], in: directory.url)
+                #expect(fresh.status == 0, "trial \(trial): \(fresh.stdout)\(fresh.stderr)")
+            }
             let done = try await resumeUntilDone(directory, list: "big.lst")
             #expect(done.status == 0, "trial \(trial), killed after \(delay) s: \(done.stdout)\(done.stderr)")
             try expectConsistent(directory, job: "big", stepCount: 40, context: "trial \(trial), killed after \(String(format: "%.3f", delay)) s")
