@@ -14,7 +14,7 @@ binary=".build/release/{{JOB_NAME}}"
 stamp=".build/batchkit-build.stamp"
 
 if [ ! -x "$binary" ] || [ ! -f "$stamp" ]; then
-  echo "Building {{JOB_NAME}} for the first time (about 30 s on 2 cores)..." >&2
+  echo "Building {{JOB_NAME}} for the first time (about a minute on 2 cores)..." >&2
   ./install.sh --quiet >&2
 elif [ -n "$(find Package.swift Sources Vendor -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   echo "Rebuilding {{JOB_NAME}} (sources changed)..." >&2
