@@ -77,4 +77,28 @@ import Testing
         }
         #expect(found.isEmpty, "a run's records written outside BatchKitRunner/Record/:\n\(found.joined(separator: "\n"))")
     }
+
+    /// The runtime's targets and their dependencies, as a manifest declares them.
+    static func runtimeTargets(in manifest: String) throws -> [String: [String]] {
+        let pattern = try NSRegularExpression(pattern: #"\.target\(name: "(\w+)"(?:, dependencies: \[([^\]]*)\])?"#)
+        var targets: [String: [String]] = [:]
+        for match in pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
+            guard let name = Range(match.range(at: 1), in: manifest).map({ String(manifest[$0]) }) else { continue }
+            let list = Range(match.range(at: 2), in: manifest).map { String(manifest[$0]) } ?? ""
+            targets[name] = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                .filter { !$0.isEmpty }.sorted()
+        }
+        return targets
+    }
+
+    /// The package jobs vendor has the same modules, with the same layering,
+    /// as this repository's: one cannot drift from the other.
+    @Test func theVendoredPackageLayersTheRuntimeAsThisRepositoryDoes() throws {
+        let ours = try Self.runtimeTargets(in: String(contentsOf: checkoutRoot.appendingPathComponent("Package.swift"), encoding: .utf8))
+            .filter { Self.belowCommandLine.contains($0.key) || $0.key == "BatchKitCommandLine" }
+        let vendored = try Self.runtimeTargets(in: String(contentsOf: checkoutRoot.appendingPathComponent("Templates/runtime/Package.swift"), encoding: .utf8))
+        #expect(ours.count == 7)
+        #expect(vendored == ours)
+        #expect(vendored["BatchKitRunner"] == ["BatchKit"], "the runner depends on the definition only")
+    }
 }
