@@ -55,7 +55,7 @@ public func requireTool(_ tool: String, for purpose: String) -> String? {
 }
 
 /// A shell step, for engine tests that need no job binary.
-public func shellStep(_ id: Int, _ name: String, after parents: [Int]? = nil, _ command: String) -> Step {
+public func shellStep(_ id: StepID, _ name: String, after parents: [StepID]? = nil, _ command: String) -> Step {
     Step(id: id, name: name, parents: parents, source: "test:\(id)", action: .shell(command))
 }
 

@@ -22,7 +22,7 @@ public struct Job: Sendable {
     }
 
     /// The step with this id, if any.
-    public func step(id: Int) -> Step? {
+    public func step(id: StepID) -> Step? {
         steps.first { $0.id == id }
     }
 }

@@ -17,12 +17,12 @@ public struct RunNotice: Sendable, Codable, Equatable {
 
     /// A step that did not pass.
     public struct FailedStep: Sendable, Codable, Equatable {
-        public var id: Int
+        public var id: StepID
         public var name: String
         public var reason: FailureReason
         public var message: String
 
-        public init(id: Int, name: String, reason: FailureReason, message: String) {
+        public init(id: StepID, name: String, reason: FailureReason, message: String) {
             self.id = id
             self.name = name
             self.reason = reason
@@ -85,7 +85,7 @@ public struct RunNotice: Sendable, Codable, Equatable {
         if let detail { lines.append(detail) }
         if !failedSteps.isEmpty {
             let shown = failedSteps.prefix(10).map { step in
-                "\(Step.displayID(step.id)) \(step.name) (\(step.reason)\(step.message.isEmpty || step.reason == .upstreamFailed ? "" : ": \(step.message.prefix(160))"))"
+                "\(step.id.display) \(step.name) (\(step.reason)\(step.message.isEmpty || step.reason == .upstreamFailed ? "" : ": \(step.message.prefix(160))"))"
             }
             lines.append("Failed steps: " + shown.joined(separator: "; ") + (failedSteps.count > 10 ? "; and \(failedSteps.count - 10) more" : ""))
         }

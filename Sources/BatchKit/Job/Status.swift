@@ -1,11 +1,48 @@
 import Foundation
 
-/// Whether a step attempt or a post-job test passed.
+/// Where a step stands, and how an attempt or a post-job test ended: the one
+/// status the engine, the state file, the history and the report share.
+///
+/// An attempt or a test ends `pass`, `fail` or `skipped`; the history's
+/// `status` column holds those words. `pending` and `running` are where a
+/// step stands in a run that has not finished with it.
 public enum Status: String, Sendable, Codable, CaseIterable {
+    /// Not attempted yet in this run.
+    case pending = "PENDING"
+    /// An attempt is under way (or was, when the runner died).
+    case running = "RUNNING"
     case pass = "PASS"
     case fail = "FAIL"
     /// Not attempted, because something it depends on did not pass.
     case skipped = "SKIPPED"
+
+    /// Whether this is how an attempt or a test ends (pass, fail, skipped),
+    /// rather than where a step stands in a run.
+    public var isOutcome: Bool {
+        switch self {
+        case .pass, .fail, .skipped: true
+        case .pending, .running: false
+        }
+    }
+
+    /// Reads the word in either case (state files of batchkit 0.1 wrote
+    /// `pass`, the history writes `PASS`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let word = try container.decode(String.self)
+        guard let status = Status(rawValue: word.uppercased()) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "unknown status \"\(word)\"; expected PASS, FAIL, SKIPPED, PENDING or RUNNING")
+        }
+        self = status
+    }
+
+    /// The outcome a history row or test result holds; `nil` for anything
+    /// else (including `PENDING` and `RUNNING`, which no row holds).
+    public init?(outcome word: String) {
+        guard let status = Status(rawValue: word), status.isOutcome else { return nil }
+        self = status
+    }
 }
 
 /// Why an attempt failed or a step was skipped, in a word. The raw values

@@ -30,12 +30,12 @@ public struct Step: Sendable {
     /// The step's id: the number of its file, or the ID column of a task list.
     /// It is 0 for a Swift step declared outside a numbered file, which
     /// validation reports.
-    public let id: Int
+    public let id: StepID
     /// A human name, shown in the report, the CSV history and the DAG.
     public let name: String
     /// Explicit parents, or `nil` for the default: the step with the next
     /// lower id (none for the first step).
-    public let parents: [Int]?
+    public let parents: [StepID]?
     /// Where the step was declared, as `#fileID` (`MyJob/03_transform.swift`),
     /// or the task list's `file:line`.
     public let source: String
@@ -67,7 +67,7 @@ public struct Step: Sendable {
     ///   - body: The work. It runs in a child process of its own.
     public init(
         _ name: String,
-        after parents: [Int]? = nil,
+        after parents: [StepID]? = nil,
         attempts: Int = 1,
         retryWait: Duration = .zero,
         backoff: Double = 1,
@@ -77,7 +77,7 @@ public struct Step: Sendable {
         fileID: String = #fileID,
         _ body: @escaping Body
     ) {
-        self.id = StepFileName(fileID: fileID)?.number ?? 0
+        self.id = StepID(StepFileName(fileID: fileID)?.number ?? 0)
         self.name = name
         self.parents = parents
         self.source = fileID
@@ -100,7 +100,7 @@ public struct Step: Sendable {
     ///   - policy: Attempts, waits, timeout, slots and memory cap.
     ///   - mirrorLog: A file that also receives each attempt's output.
     public init(
-        id: Int, name: String, parents: [Int]?, source: String, action: Action, policy: StepPolicy = StepPolicy(),
+        id: StepID, name: String, parents: [StepID]?, source: String, action: Action, policy: StepPolicy = StepPolicy(),
         mirrorLog: URL? = nil
     ) {
         self.id = id
@@ -113,12 +113,7 @@ public struct Step: Sendable {
     }
 
     /// The step id as shown to people: two digits at least, like its file.
-    public var displayID: String { Self.displayID(id) }
-
-    /// A step id as shown to people: two digits at least (`07`, `12`).
-    public static func displayID(_ id: Int) -> String {
-        id < 10 && id >= 0 ? "0\(id)" : String(id)
-    }
+    public var displayID: String { id.display }
 
     /// A file-name friendly form of the name: `Validate input` → `validate_input`.
     public var slug: String {

@@ -7,7 +7,7 @@ public struct StepContext: Sendable {
     /// The run this attempt belongs to, as in the CSV history.
     public let runID: String
     /// The step's id.
-    public let stepID: Int
+    public let stepID: StepID
     /// The step's name.
     public let stepName: String
     /// Which attempt this is, from 1.
@@ -29,7 +29,7 @@ public struct StepContext: Sendable {
 
     /// Creates a context; the runner does this, and tests of steps may too.
     public init(
-        job: String, runID: String, stepID: Int, stepName: String, attempt: Int,
+        job: String, runID: String, stepID: StepID, stepName: String, attempt: Int,
         projectDirectory: URL, runDirectory: URL, log: StepLogger = StepLogger(),
         values: SharedContext = SharedContext(), progress: StepProgress = .none,
         parameters: Parameters = Parameters()

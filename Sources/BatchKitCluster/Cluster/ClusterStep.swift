@@ -14,7 +14,7 @@ import Foundation
 package struct ClusterStepSpec: Codable, Sendable {
     var job: String
     package var runID: String
-    package var stepID: Int
+    package var stepID: StepID
     package var name: String
     package var source: String
     /// A shell step's command; `nil` for a Swift step, which the job binary
@@ -25,7 +25,7 @@ package struct ClusterStepSpec: Codable, Sendable {
     /// The attempt number of this session's first attempt.
     package var firstAttempt: Int
     /// The step's ancestors, in topological order, for the context.
-    var ancestors: [Int]
+    var ancestors: [StepID]
     /// The binary that runs Swift steps (`__step`) and wraps shell steps (`__exec`).
     var executable: String
     var wrapsShellSteps: Bool
@@ -37,8 +37,8 @@ package struct ClusterStepSpec: Codable, Sendable {
         RunLayout(projectDirectory: URL(fileURLWithPath: projectDirectory), workingDirectory: URL(fileURLWithPath: workingDirectory))
     }
 
-    static func file(layout: RunLayout, runID: String, stepID: Int) -> URL {
-        ClusterStep.directory(layout: layout, runID: runID).appendingPathComponent("\(stepID).spec.json")
+    static func file(layout: RunLayout, runID: String, stepID: StepID) -> URL {
+        layout.clusterSpec(runID: runID, stepID: stepID)
     }
 }
 
@@ -54,12 +54,12 @@ package struct ClusterStepSpec: Codable, Sendable {
 package enum ClusterStep {
     /// Where a run's cluster files go: `.state/cluster/`.
     static func directory(layout: RunLayout, runID: String) -> URL {
-        layout.stateDirectory(runID).appendingPathComponent("cluster")
+        layout.clusterDirectory(runID)
     }
 
     /// The context the run's session started with.
     package static func contextFile(layout: RunLayout, runID: String) -> URL {
-        directory(layout: layout, runID: runID).appendingPathComponent("context.json")
+        layout.clusterContext(runID)
     }
 
     /// Runs the step's attempts per its policy, as `__cluster-step` does.

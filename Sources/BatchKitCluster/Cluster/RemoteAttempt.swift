@@ -21,10 +21,9 @@ package struct RemoteAttemptFiles {
     let started: URL
     let outcome: URL
 
-    package init(layout: RunLayout, runID: String, stepID: Int, attempt: Int) {
-        let state = layout.stateDirectory(runID)
-        started = state.appendingPathComponent("\(stepID).attempt-\(attempt).started")
-        outcome = state.appendingPathComponent("\(stepID).attempt-\(attempt).outcome.json")
+    package init(layout: RunLayout, runID: String, stepID: StepID, attempt: Int) {
+        started = layout.remoteStarted(runID: runID, stepID: stepID, attempt: attempt)
+        outcome = layout.remoteOutcome(runID: runID, stepID: stepID, attempt: attempt)
     }
 
     var hasStarted: Bool { FileManager.default.fileExists(atPath: started.path) }
@@ -63,13 +62,13 @@ package struct RemoteAttempt {
     /// The context the run started with.
     var baseContext: [String: String]
     /// The step's ancestors, in topological order.
-    var ancestors: [Int]
+    var ancestors: [StepID]
     /// Where this runs, for the log: `Slurm job 17`, `Airflow task`.
     var origin: String
 
     package init(
         job: String, runID: String, step: Step, attempt: Int, layout: RunLayout, parameters: [String: String],
-        baseContext: [String: String], ancestors: [Int], origin: String
+        baseContext: [String: String], ancestors: [StepID], origin: String
     ) {
         self.job = job
         self.runID = runID
@@ -124,7 +123,7 @@ package struct RemoteAttempt {
 
     /// The context an attempt sees: `base`, then each ancestor's changes
     /// from its passing attempt, in order.
-    static func context(base: [String: String], ancestors: [Int], layout: RunLayout, runID: String) -> [String: String] {
+    static func context(base: [String: String], ancestors: [StepID], layout: RunLayout, runID: String) -> [String: String] {
         var context = base
         let state = layout.stateDirectory(runID)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: state.path)) ?? []

@@ -80,7 +80,7 @@ struct SlurmClient: Sendable {
         // --parsable prints "ID" or "ID;CLUSTER".
         if exit.succeeded, let line = lines.last(where: { $0.first?.isNumber == true }),
            let id = line.split(separator: ";").first, id.allSatisfy(\.isNumber) {
-            return String(id)
+            return id.description
         }
         let message = lines.filter { !$0.isEmpty }.joined(separator: "; ")
         throw SlurmError(message: "sbatch \(exit.summary)\(message.isEmpty ? "" : ": \(message)")")

@@ -36,7 +36,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     private var layout: RunLayout?
     private var runID = ""
     /// Step id → Slurm job id.
-    private var jobs: [Int: String] = [:]
+    private var jobs: [StepID: String] = [:]
     /// Slurm job id → its last known state.
     private var states: [String: String] = [:]
     private var cancelledByUs: Set<String> = []
@@ -62,7 +62,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
 
         let selected = Set(run.plan.selected)
         let parents = run.plan.parents(in: run.graph)
-        var submitted: [Int: String] = [:]
+        var submitted: [StepID: String] = [:]
         for id in run.graph.order where selected.contains(id) {
             guard let step = run.graph.step(id) else { continue }
             let spec = spec(for: step, in: run)
@@ -78,7 +78,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
                 throw SlurmError(message: "cannot submit step \(step.displayID) \"\(step.name)\" to Slurm: \(ErrorDescription.of(error))\(submitted.isEmpty ? "" : "; the \(submitted.count) job(s) already submitted were cancelled"). Nothing of the run was recorded")
             }
         }
-        let ledger = directory.appendingPathComponent("jobs.txt")
+        let ledger = run.layout.clusterJobs(run.runID)
         let lines = submitted.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
         RemoteAttempt.appendLine(String(lines.dropLast()), to: ledger)
 
@@ -109,11 +109,11 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     /// Where Slurm writes each job's own output (the wrapper's lines and
     /// Slurm's messages); the step's output goes to its usual log.
     static func outputDirectory(_ run: PlannedRun) -> URL {
-        run.layout.runDirectory(run.runID).appendingPathComponent("slurm")
+        run.layout.slurmOutputDirectory(run.runID)
     }
 
     static func outputFile(_ run: PlannedRun, step: Step) -> URL {
-        outputDirectory(run).appendingPathComponent("\(step.displayID)_\(step.slug).%j.out")
+        run.layout.slurmOutput(runID: run.runID, step: step, job: "%j")
     }
 
     /// The `sbatch` arguments for one step (without `--parsable`).
@@ -178,7 +178,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             let arguments = Self.sbatchArguments(
                 step: step, run: run, options: options, executable: executable,
                 specFile: ClusterStepSpec.file(layout: run.layout, runID: run.runID, stepID: id),
-                dependencies: (parents[id] ?? []).map { "$JOB_\(RunReport.displayID($0))" })
+                dependencies: (parents[id] ?? []).map { "$JOB_\($0.display)" })
             return "JOB_\(step.displayID)=$(sbatch --parsable " + arguments.map { argument in
                 argument.contains(where: { " '\"$*?;&|<>()".contains($0) }) && !argument.hasPrefix("--dependency=")
                     ? Self.shellQuoted(argument) : argument
@@ -189,7 +189,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     /// A resumed run first cancels what its earlier session left in Slurm,
     /// so no step runs twice at once.
     private func cancelEarlierJobs(of run: PlannedRun, client: SlurmClient) async {
-        let ledger = ClusterStep.directory(layout: run.layout, runID: run.runID).appendingPathComponent("jobs.txt")
+        let ledger = run.layout.clusterJobs(run.runID)
         guard let text = try? String(contentsOf: ledger, encoding: .utf8) else { return }
         let earlier = text.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").last.map(String.init) }
         for _ in 0..<120 {
@@ -276,8 +276,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     private func ended(job: String, lastState: String, attempt: StepAttempt, started: Date, client: SlurmClient) async -> AttemptOutcome {
         let details = await client.details(of: job)
         let state = details?.state ?? lastState
-        let output = attempt.layout.runDirectory(attempt.runID).appendingPathComponent("slurm")
-            .appendingPathComponent("\(attempt.step.displayID)_\(attempt.step.slug).\(job).out")
+        let output = attempt.layout.slurmOutput(runID: attempt.runID, step: attempt.step, job: job)
         let lastLine = LogTail.lines(of: output, count: 5).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         var outcome = AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), retryable: false)
         let parts = (details?.exitCode ?? "").split(separator: ":").compactMap { Int32($0) }
@@ -323,7 +322,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         return false
     }
 
-    public func abandon(_ stepIDs: [Int]) {
+    public func abandon(_ stepIDs: [StepID]) {
         let (targets, client) = lock.withLock { () -> ([String], SlurmClient?) in
             let targets = stepIDs.compactMap { jobs[$0] }.filter { !SlurmClient.isFinished(states[$0] ?? "") }
             cancelledByUs.formUnion(targets)

@@ -31,7 +31,7 @@ enum AirflowTask {
         let attempt: Int
         do {
             let parsed = try Arguments(arguments, flags: [], options: ["--run-id", "--attempt"], command: command)
-            guard parsed.positionals.count == 1, let id = Int(parsed.positionals[0]) else {
+            guard parsed.positionals.count == 1, let id = StepID(parsed.positionals[0]) else {
                 throw UsageError("expected one step id, as in: __task 3 (it is what an exported Airflow DAG runs)", command: command)
             }
             guard let run = parsed.value("--run-id") ?? environment["BATCHKIT_AIRFLOW_RUN_ID"], !run.isEmpty else {

@@ -230,7 +230,7 @@ public enum JobCommand {
         var text = ""
         for step in graph.steps {
             let parents = graph.parents[step.id] ?? []
-            let after = parents.isEmpty ? "-" : parents.map { RunReport.displayID($0) }.joined(separator: ",")
+            let after = parents.isEmpty ? "-" : parents.map { $0.display }.joined(separator: ",")
             let memory = step.policy.memory.map { "; memory \($0)" } ?? ""
             text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source)\(memory))\n"
         }
@@ -258,7 +258,7 @@ public enum JobCommand {
         case "text":
             let lines = DagText.lines(
                 steps: graph.steps.map { ($0.id, $0.name, nil) },
-                parents: Dictionary(uniqueKeysWithValues: graph.steps.map { (String($0.id), graph.parents[$0.id] ?? []) }),
+                parents: Dictionary(uniqueKeysWithValues: graph.steps.map { ($0.id, graph.parents[$0.id] ?? []) }),
                 style: TerminalStyle.forDescriptor(1))
             Console.out(lines.joined(separator: "\n") + "\n")
         case "svg":

@@ -185,19 +185,19 @@ enum JobRunCommand {
         }
     }
 
-    private static func id(_ text: String?, _ option: String, command: String) throws(UsageError) -> Int? {
+    private static func id(_ text: String?, _ option: String, command: String) throws(UsageError) -> StepID? {
         guard let text else { return nil }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
+        guard let value = StepID(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
             throw UsageError("\(option) takes a step id, like 3; got \"\(text)\"", command: command)
         }
         return value
     }
 
-    private static func ids(_ text: String?, _ option: String, command: String) throws(UsageError) -> [Int]? {
+    private static func ids(_ text: String?, _ option: String, command: String) throws(UsageError) -> [StepID]? {
         guard let text else { return nil }
-        var values: [Int] = []
+        var values: [StepID] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
+            guard let value = StepID(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
                 throw UsageError("\(option) takes step ids separated by commas, like 2,5; got \"\(text)\"", command: command)
             }
             values.append(value)
@@ -225,7 +225,7 @@ enum DryRun {
         if !plan.excluded.isEmpty {
             lines.append("Left out:")
             for (id, reason) in plan.excluded.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(RunReport.displayID(id)) \(graph.step(id)?.name ?? ""): \(reason)")
+                lines.append("  \(id.display) \(graph.step(id)?.name ?? ""): \(reason)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

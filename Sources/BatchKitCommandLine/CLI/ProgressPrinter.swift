@@ -27,9 +27,9 @@ public final class ProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private let started = Date()
     private var planned = 0
-    private var running: [Int: String] = [:]
-    private var progressFiles: [Int: URL] = [:]
-    private var lastProgressLine: [Int: (at: Date, text: String)] = [:]
+    private var running: [StepID: String] = [:]
+    private var progressFiles: [StepID: URL] = [:]
+    private var lastProgressLine: [StepID: (at: Date, text: String)] = [:]
     private var timer: (any DispatchSourceTimer)?
     /// How often, at most, a plain-lines display prints a step's progress.
     public let plainProgressInterval: Double
@@ -115,7 +115,7 @@ public final class ProgressPrinter: @unchecked Sendable {
     }
 
     /// What a running step last reported, if anything.
-    private func progress(of stepID: Int) -> StepProgress.Reading? {
+    private func progress(of stepID: StepID) -> StepProgress.Reading? {
         progressFiles[stepID].flatMap { StepProgress.Reading(contentsOf: $0) }
     }
 
@@ -130,12 +130,12 @@ public final class ProgressPrinter: @unchecked Sendable {
                 continue
             }
             lastProgressLine[id] = (now, text)
-            write("\(style.paint(Timestamp.iso8601(now), .gray)) PROGRESS \(RunReport.displayID(id)) \(name) \(text)\n")
+            write("\(style.paint(Timestamp.iso8601(now), .gray)) PROGRESS \(id.display) \(name) \(text)\n")
         }
     }
 
     private func finishedLine(_ record: ExecutionRecord) -> String {
-        let id = RunReport.displayID(record.stepID)
+        let id = record.stepID.display
         var line = "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.status(record.status))"
             + String(repeating: " ", count: max(1, 8 - record.status.rawValue.count))
             + "\(id) \(record.stepName)"
@@ -154,7 +154,7 @@ public final class ProgressPrinter: @unchecked Sendable {
         if !running.isEmpty {
             line += " — running: " + running.sorted { $0.key < $1.key }.map { id, name in
                 let progress = self.progress(of: id).map { " " + $0.summary } ?? ""
-                return "\(RunReport.displayID(id)) \(name)\(progress)"
+                return "\(id.display) \(name)\(progress)"
             }.joined(separator: ", ")
         }
         var columns = winsize()

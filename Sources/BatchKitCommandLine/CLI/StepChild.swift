@@ -18,7 +18,7 @@ enum StepChild {
     static func run(_ job: Job, layout: RunLayout, arguments: [String]) async -> Int32 {
         let environment = ProcessInfo.processInfo.environment
         guard let parsed = try? Arguments(arguments, flags: [], options: ["--run-id", "--attempt"], command: "__step"),
-              let id = parsed.positionals.first.flatMap({ Int($0) }),
+              let id = parsed.positionals.first.flatMap({ StepID($0) }),
               let step = job.step(id: id), case .swift(let body) = step.action,
               let resultPath = environment[ChildContract.resultFile]
         else {

@@ -112,7 +112,7 @@ public struct JobConfig: Sendable {
     public static func load(projectDirectory: URL, environment: String?, variables: [String: String]) throws(Problem) -> JobConfig {
         var config = JobConfig()
         config.environment = environment
-        let directory = projectDirectory.appendingPathComponent("config")
+        let directory = RunLayout(projectDirectory: projectDirectory).configDirectory
         let base = directory.appendingPathComponent("base.json")
         var notify: [String: JSONValue] = [:]
         if FileManager.default.fileExists(atPath: base.path) {

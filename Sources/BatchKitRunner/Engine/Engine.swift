@@ -35,7 +35,7 @@ public struct Engine: Sendable {
     private enum Completion: Sendable {
         case attempt(ExecutionRecord, contextChanges: [String: String], retryable: Bool)
         /// A failed step's wait before its next attempt is over (or was cancelled).
-        case retryDue(stepID: Int)
+        case retryDue(stepID: StepID)
     }
 
     /// Runs the planned steps.
@@ -47,7 +47,7 @@ public struct Engine: Sendable {
     public func run(plan: RunPlan, observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async -> [StepRun] {
         let layout = recorder.layout
         let runID = recorder.state.runID
-        var records: [Int: [ExecutionRecord]] = [:]
+        var records: [StepID: [ExecutionRecord]] = [:]
         var scheduler = Scheduler(
             graph: graph, plan: plan, jobs: jobs, failFast: failFast,
             attempts: Dictionary(uniqueKeysWithValues: plan.selected.map { ($0, recorder.state[step: $0]?.attempts ?? 0) }))
@@ -70,7 +70,7 @@ public struct Engine: Sendable {
             records[entry.stepID, default: []].append(entry)
             observer(retryIn.map { .attemptFailed(entry, retryIn: $0) } ?? .finished(entry))
         }
-        func skip(_ ids: [Int], reason: FailureReason, message: (Int) -> String) {
+        func skip(_ ids: [StepID], reason: FailureReason, message: (StepID) -> String) {
             let now = Date()
             let rows = ids.compactMap { id in
                 graph.step(id).map {
@@ -134,7 +134,7 @@ public struct Engine: Sendable {
                 }
             }
 
-            func failed(_ step: Step, skip descendants: [Int], abandon: [Int]) {
+            func failed(_ step: Step, skip descendants: [StepID], abandon: [StepID]) {
                 executor.abandon(abandon)
                 let interrupted = Task.isCancelled
                 skip(descendants, reason: interrupted ? .interrupted : .upstreamFailed) { _ in

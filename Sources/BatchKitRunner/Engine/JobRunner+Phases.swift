@@ -19,7 +19,7 @@ struct RunSession: Sendable {
     let started: Date
     let resumed: Bool
     /// Rows of the run from earlier sessions (a resume), by step.
-    let earlier: [Int: [ExecutionRecord]]
+    let earlier: [StepID: [ExecutionRecord]]
     var notes: [String]
     var steps: [StepRun] = []
     var interrupted = false
@@ -46,10 +46,10 @@ struct RunSession: Sendable {
 
     /// The end-of-run report.
     func report(graph: JobGraph, shown: [StepRun], ended: Date) -> RunReport {
-        var tails: [String: [String]] = [:]
+        var tails: [StepID: [String]] = [:]
         for step in shown where step.status == .fail {
             if let log = step.records.last?.logFile, !log.isEmpty {
-                tails[String(step.stepID)] = LogTail.lines(of: layout.projectDirectory.appendingPathComponent(log), count: 10)
+                tails[step.stepID] = LogTail.lines(of: layout.projectDirectory.appendingPathComponent(log), count: 10)
             }
         }
         let state = recorder.state
@@ -60,7 +60,7 @@ struct RunSession: Sendable {
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
             notes: (interrupted ? ["interrupted: continue with --resume"] : []) + notes + recorder.problems,
             parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,
-            parents: Dictionary(uniqueKeysWithValues: shown.map { (String($0.stepID), graph.parents[$0.stepID] ?? []) }))
+            parents: Dictionary(uniqueKeysWithValues: shown.map { ($0.stepID, graph.parents[$0.stepID] ?? []) }))
     }
 }
 
@@ -135,12 +135,12 @@ extension JobRunner {
         RunRecorder.reapStale(layout, job: job.name)
         OrphanSweeper.becomeSubreaper()
         let recorder: RunRecorder
-        var earlier: [Int: [ExecutionRecord]] = [:]
+        var earlier: [StepID: [ExecutionRecord]] = [:]
         if let resumed {
             let (opened, rows) = try RunRecorder.resume(resumed.runID, layout: layout)
             recorder = opened
             try recorder.commit { state in
-                state.steps = state.steps.filter { key, _ in Int(key).map { graph.step($0) != nil } ?? false }
+                state.steps = state.steps.filter { id, _ in graph.step(id) != nil }
                 for step in graph.steps where state[step: step.id] == nil {
                     // A step taken out and put back continues its attempt numbers.
                     let attempts = rows.filter { $0.stepID == step.id }.map(\.attempt).max() ?? 0
@@ -163,7 +163,7 @@ extension JobRunner {
         }
         if !options.selection.isEverything || recorder.state.scope != nil {
             let left = plan.excluded.filter { !$0.value.isPassedEarlier }.keys.sorted()
-            if !left.isEmpty { notes.append("partial run: not run \(left.map { RunReport.displayID($0) }.joined(separator: ", "))") }
+            if !left.isEmpty { notes.append("partial run: not run \(left.map { $0.display }.joined(separator: ", "))") }
         }
         return RunSession(
             recorder: recorder, layout: layout, job: job, started: Date(), resumed: resumed != nil, earlier: earlier, notes: notes)
@@ -175,7 +175,7 @@ extension JobRunner {
         _ session: RunSession, graph: JobGraph, plan: RunPlan, options: RunOptions, observer: @escaping @Sendable (RunEvent) -> Void
     ) async throws -> [StepRun] {
         let state = session.recorder.state
-        var before: [Int: Int] = [:]
+        var before: [StepID: Int] = [:]
         for id in plan.selected { before[id] = state[step: id]?.attempts ?? 0 }
         do {
             try await executor.prepare(PlannedRun(

@@ -115,7 +115,7 @@ public struct JobRunner: Sendable {
             return (graph, try RunPlan.make(graph, selection: options.selection), nil)
         }
         let state = try resumable()
-        let passed = Set(state.steps.compactMap { $0.value.status == .pass ? Int($0.key) : nil })
+        let passed = Set(state.steps.compactMap { $0.value.status == .pass ? $0.key : nil })
         var selection = options.selection
         if selection.isEverything, let scope = state.scope {
             // A resumed partial run stays partial, minus steps since removed.

@@ -127,7 +127,7 @@ public struct LocalExecutor: StepExecutor {
         try? FileManager.default.removeItem(at: attempt.resultFile)
         var environment = [
             ChildContract.runID: attempt.runID,
-            ChildContract.stepID: String(attempt.step.id),
+            ChildContract.stepID: attempt.step.id.description,
             ChildContract.attempt: String(attempt.attempt),
             ChildContract.projectDirectory: attempt.layout.projectDirectory.path,
             ChildContract.runDirectory: attempt.layout.runDirectory(attempt.runID).path,
@@ -146,7 +146,7 @@ public struct LocalExecutor: StepExecutor {
             environment[ChildContract.contextFile] = contextFile.path
             return ChildProcess.Request(
                 executable: executable,
-                arguments: ["__step", String(attempt.step.id), "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
+                arguments: ["__step", attempt.step.id.description, "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         case .shell(let command):
             // A capped step's shell sets the hard limit, then runs the command as usual.

@@ -21,7 +21,7 @@ public enum RunEvent: Sendable {
 
 /// Everything that happened to one step in one run.
 public struct StepRun: Sendable, Codable {
-    public let stepID: Int
+    public let stepID: StepID
     public let name: String
     /// One record per attempt, in order; one SKIPPED record for a skipped step.
     public let records: [ExecutionRecord]

@@ -5,15 +5,15 @@ import BatchKit
 /// left out (see ``parents(in:)``).
 public struct RunPlan: Sendable, Equatable {
     /// The steps to run, by id.
-    public let selected: [Int]
+    public let selected: [StepID]
     /// The steps left out, by id, with the reason.
-    public let excluded: [Int: Exclusion]
+    public let excluded: [StepID: Exclusion]
 
     /// Why a step is left out of a run.
     public enum Exclusion: Sendable, Equatable, CustomStringConvertible {
         case notInOnly
-        case notDownstream(of: Int)
-        case notUpstream(of: Int)
+        case notDownstream(of: StepID)
+        case notUpstream(of: StepID)
         case excluded
         /// It passed earlier in the run being resumed (`nil`: its id unknown).
         case passedEarlier(runID: String?)
@@ -35,7 +35,7 @@ public struct RunPlan: Sendable, Equatable {
         }
     }
 
-    public init(selected: [Int], excluded: [Int: Exclusion]) {
+    public init(selected: [StepID], excluded: [StepID: Exclusion]) {
         self.selected = selected.sorted()
         self.excluded = excluded
     }
@@ -56,22 +56,22 @@ public struct RunPlan: Sendable, Equatable {
     ///   - runID: The resumed run, for the reason text.
     /// - Throws: ``DefinitionError`` naming ids that are not steps.
     public static func make(
-        _ graph: JobGraph, selection: StepSelection, passed: Set<Int> = [], runID: String? = nil
+        _ graph: JobGraph, selection: StepSelection, passed: Set<StepID> = [], runID: String? = nil
     ) throws(DefinitionError) -> RunPlan {
         let known = Set(graph.steps.map(\.id))
         let unknown = selection.mentionedIDs.subtracting(known).sorted()
         if !unknown.isEmpty {
-            let list = unknown.map(String.init).joined(separator: ", ")
-            throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { String($0.id) }.joined(separator: ", "))"])
+            let list = unknown.map(\.description).joined(separator: ", ")
+            throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { $0.id.description }.joined(separator: ", "))"])
         }
-        var excluded: [Int: Exclusion] = [:]
-        var keptPasses: Set<Int> = []
+        var excluded: [StepID: Exclusion] = [:]
+        var keptPasses: Set<StepID> = []
         for id in graph.order where passed.contains(id) {
             if (graph.parents[id] ?? []).allSatisfy(keptPasses.contains) { keptPasses.insert(id) }
         }
         let fromSet = selection.from.map { Set([$0] + graph.descendants(of: $0)) }
         let toSet = selection.to.map { Set([$0] + graph.ancestors(of: $0)) }
-        var selected: [Int] = []
+        var selected: [StepID] = []
         for step in graph.steps {
             let id = step.id
             if let only = selection.only, !only.contains(id) {
@@ -95,30 +95,30 @@ public struct RunPlan: Sendable, Equatable {
     /// replaced by its own nearest planned ancestors, so order is kept through
     /// excluded steps (with `--exclude 4`, a child of 4 still waits for 4's
     /// parents).
-    public func parents(in graph: JobGraph) -> [Int: [Int]] {
+    public func parents(in graph: JobGraph) -> [StepID: [StepID]] {
         let chosen = Set(selected)
-        var memo: [Int: Set<Int>] = [:]
-        func nearest(above id: Int) -> Set<Int> {
+        var memo: [StepID: Set<StepID>] = [:]
+        func nearest(above id: StepID) -> Set<StepID> {
             if let known = memo[id] { return known }
-            var found: Set<Int> = []
+            var found: Set<StepID> = []
             for parent in graph.parents[id] ?? [] {
                 if chosen.contains(parent) { found.insert(parent) } else { found.formUnion(nearest(above: parent)) }
             }
             memo[id] = found
             return found
         }
-        var result: [Int: [Int]] = [:]
+        var result: [StepID: [StepID]] = [:]
         for id in graph.order where chosen.contains(id) { result[id] = nearest(above: id).sorted() }
         return result
     }
 
     /// The planned steps in waves: each wave can start once the ones before
     /// it passed.
-    public func waves(_ graph: JobGraph) -> [[Int]] {
+    public func waves(_ graph: JobGraph) -> [[StepID]] {
         let chosen = Set(selected)
         let parents = parents(in: graph)
-        var level: [Int: Int] = [:]
-        var waves: [[Int]] = []
+        var level: [StepID: Int] = [:]
+        var waves: [[StepID]] = []
         for id in graph.order where chosen.contains(id) {
             let wave = (parents[id] ?? []).compactMap { level[$0] }.map { $0 + 1 }.max() ?? 0
             level[id] = wave
@@ -134,12 +134,12 @@ public struct RunPlan: Sendable, Equatable {
 /// in `--only` (if given), is `--from` or downstream of it (if given), is
 /// `--to` or upstream of it (if given), and is not in `--exclude`.
 public struct StepSelection: Sendable, Equatable {
-    public var only: Set<Int>?
-    public var from: Int?
-    public var to: Int?
-    public var exclude: Set<Int>
+    public var only: Set<StepID>?
+    public var from: StepID?
+    public var to: StepID?
+    public var exclude: Set<StepID>
 
-    public init(only: Set<Int>? = nil, from: Int? = nil, to: Int? = nil, exclude: Set<Int> = []) {
+    public init(only: Set<StepID>? = nil, from: StepID? = nil, to: StepID? = nil, exclude: Set<StepID> = []) {
         self.only = only
         self.from = from
         self.to = to
@@ -149,7 +149,7 @@ public struct StepSelection: Sendable, Equatable {
     /// True when nothing is selected explicitly.
     public var isEverything: Bool { only == nil && from == nil && to == nil && exclude.isEmpty }
 
-    var mentionedIDs: Set<Int> {
+    var mentionedIDs: Set<StepID> {
         var ids = (only ?? []).union(exclude)
         if let from { ids.insert(from) }
         if let to { ids.insert(to) }

@@ -14,15 +14,10 @@ public struct RunState: Codable, Sendable, Equatable {
         case interrupted
     }
 
-    /// Where one step stands in this run.
-    public enum StepStatus: String, Codable, Sendable {
-        case pending, running, pass, fail, skipped
-    }
-
     /// One step's state.
     public struct StepState: Codable, Sendable, Equatable {
         public var name: String
-        public var status: StepStatus
+        public var status: Status
         /// Attempts made in this run, across resumes.
         public var attempts: Int
         /// When the latest attempt started, recorded before it is launched,
@@ -31,7 +26,7 @@ public struct RunState: Codable, Sendable, Equatable {
         /// The latest attempt's log, relative to the project.
         public var logFile: String?
 
-        public init(name: String, status: StepStatus = .pending, attempts: Int = 0) {
+        public init(name: String, status: Status = .pending, attempts: Int = 0) {
             self.name = name
             self.status = status
             self.attempts = attempts
@@ -42,15 +37,15 @@ public struct RunState: Codable, Sendable, Equatable {
     public var job: String
     public var startedAt: Date
     public var phase: Phase
-    /// By step id (as text, for readable JSON).
-    public var steps: [String: StepState]
+    /// By step id (a JSON object keyed by the id's number).
+    public var steps: [StepID: StepState]
     /// Shared context: key → JSON text of the value.
     public var context: [String: String]
     /// How many times this run was resumed.
     public var resumes: Int
     /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
     /// `--resume` without a selection stays within it.
-    public var scope: [Int]?
+    public var scope: [StepID]?
     /// The run's effective parameters; `nil` for none.
     public var parameters: [String: String]?
     /// Where each parameter came from: `config/base.json`, `--param`…
@@ -71,14 +66,14 @@ public struct RunState: Codable, Sendable, Equatable {
         self.job = job
         self.startedAt = startedAt
         self.phase = .running
-        self.steps = Dictionary(uniqueKeysWithValues: steps.map { (String($0.id), StepState(name: $0.name)) })
+        self.steps = Dictionary(uniqueKeysWithValues: steps.map { ($0.id, StepState(name: $0.name)) })
         self.context = [:]
         self.resumes = 0
     }
 
     /// The state of step `id`.
-    public subscript(step id: Int) -> StepState? {
-        get { steps[String(id)] }
-        set { steps[String(id)] = newValue }
+    public subscript(step id: StepID) -> StepState? {
+        get { steps[id] }
+        set { steps[id] = newValue }
     }
 }

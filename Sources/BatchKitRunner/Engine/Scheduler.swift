@@ -20,32 +20,32 @@ struct Scheduler: Sendable {
         case retry(wait: Double)
         /// The step failed for good: skip `skip` (planned descendants not yet
         /// run) and tell the executor to drop `abandon`.
-        case failed(skip: [Int], abandon: [Int])
+        case failed(skip: [StepID], abandon: [StepID])
     }
 
     private let graph: JobGraph
-    private let planned: [Int]
-    private let plannedSet: Set<Int>
+    private let planned: [StepID]
+    private let plannedSet: Set<StepID>
     private let jobs: Int
     private let failFast: Bool
-    private var children: [Int: [Int]] = [:]
-    private var waiting: [Int: Int] = [:]
+    private var children: [StepID: [StepID]] = [:]
+    private var waiting: [StepID: Int] = [:]
     /// Ready steps, ascending.
-    private var ready: [Int]
+    private var ready: [StepID]
     private var busySlots = 0
     /// Attempts each step has made in this run (across resumes).
-    private(set) var attempts: [Int: Int]
+    private(set) var attempts: [StepID: Int]
     /// Attempts made in this session, for the retry limit.
-    private var sessionAttempts: [Int: Int] = [:]
-    private var retrying: Set<Int> = []
+    private var sessionAttempts: [StepID: Int] = [:]
+    private var retrying: Set<StepID> = []
     /// Steps that reached an end in this session (passed, failed, skipped).
-    private(set) var ended: Set<Int> = []
+    private(set) var ended: Set<StepID> = []
     /// Why no new step starts (`fail-fast`), if so.
     private(set) var stopReason: FailureReason?
 
     /// - Parameters:
     ///   - attempts: Attempts each step made before this session (a resume).
-    init(graph: JobGraph, plan: RunPlan, jobs: Int, failFast: Bool, attempts: [Int: Int] = [:]) {
+    init(graph: JobGraph, plan: RunPlan, jobs: Int, failFast: Bool, attempts: [StepID: Int] = [:]) {
         self.graph = graph
         self.planned = plan.selected
         self.plannedSet = Set(plan.selected)
@@ -53,20 +53,20 @@ struct Scheduler: Sendable {
         self.failFast = failFast
         self.attempts = attempts
         let parents = plan.parents(in: graph)
-        var children: [Int: [Int]] = [:]
+        var children: [StepID: [StepID]] = [:]
         for (id, list) in parents { for parent in list { children[parent, default: []].append(id) } }
         self.children = children
-        var waiting: [Int: Int] = [:]
+        var waiting: [StepID: Int] = [:]
         for id in plan.selected { waiting[id] = parents[id]?.count ?? 0 }
         self.waiting = waiting
         ready = plan.selected.filter { waiting[$0] == 0 }
     }
 
-    private func slots(_ id: Int) -> Int { min(graph.step(id)?.policy.cpus ?? 1, jobs) }
+    private func slots(_ id: StepID) -> Int { min(graph.step(id)?.policy.cpus ?? 1, jobs) }
 
     /// Takes the steps that may launch now, with their attempt numbers.
-    mutating func launchable() -> [(stepID: Int, attempt: Int)] {
-        var launches: [(stepID: Int, attempt: Int)] = []
+    mutating func launchable() -> [(stepID: StepID, attempt: Int)] {
+        var launches: [(stepID: StepID, attempt: Int)] = []
         var index = 0
         while index < ready.count {
             let id = ready[index]
@@ -88,7 +88,7 @@ struct Scheduler: Sendable {
     /// - Parameters:
     ///   - retryable: Another attempt could help (not an interruption, not a
     ///     cluster job cancelled as a whole).
-    mutating func attemptEnded(_ stepID: Int, passed: Bool, retryable: Bool) -> Decision {
+    mutating func attemptEnded(_ stepID: StepID, passed: Bool, retryable: Bool) -> Decision {
         busySlots -= slots(stepID)
         if passed {
             ended.insert(stepID)
@@ -106,14 +106,14 @@ struct Scheduler: Sendable {
 
     /// A step's wait before its next attempt is over; with `cancelled`, the
     /// run was stopped meanwhile and the step fails with its last attempt.
-    mutating func retryDue(_ stepID: Int, cancelled: Bool) -> Decision? {
+    mutating func retryDue(_ stepID: StepID, cancelled: Bool) -> Decision? {
         guard !cancelled else { return fail(stepID) }
         retrying.insert(stepID)
         insertReady(stepID)
         return nil
     }
 
-    private mutating func fail(_ stepID: Int) -> Decision {
+    private mutating func fail(_ stepID: StepID) -> Decision {
         ended.insert(stepID)
         let descendants = graph.descendants(of: stepID).filter { plannedSet.contains($0) && !ended.contains($0) }
         ready.removeAll { descendants.contains($0) }
@@ -127,13 +127,13 @@ struct Scheduler: Sendable {
     }
 
     /// Planned steps that never started, once nothing more can run.
-    mutating func notStarted() -> [Int] {
+    mutating func notStarted() -> [StepID] {
         let left = planned.filter { !ended.contains($0) && sessionAttempts[$0] == nil }
         ended.formUnion(left)
         return left
     }
 
-    private mutating func insertReady(_ id: Int) {
+    private mutating func insertReady(_ id: StepID) {
         ready.insert(id, at: ready.firstIndex(partitionedBy: { $0 > id }))
     }
 }

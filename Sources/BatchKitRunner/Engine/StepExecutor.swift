@@ -120,7 +120,7 @@ public protocol StepExecutor: Sendable {
 
     /// The engine will not launch these steps (skipped after a failure,
     /// `--fail-fast`), so whatever was prepared for them can go.
-    func abandon(_ stepIDs: [Int])
+    func abandon(_ stepIDs: [StepID])
 
     /// The run's steps are over (or interrupted): release what ``prepare(_:)``
     /// took.
@@ -130,7 +130,7 @@ public protocol StepExecutor: Sendable {
 extension StepExecutor {
     public var limitsSlots: Bool { true }
     public func prepare(_ run: PlannedRun) async throws {}
-    public func abandon(_ stepIDs: [Int]) {}
+    public func abandon(_ stepIDs: [StepID]) {}
     public func finish() async {}
 }
 
@@ -142,7 +142,7 @@ public struct PlannedRun: Sendable {
     public let graph: JobGraph
     public let plan: RunPlan
     /// Attempts each planned step made before this session (a resumed run).
-    public let attemptsBefore: [Int: Int]
+    public let attemptsBefore: [StepID: Int]
     /// The shared context at the start of this session.
     public let context: [String: String]
     public let parameters: [String: String]
@@ -151,7 +151,7 @@ public struct PlannedRun: Sendable {
 
     public init(
         job: String, runID: String, layout: RunLayout, graph: JobGraph, plan: RunPlan,
-        attemptsBefore: [Int: Int], context: [String: String], parameters: [String: String], resumed: Bool
+        attemptsBefore: [StepID: Int], context: [String: String], parameters: [String: String], resumed: Bool
     ) {
         self.job = job
         self.runID = runID

@@ -14,17 +14,17 @@ public struct DagDocument: Sendable {
 
     public let jobName: String
     public let graph: JobGraph
-    public let states: [Int: StepState]
+    public let states: [StepID: StepState]
 
-    public init(jobName: String, graph: JobGraph, states: [Int: StepState] = [:]) {
+    public init(jobName: String, graph: JobGraph, states: [StepID: StepState] = [:]) {
         self.jobName = jobName
         self.graph = graph
         self.states = states
     }
 
     /// The states of the steps a run shows, for colouring.
-    public static func states(of steps: [StepRun]) -> [Int: StepState] {
-        var states: [Int: StepState] = [:]
+    public static func states(of steps: [StepRun]) -> [StepID: StepState] {
+        var states: [StepID: StepState] = [:]
         for step in steps {
             states[step.stepID] = StepState(status: step.status, durationSeconds: step.attempts > 0 ? step.durationSeconds : nil)
         }
@@ -47,7 +47,8 @@ public struct DagDocument: Sendable {
             case .pass: fill = "#c8e6c9"
             case .fail: fill = "#ffcdd2"
             case .skipped: fill = "#e0e0e0"
-            case nil: fill = "white"
+            case .running: fill = "#fff9c4"
+            case .pending, nil: fill = "white"
             }
             lines.append("  s\(step.id) [label=\(Self.quote(label(for: step))), fillcolor=\"\(fill)\"];")
         }

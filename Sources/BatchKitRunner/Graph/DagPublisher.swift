@@ -15,8 +15,7 @@ public struct DagPublisher: Sendable {
     /// Publishes into a generated job: `docs/dag.dot`, `docs/dag.svg`, `README.md`.
     public init(layout: RunLayout) {
         self.init(
-            layout: layout, dotFile: layout.projectDirectory.appendingPathComponent("docs/dag.dot"),
-            readme: layout.projectDirectory.appendingPathComponent("README.md"))
+            layout: layout, dotFile: layout.dagSource, readme: layout.readme)
     }
 
     /// Publishes to `dotFile` (and the `.svg` beside it) and, if given, `readme`.

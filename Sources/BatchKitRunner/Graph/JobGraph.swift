@@ -5,13 +5,13 @@ public struct JobGraph: Sendable {
     /// The steps, sorted by id.
     public let steps: [Step]
     /// Resolved parents of each step (the default parent filled in), sorted.
-    public let parents: [Int: [Int]]
+    public let parents: [StepID: [StepID]]
     /// Children of each step, sorted.
-    public let children: [Int: [Int]]
+    public let children: [StepID: [StepID]]
     /// A topological order; among steps that are ready together, lower ids first.
-    public let order: [Int]
+    public let order: [StepID]
 
-    private let index: [Int: Int]
+    private let index: [StepID: Int]
 
     /// Validates `job` and builds its graph.
     ///
@@ -24,7 +24,7 @@ public struct JobGraph: Sendable {
             problems.append("the job \"\(job.name)\" has no steps; add one with `batchkit add step \"NAME\"`")
         }
         let sorted = job.steps.sorted { ($0.id, $0.source) < ($1.id, $1.source) }
-        var index: [Int: Int] = [:]
+        var index: [StepID: Int] = [:]
         var unique: [Step] = []
         for step in sorted {
             if step.id <= 0 {
@@ -47,11 +47,11 @@ public struct JobGraph: Sendable {
             unique.append(step)
         }
 
-        var parents: [Int: [Int]] = [:]
-        var children: [Int: [Int]] = [:]
-        var previous: Int?
+        var parents: [StepID: [StepID]] = [:]
+        var children: [StepID: [StepID]] = [:]
+        var previous: StepID?
         for step in unique {
-            var resolved: [Int]
+            var resolved: [StepID]
             if let declared = step.parents {
                 resolved = Array(Set(declared)).sorted()
             } else {
@@ -88,13 +88,13 @@ public struct JobGraph: Sendable {
     }
 
     /// The step with this id.
-    public func step(_ id: Int) -> Step? {
+    public func step(_ id: StepID) -> Step? {
         index[id].map { steps[$0] }
     }
 
     /// Every step reachable from `id` through children, sorted by id.
-    public func descendants(of id: Int) -> [Int] {
-        var seen: Set<Int> = []
+    public func descendants(of id: StepID) -> [StepID] {
+        var seen: Set<StepID> = []
         var stack = children[id] ?? []
         while let next = stack.popLast() {
             if seen.insert(next).inserted { stack.append(contentsOf: children[next] ?? []) }
@@ -103,8 +103,8 @@ public struct JobGraph: Sendable {
     }
 
     /// Every step `id` depends on, directly or not, sorted by id.
-    public func ancestors(of id: Int) -> [Int] {
-        var seen: Set<Int> = []
+    public func ancestors(of id: StepID) -> [StepID] {
+        var seen: Set<StepID> = []
         var stack = parents[id] ?? []
         while let next = stack.popLast() {
             if seen.insert(next).inserted { stack.append(contentsOf: parents[next] ?? []) }
@@ -114,9 +114,9 @@ public struct JobGraph: Sendable {
 
     /// Steps grouped into waves: a step's wave is one more than its latest
     /// parent's, so each wave can run in parallel once the previous ones pass.
-    public func waves() -> [[Int]] {
-        var level: [Int: Int] = [:]
-        var waves: [[Int]] = []
+    public func waves() -> [[StepID]] {
+        var level: [StepID: Int] = [:]
+        var waves: [[StepID]] = []
         for id in order {
             let wave = (parents[id] ?? []).map { (level[$0] ?? 0) + 1 }.max() ?? 0
             level[id] = wave
@@ -128,11 +128,11 @@ public struct JobGraph: Sendable {
 
     /// Kahn's algorithm with a sorted ready list, so equal-rank steps come out
     /// by id.
-    private static func topologicalOrder(ids: [Int], parents: [Int: [Int]], children: [Int: [Int]]) -> [Int] {
-        var pending: [Int: Int] = [:]
+    private static func topologicalOrder(ids: [StepID], parents: [StepID: [StepID]], children: [StepID: [StepID]]) -> [StepID] {
+        var pending: [StepID: Int] = [:]
         for id in ids { pending[id] = parents[id]?.count ?? 0 }
         var ready = ids.filter { pending[$0] == 0 }.sorted(by: >)  // popLast takes the smallest
-        var order: [Int] = []
+        var order: [StepID] = []
         order.reserveCapacity(ids.count)
         while let id = ready.popLast() {
             order.append(id)
@@ -150,10 +150,10 @@ public struct JobGraph: Sendable {
 
     /// A cycle among `candidates` (the steps Kahn's algorithm could not order),
     /// found by walking parents until a step repeats.
-    private static func findCycle(among candidates: Set<Int>, parents: [Int: [Int]]) -> [Int] {
+    private static func findCycle(among candidates: Set<StepID>, parents: [StepID: [StepID]]) -> [StepID] {
         guard var current = candidates.min() else { return [] }
-        var path: [Int] = []
-        var seenAt: [Int: Int] = [:]
+        var path: [StepID] = []
+        var seenAt: [StepID: Int] = [:]
         while seenAt[current] == nil {
             seenAt[current] = path.count
             path.append(current)

@@ -6,7 +6,7 @@ import Foundation
 public struct ExecutionRecord: Sendable, Equatable, Codable {
     public var runID: String
     public var job: String
-    public var stepID: Int
+    public var stepID: StepID
     public var stepName: String
     /// 1 for the first attempt; 0 for a step that was skipped.
     public var attempt: Int
@@ -26,7 +26,7 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     public var host: String
 
     public init(
-        runID: String, job: String, stepID: Int, stepName: String, attempt: Int, status: Status,
+        runID: String, job: String, stepID: StepID, stepName: String, attempt: Int, status: Status,
         startedAt: Date, endedAt: Date, cpuSeconds: Double? = nil, maxRSSKilobytes: Int? = nil,
         exitStatus: String = "", reason: FailureReason = .empty, message: String = "", logFile: String = "",
         host: String = ExecutionRecord.hostName
@@ -54,7 +54,7 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     /// The step id of a row about a whole run that did not start (another
     /// run held the lock, or `--wait-for` timed out): reason `locked` or
     /// `wait timeout`.
-    public static let runStepID = 0
+    public static let runStepID: StepID = 0
     /// The step name of such a row.
     public static let runStepName = "(run not started)"
 
@@ -89,7 +89,7 @@ public struct ExecutionLog: Sendable {
 
     static func fields(_ record: ExecutionRecord) -> [String: String] {
         [
-            "run_id": record.runID, "job": record.job, "step_id": String(record.stepID),
+            "run_id": record.runID, "job": record.job, "step_id": record.stepID.description,
             "step_name": record.stepName, "attempt": String(record.attempt),
             "status": record.status.rawValue,
             "started_at": Timestamp.iso8601(record.startedAt),
@@ -103,8 +103,8 @@ public struct ExecutionLog: Sendable {
     }
 
     static func record(_ fields: [String: String]) -> ExecutionRecord? {
-        guard let runID = fields["run_id"], let stepID = fields["step_id"].flatMap({ Int($0) }),
-              let status = fields["status"].flatMap(Status.init(rawValue:)),
+        guard let runID = fields["run_id"], let stepID = fields["step_id"].flatMap({ StepID($0) }),
+              let status = fields["status"].flatMap({ Status(outcome: $0) }),
               let started = fields["started_at"].flatMap(Timestamp.parse),
               let ended = fields["ended_at"].flatMap(Timestamp.parse)
         else { return nil }

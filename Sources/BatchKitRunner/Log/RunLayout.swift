@@ -10,6 +10,8 @@ import Foundation
 /// logs/runs/<run_id>/01_extract.attempt-2.log  a retry's output
 /// logs/runs/<run_id>/post_job_tests.log
 /// logs/runs/<run_id>/report.txt
+/// logs/runs/<run_id>/.state/        files the runner and step children exchange
+/// docs/dag.dot, docs/dag.svg        the DAG, rendered into README.md
 /// ```
 public struct RunLayout: Sendable {
     /// The job's root folder: `logs/` and `docs/` are here.
@@ -49,7 +51,7 @@ public struct RunLayout: Sendable {
     }
 
     /// Where a running step reports its progress (`BATCHKIT_PROGRESS_FILE`).
-    public func progressFile(runID: String, stepID: Int) -> URL {
+    public func progressFile(runID: String, stepID: StepID) -> URL {
         stateDirectory(runID).appendingPathComponent("\(stepID).progress")
     }
 
@@ -89,12 +91,12 @@ public struct RunLayout: Sendable {
     }
 
     /// Where the step child of one attempt reports how its body ended.
-    public func resultFile(runID: String, stepID: Int, attempt: Int) -> URL {
+    public func resultFile(runID: String, stepID: StepID, attempt: Int) -> URL {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).json")
     }
 
     /// Where the runner leaves the shared context for one attempt's child.
-    public func contextFile(runID: String, stepID: Int, attempt: Int) -> URL {
+    public func contextFile(runID: String, stepID: StepID, attempt: Int) -> URL {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).context.json")
     }
 
@@ -113,6 +115,59 @@ public struct RunLayout: Sendable {
     /// Where an incomplete record cut from the end of a history file goes.
     public func tornTail(of history: URL, at date: Date = Date()) -> URL {
         history.deletingLastPathComponent().appendingPathComponent("\(history.lastPathComponent).torn-\(Timestamp.compact(date))")
+    }
+
+    /// The Graphviz source of the job's DAG, kept in `docs/`.
+    public var dagSource: URL { projectDirectory.appendingPathComponent("docs/dag.dot") }
+
+    /// The job's README, whose DAG section is rewritten after a run.
+    public var readme: URL { projectDirectory.appendingPathComponent("README.md") }
+
+    /// The job's parameter files: `config/base.json`, `config/<env>.json`.
+    public var configDirectory: URL { projectDirectory.appendingPathComponent("config") }
+
+    // MARK: Files a cluster run exchanges (Slurm, Airflow)
+
+    /// A run's cluster files: the steps' specs, the session's context, the
+    /// submitted jobs.
+    public func clusterDirectory(_ runID: String) -> URL {
+        stateDirectory(runID).appendingPathComponent("cluster")
+    }
+
+    /// What a cluster job needs to run one step (`<job> __cluster-step SPEC`).
+    public func clusterSpec(runID: String, stepID: StepID) -> URL {
+        clusterDirectory(runID).appendingPathComponent("\(stepID).spec.json")
+    }
+
+    /// The shared context a cluster session started with.
+    public func clusterContext(_ runID: String) -> URL {
+        clusterDirectory(runID).appendingPathComponent("context.json")
+    }
+
+    /// The cluster jobs a run submitted, one per line.
+    public func clusterJobs(_ runID: String) -> URL {
+        clusterDirectory(runID).appendingPathComponent("jobs.txt")
+    }
+
+    /// Written by a cluster node when it starts an attempt.
+    public func remoteStarted(runID: String, stepID: StepID, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).started")
+    }
+
+    /// Written by a cluster node when an attempt ends: how it ended.
+    public func remoteOutcome(runID: String, stepID: StepID, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).outcome.json")
+    }
+
+    /// Where Slurm writes the jobs' own output.
+    public func slurmOutputDirectory(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("slurm")
+    }
+
+    /// The output file Slurm writes for one step's job; `job` is its id, or
+    /// `%j` for sbatch to fill in.
+    public func slurmOutput(runID: String, step: Step, job: String) -> URL {
+        slurmOutputDirectory(runID).appendingPathComponent("\(step.displayID)_\(step.slug).\(job).out")
     }
 
     /// `url` relative to the project when it is inside it, for messages and

@@ -139,7 +139,7 @@ public final class RunRecorder: @unchecked Sendable {
                     : "\(recovery.missingRows.count) row(s) of run \(latest.runID) that could not be written then were added to \(layout.relative(layout.executionLog))"
             }
             try recorder.finish(phase: .interrupted)
-            let lost = recovery.lostRows.map { RunReport.displayID($0.stepID) }
+            let lost = recovery.lostRows.map { $0.stepID.display }
             return "the previous run, \(latest.runID), was stopped without finishing (its runner was killed)"
                 + (lost.isEmpty ? "" : "; steps \(lost.joined(separator: ", ")) were running and are recorded as FAIL (runner died)")
                 + "; it is closed as interrupted"

@@ -40,8 +40,7 @@ struct RunRecovery: Sendable {
         var rows = history + missingRows
 
         lostRows = []
-        for (key, step) in state.steps.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) where step.status == .running {
-            guard let id = Int(key) else { continue }
+        for (id, step) in state.steps.sorted(by: { $0.key < $1.key }) where step.status == .running {
             // The journal could not take the outcome, but the CSV did.
             if let ended = rows.last(where: { $0.stepID == id && $0.attempt == step.attempts && $0.attempt > 0 }) {
                 state[step: id]?.status = ended.status == .pass ? .pass : .fail

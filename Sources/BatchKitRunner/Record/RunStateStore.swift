@@ -36,9 +36,9 @@ public final class RunStateStore: @unchecked Sendable {
         var generation: Int?
         var phase: RunState.Phase?
         var resumes: Int?
-        var steps: [String: RunState.StepState]?
+        var steps: [StepID: RunState.StepState]?
         var context: [String: String]?
-        var removedSteps: [String]?
+        var removedSteps: [StepID]?
         var removedContext: [String]?
         var rows: [ExecutionRecord]?
     }

@@ -15,16 +15,16 @@ public enum DagText {
     /// - Parameters:
     ///   - steps: Id, name and status (nil: not run) of each step to show.
     ///   - parents: Parents by step id (as text); parents not shown are ignored.
-    public static func lines(steps: [(id: Int, name: String, status: Status?)], parents: [String: [Int]], style: TerminalStyle) -> [String] {
+    public static func lines(steps: [(id: StepID, name: String, status: Status?)], parents: [StepID: [StepID]], style: TerminalStyle) -> [String] {
         let shown = Set(steps.map(\.id))
-        var wave: [Int: Int] = [:]
+        var wave: [StepID: Int] = [:]
         var remaining = steps.map(\.id).sorted()
         // Steps arrive in id order, which need not be topological: settle waves by repetition.
         var guardCount = 0
         while !remaining.isEmpty, guardCount <= steps.count {
             guardCount += 1
             remaining.removeAll { id in
-                let known = (parents[String(id)] ?? []).filter(shown.contains)
+                let known = (parents[id] ?? []).filter(shown.contains)
                 guard known.allSatisfy({ wave[$0] != nil }) else { return false }
                 wave[id] = (known.compactMap { wave[$0] }.max() ?? -1) + 1
                 return true
@@ -32,18 +32,18 @@ public enum DagText {
         }
         for id in remaining { wave[id] = 0 }
 
-        let nameWidth = steps.map { RunReport.displayID($0.id).count + 1 + $0.name.count }.max() ?? 0
+        let nameWidth = steps.map { $0.id.display.count + 1 + $0.name.count }.max() ?? 0
         var lines: [String] = []
         var lastWave = -1
         for step in steps.sorted(by: { (wave[$0.id] ?? 0, $0.id) < (wave[$1.id] ?? 0, $1.id) }) {
             let level = wave[step.id] ?? 0
             let label = level == lastWave ? "        " : "wave \(level + 1)" + String(repeating: " ", count: max(1, 8 - "wave \(level + 1)".count))
             lastWave = level
-            let title = "\(RunReport.displayID(step.id)) \(step.name)"
+            let title = "\(step.id.display) \(step.name)"
             let withStatus = steps.contains { $0.status != nil }
             let status = step.status.map { style.status($0) + String(repeating: " ", count: 9 - $0.rawValue.count) }
                 ?? (withStatus ? "-        " : "")
-            let from = (parents[String(step.id)] ?? []).filter(shown.contains).map(RunReport.displayID)
+            let from = (parents[step.id] ?? []).filter(shown.contains).map(\.display)
             var line = label + title + String(repeating: " ", count: nameWidth - title.count + 2) + status
             if !from.isEmpty { line += "← " + from.joined(separator: ", ") }
             lines.append(line.trimmingTrailingSpaces())

@@ -21,16 +21,16 @@ public struct JUnitReport: Sendable {
         lines.append("  <testsuite name=\(Self.attribute("\(report.job) steps")) tests=\"\(report.steps.count)\" failures=\"\(stepFailures)\" skipped=\"\(report.steps.filter { $0.status == .skipped }.count)\" timestamp=\(Self.attribute(Timestamp.iso8601(report.startedAt))) time=\"\(Self.seconds(report.stepSeconds))\">")
         lines.append("    <properties><property name=\"run_id\" value=\(Self.attribute(report.runID))/></properties>")
         for step in report.steps {
-            let name = "\(RunReport.displayID(step.stepID)) \(step.name)"
+            let name = "\(step.stepID.display) \(step.name)"
             lines.append("    <testcase classname=\(Self.attribute("\(report.job).steps")) name=\(Self.attribute(name)) time=\"\(Self.seconds(step.durationSeconds))\">")
             let message = step.records.last?.message ?? ""
             switch step.status {
             case .fail:
-                let tail = (report.failureLogTails[String(step.stepID)] ?? []).joined(separator: "\n")
+                let tail = (report.failureLogTails[step.stepID] ?? []).joined(separator: "\n")
                 lines.append("      <failure message=\(Self.attribute(message)) type=\(Self.attribute(step.records.last?.reason.rawValue ?? "fail"))>\(Self.text(tail))</failure>")
             case .skipped:
                 lines.append("      <skipped message=\(Self.attribute(message))/>")
-            case .pass:
+            case .pass, .pending, .running:
                 break
             }
             if let log = step.records.last?.logFile, !log.isEmpty {

@@ -8,7 +8,7 @@ import Foundation
 public struct RunHistory: Sendable, Codable {
     /// One step's summary.
     public struct StepSummary: Sendable, Codable, Equatable {
-        public var stepID: Int
+        public var stepID: StepID
         public var name: String
         /// Runs in which the step was attempted (not SKIPPED).
         public var runs: Int
@@ -69,13 +69,13 @@ public struct RunHistory: Sendable, Codable {
         var runNumber: [String: Int] = [:]
         var runIDs: [String] = []
         var runStarts: [String] = []
-        var finals: [Int: [Int: Final]] = [:]
+        var finals: [StepID: [Int: Final]] = [:]
         for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
             let started = row[startColumn]
             if let cutoff, started < cutoff { continue }
             // Task lists that share a folder share the history file.
             if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
-            guard let id = Int(row[stepColumn]), let status = Status(rawValue: row[statusColumn]) else { continue }
+            guard let id = StepID(row[stepColumn]), let status = Status(outcome: row[statusColumn]) else { continue }
             if id == ExecutionRecord.runStepID {
                 func field(_ column: Int?) -> String { column.map { $0 < row.count ? row[$0] : "" } ?? "" }
                 notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
@@ -136,7 +136,7 @@ public struct RunHistory: Sendable, Codable {
         }
         lines.append("  " + style.paint("ID  \(pad("STEP", nameWidth))  RUNS  PASS    MEDIAN    P95       LAST", .bold))
         for step in steps {
-            var line = "  \(pad(RunReport.displayID(step.stepID), 2))  \(pad(step.name, nameWidth))  \(pad(String(step.runs), 6))"
+            var line = "  \(pad(step.stepID.display, 2))  \(pad(step.name, nameWidth))  \(pad(String(step.runs), 6))"
                 + pad(String(format: "%.0f%%", step.passRate * 100), 8)
                 + pad(DurationFormat.seconds(step.medianSeconds), 10) + pad(DurationFormat.seconds(step.p95Seconds), 10)
                 + style.status(step.lastStatus) + " " + (step.lastStatus == .skipped ? "" : DurationFormat.seconds(step.lastSeconds))

@@ -19,8 +19,8 @@ extension RunReport {
         for step in steps where step.status == .fail {
             guard let last = step.records.last else { continue }
             lines.append("")
-            lines.append(style.paint("\(Self.displayID(step.stepID)) \(step.name) failed: ", .red) + last.message)
-            for tail in failureLogTails[String(step.stepID)] ?? [] { lines.append("  | " + tail) }
+            lines.append(style.paint("\(step.stepID.display) \(step.name) failed: ", .red) + last.message)
+            for tail in failureLogTails[step.stepID] ?? [] { lines.append("  | " + tail) }
             lines.append("  log: \(last.logFile)")
         }
 
@@ -77,7 +77,7 @@ extension RunReport {
     private func stepTable(style: TerminalStyle) -> [String] {
         guard !steps.isEmpty else { return [] }
         let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
-        let idWidth = max(2, steps.map { Self.displayID($0.stepID).count }.max() ?? 0)
+        let idWidth = max(2, steps.map { $0.stepID.display.count }.max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
@@ -92,7 +92,7 @@ extension RunReport {
             let wall = records.isEmpty ? "-" : DurationFormat.seconds(step.durationSeconds)
             let cpu = records.compactMap(\.cpuSeconds).isEmpty ? "-" : DurationFormat.seconds(records.compactMap(\.cpuSeconds).reduce(0, +))
             let memory = records.compactMap(\.maxRSSKilobytes).max().map(Self.memory) ?? "-"
-            var line = "  \(pad(Self.displayID(step.stepID), idWidth))  \(pad(step.name, nameWidth))  "
+            var line = "  \(pad(step.stepID.display, idWidth))  \(pad(step.name, nameWidth))  "
                 + style.status(step.status) + String(repeating: " ", count: 9 - step.status.rawValue.count)
                 + pad(String(step.attempts), 7) + pad(wall, 10) + pad(cpu, 10) + pad(memory, 9)
             if let rank = slowest.firstIndex(of: step.stepID) {

@@ -17,7 +17,7 @@ public struct RunReport: Sendable, Codable {
     /// Why the tests did not run, when they did not.
     public let testsNotRun: String?
     /// The last lines of each failed step's last log, by step id.
-    public let failureLogTails: [String: [String]]
+    public let failureLogTails: [StepID: [String]]
     /// The run's log folder, relative to the project.
     public let logDirectory: String
     /// The history files, relative to the project.
@@ -25,7 +25,7 @@ public struct RunReport: Sendable, Codable {
     /// Things worth knowing that did not fail the run.
     public let notes: [String]
     /// Each reported step's parents, by step id (for the DAG as text).
-    public let parents: [String: [Int]]
+    public let parents: [StepID: [StepID]]
     /// The run's effective parameters.
     public let parameters: [String: String]?
     /// Where each parameter came from: `config/base.json`, `config/prod.json`,
@@ -36,9 +36,9 @@ public struct RunReport: Sendable, Codable {
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
-        tests: [CheckResult], testsNotRun: String?, failureLogTails: [String: [String]],
+        tests: [CheckResult], testsNotRun: String?, failureLogTails: [StepID: [String]],
         logDirectory: String, historyFiles: [String], notes: [String], parameters: [String: String] = [:],
-        parameterSources: [String: String] = [:], environment: String? = nil, parents: [String: [Int]] = [:]
+        parameterSources: [String: String] = [:], environment: String? = nil, parents: [StepID: [StepID]] = [:]
     ) {
         self.parameters = parameters.isEmpty ? nil : parameters
         self.parameterSources = parameterSources.isEmpty ? nil : parameterSources
@@ -61,7 +61,6 @@ public struct RunReport: Sendable, Codable {
     /// Wall time of the whole run, in seconds.
     public var wallSeconds: Double { endedAt.timeIntervalSince(startedAt) }
 
-    package static func displayID(_ id: Int) -> String { Step.displayID(id) }
 
     /// Sum of the steps' wall times, in seconds (what a sequential run would take).
     public var stepSeconds: Double { steps.reduce(0) { $0 + $1.durationSeconds } }

@@ -33,12 +33,14 @@ public struct TerminalStyle: Sendable {
         colors ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
     }
 
-    /// A status word in its colour: PASS green, FAIL red, SKIPPED grey.
+    /// A status word in its colour: PASS green, FAIL red, SKIPPED and
+    /// PENDING grey, RUNNING yellow.
     public func status(_ status: Status) -> String {
         switch status {
         case .pass: return paint(status.rawValue, .green)
         case .fail: return paint(status.rawValue, .red)
-        case .skipped: return paint(status.rawValue, .gray)
+        case .skipped, .pending: return paint(status.rawValue, .gray)
+        case .running: return paint(status.rawValue, .yellow)
         }
     }
 }

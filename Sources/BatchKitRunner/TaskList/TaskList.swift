@@ -108,15 +108,15 @@ public struct TaskList: Sendable {
             let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
             throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
         }
-        guard let id = Int(fields[0]), id > 0 else {
+        guard let id = StepID(fields[0]), id > 0 else {
             throw LineError("ID \"\(fields[0])\" is not a whole number above 0")
         }
-        let parents: [Int]
+        let parents: [StepID]
         if fields[1] == "-1" {
             parents = []
         } else {
             let parts = fields[1].split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0.utf8) }
-            let values = parts.map { Int($0) }
+            let values = parts.map { StepID($0) }
             guard !fields[1].isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw LineError("PARENT_IDS \"\(fields[1])\" must be -1 (no parent) or task ids separated by commas")
             }

@@ -51,7 +51,7 @@ import Testing
         #expect(first.status == 1, "\(first.stdout)\n\(first.stderr)")
         let rows = try history(directory)
         let runID = try #require(rows.first?.runID)
-        func row(_ id: Int, attempt: Int = 1) -> ExecutionRecord? { rows.first { $0.stepID == id && $0.attempt == attempt } }
+        func row(_ id: StepID, attempt: Int = 1) -> ExecutionRecord? { rows.first { $0.stepID == id && $0.attempt == attempt } }
         #expect(row(1)?.status == .pass && row(2)?.status == .pass && row(4)?.status == .pass)
         #expect(row(3)?.status == .fail && row(3, attempt: 2)?.status == .pass, "Flaky passes on its second attempt")
         #expect(row(5)?.status == .fail && row(5)?.reason == .exit && row(5)?.exitStatus == "1")

@@ -47,7 +47,7 @@ import Testing
         let runs = Set(rows.map(\.runID))
         #expect(runs.count == 1, "\(context): one run, resumed: \(runs)")
         for id in 1...stepCount {
-            let mine = rows.filter { $0.stepID == id }
+            let mine = rows.filter { $0.stepID == StepID(id) }
             let attempts = mine.filter { $0.attempt > 0 }
             #expect(mine.filter { $0.status == .pass }.count == 1, "\(context): step \(id) has exactly one PASS: \(mine.map { "\($0.attempt) \($0.status.rawValue) \($0.reason)" })")
             #expect(attempts.last?.status == .pass, "\(context): no attempt of step \(id) after its PASS")
@@ -129,10 +129,10 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: layout.stateJournal(dead).path), "crash at write \(point): its journal was folded in")
             let deadRows = rows.filter { $0.runID == dead }
             for (key, step) in state.steps where step.status == .pass {
-                #expect(deadRows.contains { $0.stepID == Int(key) && $0.status == .pass }, "crash at write \(point): step \(key)'s PASS is in the CSV")
+                #expect(deadRows.contains { $0.stepID == key && $0.status == .pass }, "crash at write \(point): step \(key)'s PASS is in the CSV")
             }
             for (key, step) in state.steps where step.attempts > 0 {
-                let numbers = deadRows.filter { $0.stepID == Int(key) && $0.attempt > 0 }.map(\.attempt)
+                let numbers = deadRows.filter { $0.stepID == key && $0.attempt > 0 }.map(\.attempt)
                 #expect(numbers == Array(1...step.attempts), "crash at write \(point): step \(key) has one row per attempt: \(numbers)")
             }
             #expect(processes(of: dead).isEmpty)

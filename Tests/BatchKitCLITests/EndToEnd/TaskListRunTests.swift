@@ -180,7 +180,7 @@ import Testing
         let report = try JSONCoding.decoder().decode(RunReport.self, from: Data(run.stdout.utf8))
         #expect(report.steps.map(\.status) == [.pass, .pass, .fail])
         #expect(report.steps[2].records.last?.exitStatus == "4")
-        #expect(report.parents["2"] == [1])
+        #expect(report.parents[2] == [1])
 
         let saved = try await runProgram(try batchkitBinary(), ["run", "t.lst", "report"], in: directory.url)
         #expect(saved.status == 0)

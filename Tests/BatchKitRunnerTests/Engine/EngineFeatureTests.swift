@@ -11,7 +11,7 @@ import Testing
         JobRunner(job: Job("features", steps: steps), layout: RunLayout(projectDirectory: directory.url), executor: executor, publisher: .some(nil))
     }
 
-    func step(_ id: Int, _ name: String, after parents: [Int]? = [], _ command: String, policy: StepPolicy = StepPolicy()) -> Step {
+    func step(_ id: StepID, _ name: String, after parents: [StepID]? = [], _ command: String, policy: StepPolicy = StepPolicy()) -> Step {
         Step(id: id, name: name, parents: parents, source: "test:\(id)", action: .shell(command), policy: policy)
     }
 
@@ -131,7 +131,7 @@ import Testing
         // The wide step (2 cpus) must never overlap another step at --jobs 2;
         // the two narrow ones may overlap each other.
         let wide = step(1, "wide", "[ -z \"$(ls narrow.* 2>/dev/null)\" ] || touch failed; touch wide; sleep 0.2; rm wide", policy: StepPolicy(cpus: 2))
-        let narrow = { (id: Int) in
+        let narrow = { (id: StepID) in
             self.step(id, "narrow \(id)", "[ ! -f wide ] || touch failed; touch narrow.\(id); sleep 0.2; [ ! -f wide ] || touch failed; rm narrow.\(id)")
         }
         let report = try await runner([wide, narrow(2), narrow(3)], in: directory).run(RunOptions(jobs: 2))
@@ -267,15 +267,15 @@ import Testing
 /// Step 2 fails, so its change must not reach anyone.
 final class ContextExecutor: StepExecutor, @unchecked Sendable {
     private let lock = NSLock()
-    private var contexts: [Int: [String: String]] = [:]
+    private var contexts: [StepID: [String: String]] = [:]
 
-    func seen(by id: Int) -> [String: String]? { lock.withLock { contexts[id] } }
+    func seen(by id: StepID) -> [String: String]? { lock.withLock { contexts[id] } }
 
     func execute(_ attempt: StepAttempt) async -> AttemptOutcome {
         lock.withLock { contexts[attempt.step.id] = attempt.context }
         let passed = attempt.step.id != 2
         return AttemptOutcome(
             status: passed ? .pass : .fail, startedAt: Date(), endedAt: Date(), reason: passed ? .empty : .exit,
-            contextChanges: ["from_\(attempt.step.id)": String(attempt.step.id)])
+            contextChanges: ["from_\(attempt.step.id)": attempt.step.id.description])
     }
 }

@@ -50,7 +50,7 @@ import Testing
         #expect(byID[4]?.records.last?.message == "step 02 \"crashes\" failed")
         #expect(FileManager.default.fileExists(atPath: directory.path("independent.done").path))
         #expect(!FileManager.default.fileExists(atPath: directory.path("never").path))
-        #expect(report.failureLogTails["2"] == ["about to crash"])
+        #expect(report.failureLogTails[2] == ["about to crash"])
 
         let rows = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
         #expect(rows.filter { $0.status == .skipped }.map(\.stepID).sorted() == [4, 5])
@@ -88,7 +88,7 @@ import Testing
 
     @Test func jobsOneRunsOneAtATimeInIDOrder() async throws {
         let directory = try TemporaryDirectory()
-        let step = { (id: Int) in
+        let step = { (id: StepID) in
             shellStep(id, "s\(id)", after: [], "[ ! -f running ] && touch running && echo \(id) >> order && sleep 0.05 && rm running")
         }
         let report = try await run([step(3), step(1), step(2)], jobs: 1, in: directory)

@@ -11,11 +11,11 @@ import Testing
         try await JobRunner(job: Job("caps", steps: steps), layout: RunLayout(projectDirectory: directory.url), publisher: .some(nil)).run()
     }
 
-    func step(_ id: Int, _ name: String, after parents: [Int] = [], _ command: String, policy: StepPolicy) -> Step {
+    func step(_ id: StepID, _ name: String, after parents: [StepID] = [], _ command: String, policy: StepPolicy) -> Step {
         Step(id: id, name: name, parents: parents, source: "test:\(id)", action: .shell(command), policy: policy)
     }
 
-    func rows(_ directory: TemporaryDirectory, step: Int) throws -> [ExecutionRecord] {
+    func rows(_ directory: TemporaryDirectory, step: StepID) throws -> [ExecutionRecord] {
         try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().filter { $0.stepID == step }
     }
 

@@ -24,7 +24,7 @@ import Testing
         (StepSelection(exclude: [1, 6]), [2, 3, 4, 5]),
         (StepSelection(only: [1, 2, 3], from: 1, to: 4, exclude: [2]), [1]),
     ])
-    func selectionsComposeAsAnIntersection(selection: StepSelection, selected: [Int]) throws {
+    func selectionsComposeAsAnIntersection(selection: StepSelection, selected: [StepID]) throws {
         #expect(try RunPlan.make(graph, selection: selection).selected == selected)
     }
 

@@ -40,6 +40,22 @@ import Testing
         #expect(loaded(layout) == state)
     }
 
+    @Test func aStateWrittenByBatchkit01Loads() throws {
+        // 0.1 wrote lowercase statuses and removed steps' ids as text.
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        try FileManager.default.createDirectory(at: layout.runDirectory("r1"), withIntermediateDirectories: true)
+        try Data("""
+            {"runID":"r1","job":"j","startedAt":"2027-01-15T08:00:00Z","phase":"running","resumes":0,"context":{},
+             "steps":{"1":{"name":"a","status":"pass","attempts":1},"2":{"name":"b","status":"running","attempts":2}}}
+            """.utf8).write(to: layout.stateFile("r1"))
+        try Data(#"{"steps":{"2":{"name":"b","status":"fail","attempts":2}},"removedSteps":["1"]}"#.utf8 + [0x0A])
+            .write(to: layout.stateJournal("r1"))
+        let state = try #require(loaded(layout))
+        #expect(state[step: 1] == nil)
+        #expect(state[step: 2]?.status == .fail && state[step: 2]?.attempts == 2)
+    }
+
     @Test func aTornJournalLineIsIgnored() throws {
         let directory = try TemporaryDirectory()
         let layout = RunLayout(projectDirectory: directory.url)

@@ -10,8 +10,8 @@ import Testing
         "carriage\r\nreturn", "# hash",
     ]
 
-    func document(_ names: [String], states: [Int: DagDocument.StepState] = [:]) throws -> DagDocument {
-        let steps = names.enumerated().map { shellStep($0.offset + 1, $0.element, "true") }
+    func document(_ names: [String], states: [StepID: DagDocument.StepState] = [:]) throws -> DagDocument {
+        let steps = names.enumerated().map { shellStep(StepID($0.offset + 1), $0.element, "true") }
         return DagDocument(jobName: "job \"x\"", graph: try JobGraph(job: Job("j", steps: steps)), states: states)
     }
 

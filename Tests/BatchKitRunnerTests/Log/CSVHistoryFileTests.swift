@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite struct CSVHistoryFileTests {
-    func record(_ step: Int, _ status: Status = .pass, message: String = "") -> ExecutionRecord {
+    func record(_ step: StepID, _ status: Status = .pass, message: String = "") -> ExecutionRecord {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         return ExecutionRecord(
             runID: "r1", job: "job", stepID: step, stepName: "Step \(step)", attempt: 1, status: status,

@@ -8,14 +8,14 @@ import Testing
 @Suite struct RunRecoveryTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func state(_ steps: [Int: RunState.StepState], recordedRows: Int? = 0) -> RunState {
+    func state(_ steps: [StepID: RunState.StepState], recordedRows: Int? = 0) -> RunState {
         var state = RunState(runID: "r1", job: "j", startedAt: start, steps: [])
         for (id, step) in steps { state[step: id] = step }
         state.recordedRows = recordedRows
         return state
     }
 
-    func row(_ id: Int, _ attempt: Int, _ status: Status) -> ExecutionRecord {
+    func row(_ id: StepID, _ attempt: Int, _ status: Status) -> ExecutionRecord {
         ExecutionRecord(runID: "r1", job: "j", stepID: id, stepName: "s\(id)", attempt: attempt, status: status,
                         startedAt: start, endedAt: start.addingTimeInterval(1))
     }

@@ -13,7 +13,7 @@ import Testing
         report = RunReport(
             job: "night & <day>", runID: report.runID, status: report.status, startedAt: report.startedAt, endedAt: report.endedAt,
             steps: report.steps, tests: report.tests + [CheckResult(name: "totals \"add\" up", status: .fail, message: "1 ≠ 2 <oops> & \u{01}bell", startedAt: report.startedAt, endedAt: report.endedAt)],
-            testsNotRun: nil, failureLogTails: ["2": ["ends with ]]> and \u{1B}[31mansi"]], logDirectory: report.logDirectory,
+            testsNotRun: nil, failureLogTails: [2: ["ends with ]]> and \u{1B}[31mansi"]], logDirectory: report.logDirectory,
             historyFiles: report.historyFiles, notes: [])
         try Data(JUnitReport(report).xml().utf8).write(to: directory.path("junit.xml"))
         let script = """

@@ -73,7 +73,7 @@ import Testing
     @Test func theDagAsTextGroupsWavesWithParents() {
         let lines = DagText.lines(
             steps: [(4, "Load", nil), (1, "Extract", nil), (3, "Count", nil), (2, "Validate", nil)],
-            parents: ["1": [], "2": [1], "3": [1], "4": [2, 3]], style: TerminalStyle(colors: false))
+            parents: [1: [], 2: [1], 3: [1], 4: [2, 3]], style: TerminalStyle(colors: false))
         #expect(lines == [
             "wave 1  01 Extract",
             "wave 2  02 Validate  ← 01",

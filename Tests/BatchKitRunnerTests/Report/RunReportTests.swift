@@ -7,7 +7,7 @@ import Testing
 @Suite struct RunReportTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func record(_ id: Int, _ name: String, _ status: Status, _ seconds: Double, message: String = "", cpu: Double? = nil, rss: Int? = nil) -> ExecutionRecord {
+    static func record(_ id: StepID, _ name: String, _ status: Status, _ seconds: Double, message: String = "", cpu: Double? = nil, rss: Int? = nil) -> ExecutionRecord {
         ExecutionRecord(
             runID: "r1", job: "job", stepID: id, stepName: name, attempt: status == .skipped ? 0 : 1,
             status: status, startedAt: start, endedAt: start.addingTimeInterval(seconds),
@@ -23,9 +23,9 @@ import Testing
                 StepRun(stepID: 3, name: "Load", records: [record(3, "Load", .skipped, 0, message: "step 02 \"Validate input\" failed")]),
             ],
             tests: [CheckResult(name: "output exists", status: .pass, message: "12 bytes", startedAt: start, endedAt: start)],
-            testsNotRun: nil, failureLogTails: ["2": ["last line of the log"]],
+            testsNotRun: nil, failureLogTails: [2: ["last line of the log"]],
             logDirectory: "logs/runs/r1", historyFiles: ["logs/execution_logs.csv"], notes: ["a note"],
-            parents: ["1": [], "2": [1], "3": [2]])
+            parents: [1: [], 2: [1], 3: [2]])
     }
 
     @Test func showsStatusStepsResourcesTestsTimeDagAndLogs() {
@@ -51,7 +51,7 @@ import Testing
 
     @Test func theThreeSlowestAreMarkedInABiggerRun() {
         let steps = (1...6).map { id in
-            StepRun(stepID: id, name: "s\(id)", records: [Self.record(id, "s\(id)", .pass, Double(id))])
+            StepRun(stepID: StepID(id), name: "s\(id)", records: [Self.record(StepID(id), "s\(id)", .pass, Double(id))])
         }
         let report = RunReport(
             job: "j", runID: "r", status: .pass, startedAt: Self.start, endedAt: Self.start.addingTimeInterval(10), steps: steps,
