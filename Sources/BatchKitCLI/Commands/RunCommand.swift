@@ -71,6 +71,10 @@ enum RunCommand {
         let file = URL(fileURLWithPath: path, relativeTo: workingDirectory).standardizedFileURL
         let folder = file.deletingLastPathComponent()
         let root = workdir.map { URL(fileURLWithPath: $0, relativeTo: workingDirectory).standardizedFileURL } ?? folder
+        var isFolder: ObjCBool = false
+        if let workdir, FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder), !isFolder.boolValue {
+            return usage("--workdir \(workdir) is a file, not a folder; give the folder that should hold logs/")
+        }
         let layout = RunLayout(projectDirectory: root, workingDirectory: folder)
 
         var environment = ProcessInfo.processInfo.environment

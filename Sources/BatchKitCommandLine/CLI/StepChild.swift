@@ -69,7 +69,7 @@ enum StepChild {
                 job: job, projectDirectory: layout.projectDirectory, resultFile: URL(fileURLWithPath: resultPath))
             return ExitCode.success.rawValue
         } catch {
-            Console.error("error: cannot record the post-job test results: \(error)\n")
+            Console.error("error: cannot record the post-job test results: \(ErrorDescription.of(error))\n")
             return ExitCode.failure.rawValue
         }
     }

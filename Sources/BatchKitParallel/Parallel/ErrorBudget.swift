@@ -150,7 +150,7 @@ final class RejectLog: @unchecked Sendable {
                         handle = try FileHandle(forWritingTo: url)
                         _ = try handle?.seekToEnd()
                     } catch {
-                        openFailed = "\(error)"
+                        openFailed = ErrorDescription.of(error)
                     }
                 }
                 let row = [source, String(offset), reason, text].map(CSV.escape).joined(separator: ",") + "\r\n"

@@ -42,7 +42,7 @@ public struct PostJobTests: Sendable {
             }
             return results
         } catch {
-            return failure("cannot run the post-job tests: \(error)")
+            return failure("cannot run the post-job tests: \(ErrorDescription.of(error))")
         }
     }
 

@@ -27,11 +27,27 @@ struct RunSession: Sendable {
     var testsNotRun: String?
     /// The rows for `logs/test_results.csv`: the results, or SKIPPED rows.
     var testRows: [CheckResult] = []
+    /// The run's final state or test results could not be written.
+    var recordsFailed = false
 
     var runID: String { recorder.state.runID }
     var logFolder: String { layout.runDirectory(runID).path }
     var failedSteps: [StepRun] { steps.filter { $0.status != .pass } }
-    var passed: Bool { !interrupted && failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass } }
+    /// Every step and test passed, and every row of the run is in the history.
+    var passed: Bool {
+        !interrupted && failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass } && !recordsFailed
+            && recorder.unrecordedRows.isEmpty
+    }
+
+    /// The report's note on rows the CSV history could not take.
+    var unrecordedNote: String? {
+        let rows = recorder.unrecordedRows
+        guard !rows.isEmpty else { return nil }
+        let listed = rows.prefix(20).map { "\($0.stepID.display) attempt \($0.attempt) \($0.status.rawValue)" }
+        return "the run fails because \(rows.count) row(s) could not be written to \(layout.relative(layout.executionLog)): "
+            + listed.joined(separator: "; ") + (rows.count > 20 ? "; …" : "")
+            + ". They are kept in \(layout.relative(layout.stateJournal(runID))); the next run adds them once the file is writable again"
+    }
 
     /// The steps the report shows: this session's, after those that passed
     /// earlier in a resumed run.
@@ -58,7 +74,8 @@ struct RunSession: Sendable {
             steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
             logDirectory: layout.relative(layout.runDirectory(runID)),
             historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
-            notes: (interrupted ? ["interrupted: continue with --resume"] : []) + notes + recorder.problems,
+            notes: (interrupted ? ["interrupted: continue with --resume"] : []) + notes + recorder.problems
+                + (unrecordedNote.map { [$0] } ?? []),
             parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,
             parents: Dictionary(uniqueKeysWithValues: shown.map { ($0.stepID, graph.parents[$0.stepID] ?? []) }))
     }
@@ -113,7 +130,8 @@ extension JobRunner {
         runID: String, since: Date, reason: FailureReason, message: String, status: String, environment: String?, notifier: any RunNoticeObserver
     ) async -> [String] {
         let now = Date()
-        var problems = RunRecorder.openHistory(layout)
+        var problems: [String]
+        do { problems = try RunRecorder.openHistory(layout) } catch { problems = [error.description] }
         let record = ExecutionRecord(
             runID: runID, job: job.name, stepID: ExecutionRecord.runStepID, stepName: ExecutionRecord.runStepName, attempt: 0,
             status: .fail, startedAt: since, endedAt: now, reason: reason, message: message)
@@ -131,7 +149,7 @@ extension JobRunner {
         _ options: RunOptions, graph: JobGraph, plan: RunPlan, resumed: RunState?, admission: Admission
     ) throws -> RunSession {
         var notes = admission.waitNote.map { [$0] } ?? []
-        notes += RunRecorder.openHistory(layout)
+        notes += try RunRecorder.openHistory(layout)
         RunRecorder.reapStale(layout, job: job.name)
         OrphanSweeper.becomeSubreaper()
         let recorder: RunRecorder
@@ -215,7 +233,8 @@ extension JobRunner {
         do {
             try session.recorder.finish(phase: phase, tests: session.testRows)
         } catch {
-            session.notes.append("cannot save the run's state or test results: \(ErrorDescription.of(error))")
+            session.recordsFailed = true
+            session.notes.append("the run fails because its final state or test results could not be saved: \(ErrorDescription.of(error))")
         }
     }
 

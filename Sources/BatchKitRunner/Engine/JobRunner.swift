@@ -164,8 +164,11 @@ public struct JobRunner: Sendable {
     }
 
     /// The run `--resume` continues: the latest one, unless it passed.
+    ///
+    /// - Throws: ``NothingToResume``; ``UnreadableState`` when the latest
+    ///   run's state cannot be read (an older run is never taken instead).
     private func resumable() throws -> RunState {
-        guard let latest = RunStateStore(layout: layout).latest(job: job.name) else {
+        guard let latest = try RunStateStore(layout: layout).latestRun(job: job.name) else {
             throw NothingToResume(message: "nothing to resume: \(job.name) has no earlier run in \(layout.relative(layout.runsDirectory)); run it without --resume")
         }
         guard latest.phase != .passed else {

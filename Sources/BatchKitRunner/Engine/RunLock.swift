@@ -22,15 +22,29 @@ public final class RunLock: @unchecked Sendable {
         }
     }
 
+    /// The lock file cannot be created or opened: nothing runs.
+    public struct Unavailable: Error, CustomStringConvertible {
+        /// What went wrong, with the path and what to do.
+        public let problem: String
+        public var description: String { "cannot take the job's lock: \(problem). Nothing was run" }
+    }
+
     /// Takes the lock of the job at `layout`, or throws ``Busy`` naming the
     /// process that holds it.
+    ///
+    /// - Throws: ``Busy``; ``Unavailable`` when `logs/` or the lock file
+    ///   cannot be created or opened.
     public init(layout: RunLayout, job: String, runID: String) throws {
-        try FileManager.default.createDirectory(at: layout.logsDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: layout.logsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw Unavailable(problem: "cannot create \(layout.relative(layout.logsDirectory))/: \(ErrorDescription.of(error))")
+        }
         // Named after the job: task lists that share a folder share `logs/`.
         let path = layout.lockFile(job: job).path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw CSVHistoryFile.WriteError(path: path, message: String(cString: strerror(errno)))
+            throw Unavailable(problem: ErrorDescription.posix(errno, path: layout.relative(layout.lockFile(job: job))))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?

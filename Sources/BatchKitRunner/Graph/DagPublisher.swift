@@ -46,7 +46,7 @@ public struct DagPublisher: Sendable {
                 try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable)
                 svgPath = layout.relative(svgFile)
             } catch {
-                notes.append("Graphviz could not render \(layout.relative(svgFile)): \(error)")
+                notes.append("Graphviz could not render \(layout.relative(svgFile)): \(ErrorDescription.of(error))")
             }
         } else {
             notes.append("Graphviz `dot` is not installed, so \(layout.relative(svgFile)) was not rendered\(readme == nil ? "" : " (the README shows the Mermaid diagram)")")

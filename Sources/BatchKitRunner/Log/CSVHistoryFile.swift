@@ -10,9 +10,9 @@ import Foundation
 /// created, and rows are only ever added after it, each batch with one
 /// `write(2)` on an `O_APPEND` descriptor followed by `fsync`.
 ///
-/// Rows are written in the column order of the file's own header, so a file
-/// started by an older BatchKit keeps its shape: columns it lacks are left
-/// out, columns it has that the writer does not know are left empty.
+/// A file must start with the history's header; one written by a newer
+/// batchkit may add columns after it, which rows leave empty. Anything else
+/// (another program's CSV, binary data) is refused, never appended to.
 public struct CSVHistoryFile: Sendable {
     /// The file.
     public let url: URL
@@ -31,9 +31,66 @@ public struct CSVHistoryFile: Sendable {
         public var description: String { "cannot append to \(path): \(message)" }
     }
 
+    /// Why rows cannot be appended to the file, found before anything is
+    /// written (see ``checkAppendable()``).
+    public enum Unusable: Error, Equatable, Sendable {
+        /// A directory (or other non-file) is where the file should be.
+        case notAFile(kind: String)
+        /// The file, or the folder it is to be created in, cannot be written.
+        case notWritable(reason: String, folder: Bool)
+        /// The file does not start with this history's header: another
+        /// program's CSV, or not text at all.
+        case foreign(firstLine: String)
+    }
+
+    /// Checks that rows can be appended: the file is a regular file (or can
+    /// be created), it can be written, and it starts with this history's
+    /// header (or a newer batchkit's, which adds columns at the end).
+    /// Creates the folder, and an empty file when there is none.
+    ///
+    /// - Throws: ``Unusable``.
+    public func checkAppendable() throws(Unusable) {
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .notWritable(reason: "cannot create the folder", folder: true)
+        }
+        var status = stat()
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            throw .notAFile(kind: status.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file")
+        }
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            let code = errno
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            throw .notWritable(reason: String(cString: strerror(code)).lowercased(), folder: !exists)
+        }
+        close(descriptor)
+        if let line = try? foreignFirstLine() { throw .foreign(firstLine: line) }
+    }
+
+    /// The first line when the file is not empty and does not start with
+    /// this history's header; `nil` when it does (or is empty).
+    private func foreignFirstLine() throws -> String? {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0 else { return nil }
+        let (header, _) = readHeader(descriptor, size: Int(status.st_size))
+        if header.count >= columns.count, Array(header.prefix(columns.count)) == columns { return nil }
+        var buffer = [UInt8](repeating: 0, count: 120)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        let bytes = buffer.prefix(max(0, count)).prefix { $0 != 0x0A && $0 != 0x0D }
+        let printable = bytes.allSatisfy { $0 >= 0x20 && $0 != 0x7F } && String(validating: bytes, as: UTF8.self) != nil
+        return printable ? String(decoding: bytes, as: UTF8.self) : "binary data, not text"
+    }
+
     /// Appends rows given as column name → value.
     ///
-    /// - Throws: ``WriteError`` when the file cannot be created or written.
+    /// - Throws: ``WriteError`` when the file cannot be created or written,
+    ///   or no longer starts with this history's header.
     public func append(_ rows: [[String: String]]) throws {
         guard !rows.isEmpty else { return }
         try FileManager.default.createDirectory(
@@ -53,7 +110,11 @@ public struct CSVHistoryFile: Sendable {
             text = CSV.encodeRecord(columns)
         } else {
             let (existing, endsWithNewline) = readHeader(descriptor, size: Int(status.st_size))
-            if !existing.isEmpty { header = existing }
+            // Another program's file: appending would cut rows to its columns.
+            guard existing.count >= columns.count, Array(existing.prefix(columns.count)) == columns else {
+                throw WriteError(path: url.path, message: "it no longer starts with batchkit's header (it was replaced while the run went on)")
+            }
+            header = existing
             // Belt and braces: ``repairTornTail(movingTo:)`` runs first, but a
             // row torn outside a quoted field must still not swallow the next.
             if !endsWithNewline { text = "\r\n" }
@@ -150,7 +211,9 @@ public struct CSVHistoryFile: Sendable {
     ///
     /// - Throws: ``CSVTable/ReadError`` when the file is malformed.
     public func readAll() throws -> [[String: String]] {
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        // A missing file, or an empty one (created before a run that wrote no row), has no rows.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        guard let size, size > 0 else { return [] }
         let table = try CSVTable.read(url)
         return table.rows.map { row in
             var record: [String: String] = [:]

@@ -60,17 +60,28 @@ public final class RunRecorder: @unchecked Sendable {
     /// Write failures so far, for the report.
     public var problems: [String] { lock.withLock { problemList } }
 
+    /// Rows of this run the CSV history could not take (it stopped being
+    /// writable); the journal keeps them, and the next run adds them.
+    public var unrecordedRows: [ExecutionRecord] { lock.withLock { unrecorded } }
+
     // MARK: Opening
 
-    /// Makes the job's history files safe to append to: an incomplete record
-    /// at the end of `execution_logs.csv` or `test_results.csv` (a crash or a
-    /// full disk cut an append short) is moved to a file beside it.
+    /// Makes the job's history files safe to append to, before anything of
+    /// a run is written: each must be a writable file that starts with its
+    /// header (or be creatable), and an incomplete record at its end (a
+    /// crash or a full disk cut an append short) is moved to a file beside it.
     ///
     /// - Returns: A note per file repaired, naming where the cut text went.
-    public static func openHistory(_ layout: RunLayout) -> [String] {
+    /// - Throws: ``HistoryUnavailable`` when a file cannot take rows.
+    public static func openHistory(_ layout: RunLayout) throws(HistoryUnavailable) -> [String] {
         var notes: [String] = []
         for (url, columns) in [(layout.executionLog, ExecutionLog.columns), (layout.testResults, TestResultsLog.columns)] {
             let file = CSVHistoryFile(url: url, columns: columns)
+            do {
+                try file.checkAppendable()
+            } catch {
+                throw HistoryUnavailable(file: layout.relative(url), problem: error)
+            }
             do {
                 if let torn = try file.repairTornTail(movingTo: layout.tornTail(of: url)) {
                     notes.append("\(layout.relative(url)) ended with an incomplete record (\(torn.bytes) bytes, cut short by a crash or a full disk); it was moved to \(layout.relative(torn.movedTo)) and the history goes on from the last complete record")
@@ -128,7 +139,13 @@ public final class RunRecorder: @unchecked Sendable {
     ///
     /// - Returns: A note when a run was closed, or a problem.
     public static func closeAbandoned(_ layout: RunLayout, job: String) -> String? {
-        guard let latest = RunStateStore(layout: layout).latest(job: job) else { return nil }
+        let latest: RunState
+        do {
+            guard let found = try RunStateStore(layout: layout).latestRun(job: job) else { return nil }
+            latest = found
+        } catch {
+            return "the previous run, \(error.runID), cannot be checked or closed: its state \(error.file) cannot be read (\(error.problem)); it is left as it is"
+        }
         // A finished run with a journal left has rows its CSV append could not write.
         guard latest.phase == .running || FileManager.default.fileExists(atPath: layout.stateJournal(latest.runID).path) else { return nil }
         do {
@@ -157,7 +174,7 @@ public final class RunRecorder: @unchecked Sendable {
     private static func readRecovery(
         _ runID: String, store: RunStateStore, layout: RunLayout
     ) throws -> (loaded: RunStateStore.Loaded, history: [ExecutionRecord], recovery: RunRecovery)? {
-        guard let loaded = store.loadWithJournal(runID) else { return nil }
+        guard let loaded = try store.loadWithJournal(runID) else { return nil }
         let history = try ExecutionLog(url: layout.executionLog).readAll()
             .filter { $0.runID == runID && $0.job == loaded.state.job }
         return (loaded, history, RunRecovery(loaded: loaded, history: history))
@@ -222,7 +239,8 @@ public final class RunRecorder: @unchecked Sendable {
             unrecorded = []
         } catch {
             unrecorded = pending
-            problemList.append(ErrorDescription.of(error))
+            let problem = ErrorDescription.of(error)
+            if !problemList.contains(problem) { problemList.append(problem) }
         }
     }
 

@@ -131,23 +131,52 @@ public final class RunStateStore: @unchecked Sendable {
         journalLines[state.runID] = 0
     }
 
-    /// Loads a run's state, or `nil` when it has none.
+    /// Loads a run's state, or `nil` when it has none or it cannot be read.
     public func load(_ runID: String) -> RunState? {
-        loadWithJournal(runID)?.state
+        (try? loadWithJournal(runID))??.state
     }
 
     /// Loads a run's state and the history rows its journal holds.
-    func loadWithJournal(_ runID: String) -> Loaded? {
-        guard let data = try? Data(contentsOf: url(runID)) else { return nil }
+    ///
+    /// - Returns: `nil` when the run has no state file.
+    /// - Throws: ``UnreadableState`` when the snapshot is empty, cut short
+    ///   or not a state, or a complete journal line is not a change. (A last
+    ///   line without its newline was cut short by a crash: it is ignored.)
+    func loadWithJournal(_ runID: String) throws(UnreadableState) -> Loaded? {
+        let file = url(runID)
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+            throw UnreadableState(runID: runID, file: layout.relative(file), problem: "it cannot be read (\(ErrorDescription.of(error)))")
+        }
         let decoder = JSONCoding.decoder()
-        guard var state = try? decoder.decode(RunState.self, from: data) else { return nil }
+        guard !data.isEmpty else {
+            throw UnreadableState(runID: runID, file: layout.relative(file), problem: "it is empty")
+        }
+        var state: RunState
+        do {
+            state = try decoder.decode(RunState.self, from: data)
+        } catch {
+            throw UnreadableState(
+                runID: runID, file: layout.relative(file),
+                problem: data.last == UInt8(ascii: "}") || data.last == 0x0A ? "it is not a run state (garbled)" : "it is cut short")
+        }
         var rows: [ExecutionRecord] = []
         var lines = 0
-        let journal = (try? String(contentsOf: journalURL(runID), encoding: .utf8)) ?? ""
-        for line in journal.split(separator: "\n") {
-            guard let change = try? decoder.decode(Change.self, from: Data(line.utf8)),
-                  change.generation == state.generation
-            else { continue }
+        let journal = (try? Data(contentsOf: journalURL(runID))) ?? Data()
+        let complete = journal.last == 0x0A ? journal : journal.prefix(through: journal.lastIndex(of: 0x0A) ?? -1)
+        for (number, line) in complete.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().enumerated() {
+            let change: Change
+            do {
+                change = try decoder.decode(Change.self, from: Data(line))
+            } catch {
+                throw UnreadableState(
+                    runID: runID, file: layout.relative(journalURL(runID)), problem: "line \(number + 1) is not a state change (garbled)",
+                    journalLine: number + 1)
+            }
+            guard change.generation == state.generation else { continue }
             lines += 1
             if let phase = change.phase { state.phase = phase }
             if let resumes = change.resumes { state.resumes = resumes }
@@ -161,12 +190,38 @@ public final class RunStateStore: @unchecked Sendable {
     }
 
     /// The most recent run of `job` with a state file (run ids sort by
-    /// time). Task lists sharing a folder share `logs/runs/`, hence the job.
+    /// time), or `nil` when there is none or it cannot be read. Task lists
+    /// sharing a folder share `logs/runs/`, hence the job.
     public func latest(job: String? = nil) -> RunState? {
+        (try? latestRun(job: job)) ?? nil
+    }
+
+    /// The most recent run of `job` with a state file.
+    ///
+    /// - Throws: ``UnreadableState`` when that run's state cannot be read:
+    ///   an older run is never taken in its place. A run whose state cannot
+    ///   be read and whose job cannot be told counts as `job`'s.
+    public func latestRun(job: String? = nil) throws(UnreadableState) -> RunState? {
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? []
         for runID in runs.sorted(by: >) where !runID.hasPrefix(".") {
-            if let state = load(runID), job == nil || state.job == job { return state }
+            do {
+                if let state = try loadWithJournal(runID)?.state, job == nil || state.job == job { return state }
+            } catch {
+                if let job, let other = jobOfUnreadable(runID), other != job { continue }
+                throw error
+            }
         }
         return nil
+    }
+
+    /// The job of a run whose state cannot be read: from what is left of
+    /// the state file, else from the run's rows in the history.
+    private func jobOfUnreadable(_ runID: String) -> String? {
+        if let text = try? String(contentsOf: url(runID), encoding: .utf8),
+           let match = text.firstMatch(of: /"job"\s*:\s*"((?:[^"\\]|\\.)*)"/),
+           let job = try? JSONDecoder().decode(String.self, from: Data("\"\(match.1)\"".utf8)) {
+            return job
+        }
+        return (try? ExecutionLog(url: layout.executionLog).readAll())?.first { $0.runID == runID }?.job
     }
 }

@@ -46,7 +46,9 @@ public struct RunHistory: Sendable, Codable {
     /// after `since`. Reads the file in one pass without date parsing, so
     /// 100,000 rows take well under a second (see `bench/history.sh`).
     public static func load(_ url: URL, job: String, since: Date? = nil) throws -> RunHistory {
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        // No file, or an empty one (created before a run that wrote no row): no runs.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        guard let size, size > 0 else {
             return RunHistory(job: job, runs: 0, since: since, steps: [], notStarted: [])
         }
         let table = try CSVTable.read(url)

@@ -86,8 +86,16 @@ public struct TaskList: Sendable {
     ///
     /// - Throws: ``ParseError``, naming the file when it cannot be read.
     public init(contentsOf file: URL, environment: [String: String]) throws(ParseError) {
+        var status = stat()
+        guard stat(file.path, &status) == 0 else {
+            throw ParseError(problems: ["cannot read the task list: \(ErrorDescription.posix(errno, path: file.path))"])
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            let kind = status.st_mode & S_IFMT == S_IFDIR ? "a folder" : "not a regular file"
+            throw ParseError(problems: ["\(file.path) is \(kind); give the path of a task list file, as in: batchkit run tasks.lst"])
+        }
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw ParseError(problems: ["cannot read \(file.path): no such file, or it is not readable"])
+            throw ParseError(problems: ["cannot read the task list \(file.path): \(ErrorDescription.posix(EACCES, path: file.path))"])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ParseError(problems: ["\(file.path) is not UTF-8 text"])

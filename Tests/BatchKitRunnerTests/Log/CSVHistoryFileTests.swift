@@ -32,13 +32,24 @@ import Testing
         #expect(back[0].cpuSeconds == 0.25)
     }
 
-    @Test func rowsFollowTheExistingFilesColumnOrder() throws {
+    @Test func aForeignHeaderIsNeverAppendedTo() throws {
         let directory = try TemporaryDirectory()
-        try directory.write("h.csv", "status,run_id,step_id,started_at,ended_at,old_column\r\n")
-        let log = ExecutionLog(url: directory.path("h.csv"))
-        try log.append([record(3)])
+        let foreign = "status,run_id,step_id,started_at,ended_at,old_column\r\n"
+        try directory.write("h.csv", foreign)
+        let file = CSVHistoryFile(url: directory.path("h.csv"), columns: ExecutionLog.columns)
+        #expect(throws: CSVHistoryFile.Unusable.foreign(firstLine: foreign.trimmingCharacters(in: .newlines))) { try file.checkAppendable() }
+        #expect(throws: CSVHistoryFile.WriteError.self) { try ExecutionLog(url: directory.path("h.csv")).append([record(3)]) }
+        #expect(try directory.read("h.csv") == foreign)
+    }
+
+    @Test func aNewerBatchkitsExtraColumnsAreKeptAndLeftEmpty() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("h.csv", (ExecutionLog.columns + ["added_later"]).joined(separator: ",") + "\r\n")
+        let file = CSVHistoryFile(url: directory.path("h.csv"), columns: ExecutionLog.columns)
+        try file.checkAppendable()
+        try ExecutionLog(url: directory.path("h.csv")).append([record(3)])
         let lines = try directory.read("h.csv").components(separatedBy: "\r\n")
-        #expect(lines[1] == "PASS,r1,3,2027-01-15T08:00:00.000Z,2027-01-15T08:00:01.500Z,")
+        #expect(lines[1].hasPrefix("r1,job,3,") && lines[1].hasSuffix(",box,"))
     }
 
     @Test func aTornLastLineDoesNotSwallowTheNextRow() throws {

@@ -81,7 +81,7 @@ import Testing
         try recorder.finish(phase: .passed)
         // A crash between the snapshot's rename and the journal's removal.
         try journal.write(to: layout.stateJournal("r1"))
-        let loaded = try #require(RunStateStore(layout: layout).loadWithJournal("r1"))
+        let loaded = try #require(try RunStateStore(layout: layout).loadWithJournal("r1"))
         #expect(loaded.journalRows.isEmpty && loaded.state.phase == .passed)
         #expect(RunRecovery(loaded: loaded, history: [row(1, 1, .pass)]).missingRows.isEmpty)
     }
@@ -97,7 +97,7 @@ import Testing
         try handle.close()
         let (resumed, _) = try RunRecorder.resume("r1", layout: layout)
         try resumed.commit(rows: [row(2, 1, .pass)]) { $0[step: 2]?.status = .pass }
-        let loaded = try #require(RunStateStore(layout: layout).loadWithJournal("r1"))
+        let loaded = try #require(try RunStateStore(layout: layout).loadWithJournal("r1"))
         #expect(loaded.state[step: 2]?.status == .pass)
         #expect(loaded.state.resumes == 1)
         #expect(loaded.journalRows == [row(1, 1, .pass), row(2, 1, .pass)])
