@@ -42,6 +42,7 @@ public enum BatchKitCLI {
     ///
     /// - Returns: The exit code.
     public static func main(_ arguments: [String], workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) async -> Int32 {
+        Console.ignoreBrokenPipe()
         guard let first = arguments.first else {
             Console.out(help)
             return ExitCode.success.rawValue

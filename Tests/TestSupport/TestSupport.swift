@@ -209,3 +209,16 @@ public func cronCommand(of line: String) -> String {
     }
     return command
 }
+
+/// The live (not zombie) children of `parent` whose program is `name`, from `/proc`.
+public func childProcesses(of parent: pid_t, named name: String) -> [pid_t] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        guard stat[stat.index(after: open)..<close] == name, fields.count > 1, fields[0] != "Z", pid_t(fields[1]) == parent
+        else { return nil }
+        return pid
+    }
+}

@@ -57,6 +57,7 @@ public enum JobCommand {
 
     /// Runs a job's command line in `environment`.
     public static func main(_ job: Job, arguments: [String], environment: Environment) async -> Int32 {
+        Console.ignoreBrokenPipe()
         let command = environment.command
         do {
             var arguments = arguments

@@ -96,8 +96,9 @@ enum JobRunCommand {
         // The handler is installed before the run starts, so no signal can
         // arrive while its default (or inherited "ignore") disposition holds.
         let cancellation = CancellationBox()
-        let signals = SignalWatcher([SIGINT, SIGTERM]) { number in
-            progress.handle(.warning("received \(SignalName.name(number)): stopping the running steps…"))
+        let signals = SignalWatcher([SIGINT, SIGTERM, SIGHUP]) { number in
+            let why = number == SIGHUP ? " (the terminal was closed)" : ""
+            progress.handle(.warning("received \(SignalName.name(number))\(why): stopping the run…"))
             cancellation.cancel()
         }
         let task = Task { try await runner.run(options) { progress.handle($0) } }
@@ -114,7 +115,7 @@ enum JobRunCommand {
             // Stopped before any step ran (while waiting for --wait-for files).
             progress.finish()
             Console.error("error: interrupted before the run started; nothing ran\n")
-            return signals.received == SIGTERM ? ExitCode.terminated.rawValue : ExitCode.interrupted.rawValue
+            return ExitCode.stopped(by: signals.received ?? SIGINT).rawValue
         } catch {
             progress.finish()
             throw error
@@ -124,11 +125,10 @@ enum JobRunCommand {
         } else {
             Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
         }
-        switch signals.received {
-        case SIGINT?: return ExitCode.interrupted.rawValue
-        case SIGTERM?: return ExitCode.terminated.rawValue
-        default: return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
-        }
+        // The code says what the report says: a signal that came after the
+        // run's records were closed (while the DAG was drawn) did not stop it.
+        if report.interrupted == true { return ExitCode.stopped(by: signals.received ?? SIGINT).rawValue }
+        return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
     }
 
     /// Reads `config/` for `--env` (or `$BATCHKIT_ENV`, or the resumed run's

@@ -34,7 +34,16 @@ public struct PostJobTests: Sendable {
                 environment: [ChildContract.resultFile: resultFile.path, ChildContract.runID: runID,
                               ChildContract.projectDirectory: layout.projectDirectory.path],
                 workingDirectory: layout.projectDirectory.path, logFile: logFile.path))
-            let exit = await child.wait()
+            // A signal to the runner stops the tests too (SIGTERM, then SIGKILL after 5 s).
+            let exit = await withTaskCancellationHandler {
+                await child.wait()
+            } onCancel: {
+                child.signalGroup(SIGTERM)
+                Task.detached {
+                    try? await Task.sleep(for: .seconds(5))
+                    child.signalGroup(SIGKILL)
+                }
+            }
             guard let data = try? Data(contentsOf: resultFile),
                   let results = try? JSONDecoder().decode([CheckResult].self, from: data)
             else {

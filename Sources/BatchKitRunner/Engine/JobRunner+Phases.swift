@@ -69,7 +69,7 @@ struct RunSession: Sendable {
             }
         }
         let state = recorder.state
-        return RunReport(
+        var report = RunReport(
             job: job.name, runID: runID, status: passed ? .pass : .fail, startedAt: started, endedAt: ended,
             steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
             logDirectory: layout.relative(layout.runDirectory(runID)),
@@ -78,6 +78,8 @@ struct RunSession: Sendable {
                 + (unrecordedNote.map { [$0] } ?? []),
             parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,
             parents: Dictionary(uniqueKeysWithValues: shown.map { ($0.stepID, graph.parents[$0.stepID] ?? []) }))
+        report.interrupted = interrupted ? true : nil
+        return report
     }
 }
 

@@ -148,6 +148,9 @@ public struct JobRunner: Sendable {
         }
         session.interrupted = Task.isCancelled
         await runTests(&session)
+        // A signal during the tests interrupts the run; one after the records
+        // are closed (while the DAG is drawn) only cuts that work short.
+        if Task.isCancelled { session.interrupted = true }
         close(&session, options: options)
         let shown = session.shownSteps(graph: graph, plan: plan)
         if !options.testsOnly, let publisher {

@@ -11,6 +11,16 @@ public struct DagPublisher: Sendable {
     public let svgFile: URL
     /// The README whose DAG section is replaced; `nil` for none.
     public let readme: URL?
+    /// Above this many steps no picture is drawn (no SVG, no Mermaid in the
+    /// README): `dot` takes minutes and gigabytes on thousands of steps.
+    public var pictureStepLimit = 500
+    /// How long `dot` may take, in seconds: `BATCHKIT_DOT_TIMEOUT`, else 30.
+    public var renderTimeout: Double = Self.defaultRenderTimeout
+
+    /// `BATCHKIT_DOT_TIMEOUT` when it is a positive number of seconds, else 30.
+    public static var defaultRenderTimeout: Double {
+        ProcessInfo.processInfo.environment["BATCHKIT_DOT_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
+    }
 
     /// Publishes into a generated job: `docs/dag.dot`, `docs/dag.svg`, `README.md`.
     public init(layout: RunLayout) {
@@ -26,10 +36,12 @@ public struct DagPublisher: Sendable {
         self.readme = readme
     }
 
-    /// Publishes `document`.
+    /// Publishes `document`. A cancelled task (the runner got a signal)
+    /// stops at once: `dot` is killed and the README is left as it was.
     ///
-    /// - Returns: Notes for the report: Graphviz missing, README without
-    ///   markers, a failed write. Publishing never fails a run.
+    /// - Returns: Notes for the report: Graphviz missing or too slow, a DAG
+    ///   too big to draw, README without markers, a failed write. Publishing
+    ///   never fails a run.
     public func publish(_ document: DagDocument) async -> [String] {
         var notes: [String] = []
         let dot = document.dot()
@@ -41,10 +53,19 @@ public struct DagPublisher: Sendable {
         }
 
         var svgPath: String?
-        if let executable = Graphviz.dotExecutable() {
+        let drawn = document.graph.steps.count <= pictureStepLimit
+        if Task.isCancelled {
+            notes.append("stopped by a signal before \(layout.relative(svgFile)) and the README's DAG were updated")
+            return notes
+        } else if !drawn {
+            notes.append("the DAG has \(document.graph.steps.count) steps, more than \(pictureStepLimit), so no picture was drawn (Graphviz takes minutes on it); its source is \(layout.relative(dotFile))")
+        } else if let executable = Graphviz.dotExecutable() {
             do {
-                try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable)
+                try await Graphviz.render(dot: dot, format: "svg", to: svgFile, executable: executable, timeout: renderTimeout)
                 svgPath = layout.relative(svgFile)
+            } catch is CancellationError {
+                notes.append("stopped by a signal while Graphviz rendered \(layout.relative(svgFile)); it and the README's DAG were not updated")
+                return notes
             } catch {
                 notes.append("Graphviz could not render \(layout.relative(svgFile)): \(ErrorDescription.of(error))")
             }
@@ -57,7 +78,7 @@ public struct DagPublisher: Sendable {
             notes.append("no README.md to put the DAG in")
             return notes
         }
-        let section = ReadmeDagSection.render(document, svgPath: svgPath)
+        let section = ReadmeDagSection.render(document, svgPath: svgPath, drawn: drawn)
         guard let updated = ReadmeDagSection.replace(in: text, with: section) else {
             notes.append("README.md has no DAG section; add the lines \(ReadmeDagSection.beginMarker) and \(ReadmeDagSection.endMarker) where the DAG should go")
             return notes

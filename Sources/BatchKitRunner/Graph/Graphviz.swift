@@ -16,8 +16,13 @@ public enum Graphviz {
 
     /// Renders DOT text to `format` (`svg`, `png`, …) at `output`, atomically.
     ///
-    /// - Throws: ``RenderError`` with dot's own message when it rejects the input.
-    public static func render(dot: String, format: String, to output: URL, executable: String) async throws {
+    /// `dot` gets `timeout` seconds; then its process group is killed. A
+    /// cancelled task (the runner got a signal) kills it at once.
+    ///
+    /// - Throws: ``RenderError`` with dot's own message when it rejects the
+    ///   input, or when it ran out of time; `CancellationError` when cancelled.
+    public static func render(dot: String, format: String, to output: URL, executable: String, timeout: Double = 30) async throws {
+        try Task.checkCancellation()
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("batchkit-dot-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -28,7 +33,32 @@ public enum Graphviz {
         try Data(dot.utf8).write(to: input)
         let child = try await ChildProcess.spawn(ChildProcess.Request(
             executable: executable, arguments: ["-T\(format)", "-o", rendered.path, input.path], logFile: log.path))
-        let exit = await child.wait()
+        let exit = await withTaskCancellationHandler {
+            await withTaskGroup(of: ProcessExit?.self) { group in
+                group.addTask { await child.wait() }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(timeout))
+                    return nil
+                }
+                var ended: ProcessExit?
+                while let next = await group.next() {
+                    if let next {
+                        ended = next
+                        group.cancelAll()
+                    } else if ended == nil {
+                        // Out of time (or cancelled): end dot, then collect it.
+                        child.signalGroup(SIGKILL)
+                    }
+                }
+                return ended ?? ProcessExit(termination: .signaled(SIGKILL))
+            }
+        } onCancel: {
+            child.signalGroup(SIGKILL)
+        }
+        try Task.checkCancellation()
+        if case .signaled(SIGKILL) = exit.termination {
+            throw RenderError(message: "dot did not finish within \(DurationFormat.seconds(timeout)) and was stopped (set BATCHKIT_DOT_TIMEOUT to give it longer)")
+        }
         guard exit.succeeded, FileManager.default.fileExists(atPath: rendered.path) else {
             let output = (try? String(contentsOf: log, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

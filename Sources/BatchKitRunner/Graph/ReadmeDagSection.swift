@@ -14,7 +14,9 @@ public enum ReadmeDagSection {
     ///   - document: The DAG (its states are ignored here).
     ///   - svgPath: The rendered picture's path relative to the README, when
     ///     Graphviz made one.
-    public static func render(_ document: DagDocument, svgPath: String?) -> String {
+    ///   - drawn: `false` when the DAG is too big to draw: the section then
+    ///     only says how many steps it has and where its source is.
+    public static func render(_ document: DagDocument, svgPath: String?, drawn: Bool = true) -> String {
         let shape = DagDocument(jobName: document.jobName, graph: document.graph)
         var lines = [
             beginMarker,
@@ -26,9 +28,13 @@ public enum ReadmeDagSection {
             lines.append("The picture shows the last run: green PASS, red FAIL, grey SKIPPED, with each step's time.")
             lines.append("")
         }
-        lines.append("```mermaid")
-        lines.append(MermaidDiagram(shape).text())
-        lines.append("```")
+        if drawn {
+            lines.append("```mermaid")
+            lines.append(MermaidDiagram(shape).text())
+            lines.append("```")
+        } else {
+            lines.append("The DAG has \(document.graph.steps.count) steps, too many to draw here.")
+        }
         lines.append("")
         lines.append("The Graphviz source is [docs/dag.dot](docs/dag.dot); `./run.sh dag` prints it.")
         lines.append(endMarker)

@@ -33,6 +33,9 @@ public struct RunReport: Sendable, Codable {
     public let parameterSources: [String: String]?
     /// The `--env` the run used.
     public let environment: String?
+    /// `true` when a signal stopped the run before its records were closed
+    /// (the command line then exits 129, 130 or 143); absent otherwise.
+    public var interrupted: Bool?
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],

@@ -22,7 +22,7 @@ import Testing
     /// (Every wait in these tests suspends rather than blocks: when other tests
     /// blocked Swift's two cooperative threads in long job builds, this test
     /// could not even send its signal until the step had run its 30 s.)
-    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143)), (SIGHUP, Int32(129))])
     func aSignalStopsTheStepsRecordsThemAndResumeFinishes(signal: Int32, code: Int32) async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.longList)
