@@ -104,6 +104,9 @@ public enum JobCommand {
         } catch let error as DefinitionError {
             Console.error("error: \(error)\n")
             return ExitCode.usage.rawValue
+        } catch let error as SelectionError {
+            Console.error("error: \(error)\n")
+            return ExitCode.usage.rawValue
         } catch let error as JobConfig.Problem {
             Console.error("error: \(error)\n")
             return ExitCode.usage.rawValue

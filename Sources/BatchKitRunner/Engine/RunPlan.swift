@@ -54,15 +54,16 @@ public struct RunPlan: Sendable, Equatable {
     ///     edited definition that puts a new or failed step upstream of it
     ///     reruns it.
     ///   - runID: The resumed run, for the reason text.
-    /// - Throws: ``DefinitionError`` naming ids that are not steps.
+    /// - Throws: ``SelectionError`` naming ids that are not steps, or when
+    ///   the selection leaves no step (`--from 5 --to 2`).
     public static func make(
         _ graph: JobGraph, selection: StepSelection, passed: Set<StepID> = [], runID: String? = nil
-    ) throws(DefinitionError) -> RunPlan {
+    ) throws(SelectionError) -> RunPlan {
         let known = Set(graph.steps.map(\.id))
         let unknown = selection.mentionedIDs.subtracting(known).sorted()
         if !unknown.isEmpty {
             let list = unknown.map(\.description).joined(separator: ", ")
-            throw DefinitionError(["no step with id \(list); the steps are \(graph.steps.map { $0.id.description }.joined(separator: ", "))"])
+            throw SelectionError(message: "no step with id \(list); the steps are \(graph.steps.map { $0.id.description }.joined(separator: ", "))")
         }
         var excluded: [StepID: Exclusion] = [:]
         var keptPasses: Set<StepID> = []
@@ -87,6 +88,9 @@ public struct RunPlan: Sendable, Equatable {
             } else {
                 selected.append(id)
             }
+        }
+        if selected.isEmpty, !excluded.values.contains(where: \.isPassedEarlier) {
+            throw SelectionError(message: "nothing selected: \(selection.options) leave no step to run; check the ids with the `steps` command")
         }
         return RunPlan(selected: selected, excluded: excluded)
     }
@@ -129,6 +133,13 @@ public struct RunPlan: Sendable, Equatable {
     }
 }
 
+/// `--only`, `--from`, `--to` or `--exclude` name no step, or leave none to
+/// run: a usage error (exit 64), and nothing is written.
+public struct SelectionError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
 /// The partial-run options: `--only IDS`, `--from ID`, `--to ID`,
 /// `--exclude IDS`. They compose as an intersection: a step runs when it is
 /// in `--only` (if given), is `--from` or downstream of it (if given), is
@@ -148,6 +159,16 @@ public struct StepSelection: Sendable, Equatable {
 
     /// True when nothing is selected explicitly.
     public var isEverything: Bool { only == nil && from == nil && to == nil && exclude.isEmpty }
+
+    /// The options as typed: `--from 5 --to 2`.
+    var options: String {
+        var words: [String] = []
+        if let only { words.append("--only \(only.sorted().map(\.description).joined(separator: ","))") }
+        if let from { words.append("--from \(from)") }
+        if let to { words.append("--to \(to)") }
+        if !exclude.isEmpty { words.append("--exclude \(exclude.sorted().map(\.description).joined(separator: ","))") }
+        return words.isEmpty ? "the options" : words.joined(separator: " ")
+    }
 
     var mentionedIDs: Set<StepID> {
         var ids = (only ?? []).union(exclude)

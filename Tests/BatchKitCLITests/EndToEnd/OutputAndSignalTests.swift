@@ -57,4 +57,15 @@ import Testing
             try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().first?.runID)))
         #expect(report.status == .pass && report.interrupted == nil)
     }
+
+    @Test(arguments: [["--from", "3", "--to", "1"], ["--exclude", "1,2,3"], ["--only", "2", "--exclude", "2"]])
+    func aSelectionThatLeavesNothingIsAUsageErrorAndWritesNothing(options: [String]) async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|a|touch ran|\n2|1|1|0|b|touch ran|\n3|2|1|0|c|touch ran|\n")
+        let result = try await runProgram(try batchkitBinary(), ["run", "t.lst"] + options, in: directory.url)
+        #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("error: nothing selected: \(options.joined(separator: " ")) leave no step to run"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs").path), "nothing is written")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("ran").path))
+    }
 }

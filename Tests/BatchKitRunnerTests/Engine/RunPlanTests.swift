@@ -34,9 +34,9 @@ import Testing
         #expect(plan.excluded.mapValues(\.description) == [1: "not downstream of --from 2", 3: "not downstream of --from 2", 4: "in --exclude", 5: "not in --only", 6: "not in --only"])
     }
 
-    @Test func unknownIDsAreDefinitionErrors() {
-        #expect(throws: DefinitionError.self) { try RunPlan.make(graph, selection: StepSelection(only: [2, 42])) }
-        #expect(throws: DefinitionError.self) { try RunPlan.make(graph, selection: StepSelection(from: 7)) }
+    @Test func unknownIDsAreSelectionErrors() {
+        #expect(throws: SelectionError.self) { try RunPlan.make(graph, selection: StepSelection(only: [2, 42])) }
+        #expect(throws: SelectionError.self) { try RunPlan.make(graph, selection: StepSelection(from: 7)) }
     }
 
     @Test func wavesIgnoreParentsOutsideThePlan() throws {
