@@ -55,6 +55,28 @@ public final class SharedContext: @unchecked Sendable {
         }
     }
 
+    /// A value a step needs that no step before it set.
+    public struct MissingValue: Error, CustomStringConvertible {
+        public let key: String
+        public var description: String {
+            "context value \"\(key)\" is not set: no step that ran before this one set it. In a partial run "
+                + "(--only, --from), the steps left out pass on what they set in the latest run where they passed, and none had; "
+                + "run the steps before this one first (the whole job, or --from an earlier step)"
+        }
+    }
+
+    /// The value of `key` as `type`, which a step before this one must have
+    /// set: use it for what a step cannot do without (its input files), so
+    /// that a partial run without it fails clearly instead of computing on
+    /// nothing.
+    ///
+    /// - Throws: ``MissingValue`` when no step set it; ``TypeMismatch``
+    ///   when it is not a `type`.
+    public func require<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) throws -> Value {
+        guard let value = try get(key, as: type) else { throw MissingValue(key: key) }
+        return value
+    }
+
     /// Every key currently set.
     public var keys: [String] { lock.withLock { values.keys.sorted() } }
 

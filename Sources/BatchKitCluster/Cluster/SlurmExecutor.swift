@@ -280,7 +280,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         let lastLine = LogTail.lines(of: output, count: 5).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         var outcome = AttemptOutcome(status: .fail, startedAt: started, endedAt: Date(), retryable: false)
         let parts = (details?.exitCode ?? "").split(separator: ":").compactMap { Int32($0) }
+        var killedBy: Int32?
         if parts.count == 2, parts[1] != 0 {
+            killedBy = parts[1]
             outcome.exitStatus = SignalName.name(parts[1])
         } else if let code = parts.first {
             outcome.exitStatus = String(code)
@@ -292,6 +294,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         case "OUT_OF_MEMORY": outcome.reason = .memory
         case "PREEMPTED": outcome.reason = .preempted
         case "CANCELLED": outcome.reason = cancelled ? .interrupted : .cancelled
+        case "FAILED" where killedBy != nil: outcome.reason = .signal
         default: outcome.reason = .slurm
         }
         var message = "Slurm job \(job) ended \(state)"
@@ -301,6 +304,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             message += " above its --mem=\(megabytes) (its memory cap of \(cap) plus \(Self.nodeProgramMemory) MiB for batchkit's node program)"
         }
         if state == "CANCELLED", !cancelled { message += ", cancelled outside this run (scancel?)" }
+        if state == "FAILED", let killedBy {
+            message += ": batchkit's node program was killed by \(SignalName.name(killedBy)) from outside the run (scancel --signal, the OOM killer, an administrator?)"
+        }
         message += " before attempt \(attempt.attempt) reported how it ended; Slurm's output: \(attempt.layout.relative(output))"
         if let lastLine { message += " (last line: \(lastLine.trimmingCharacters(in: .whitespaces)))" }
         outcome.message = message

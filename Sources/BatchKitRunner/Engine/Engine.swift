@@ -161,6 +161,7 @@ public struct Engine: Sendable {
                         // The row, the status and the context it set: one journal line.
                         _ = commit([entry]) { state in
                             state[step: step.id]?.status = .pass
+                            state[step: step.id]?.contextSet = changes.isEmpty ? nil : changes
                             for (key, value) in changes { state.context[key] = value }
                         }
                         recorded(entry)

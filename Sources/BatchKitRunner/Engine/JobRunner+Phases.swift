@@ -173,7 +173,12 @@ extension JobRunner {
         } else {
             if !options.testsOnly, let note = RunRecorder.closeAbandoned(layout, job: job.name) { notes.append(note) }
             var state = RunState(runID: admission.runID, job: job.name, startedAt: Date(), steps: graph.steps)
-            if !options.selection.isEverything { state.scope = plan.selected }
+            if !options.selection.isEverything {
+                state.scope = plan.selected
+                let inherited = InheritedContext(graph: graph, plan: plan, runs: RunStateStore(layout: layout).runs(job: job.name))
+                state.context = inherited.values
+                if let note = inherited.note(graph: graph) { notes.append(note) }
+            }
             if !options.parameters.isEmpty {
                 state.parameters = options.parameters
                 state.parameterSources = options.parameterSources.isEmpty ? nil : options.parameterSources

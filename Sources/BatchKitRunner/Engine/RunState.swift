@@ -25,6 +25,10 @@ public struct RunState: Codable, Sendable, Equatable {
         public var startedAt: Date?
         /// The latest attempt's log, relative to the project.
         public var logFile: String?
+        /// The shared-context values the step's passing attempt set (key →
+        /// JSON text), so a later partial run that leaves the step out can
+        /// still give its descendants what it set (see ``InheritedContext``).
+        public var contextSet: [String: String]?
 
         public init(name: String, status: Status = .pending, attempts: Int = 0) {
             self.name = name

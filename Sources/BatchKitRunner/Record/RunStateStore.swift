@@ -214,6 +214,14 @@ public final class RunStateStore: @unchecked Sendable {
         return nil
     }
 
+    /// The readable states of `job`'s runs, newest first, read one at a
+    /// time as the sequence is walked.
+    public func runs(job: String) -> some Sequence<RunState> {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted(by: >)
+        return names.lazy.compactMap { self.load($0) }.filter { $0.job == job }
+    }
+
     /// The job of a run whose state cannot be read: from what is left of
     /// the state file, else from the run's rows in the history.
     private func jobOfUnreadable(_ runID: String) -> String? {

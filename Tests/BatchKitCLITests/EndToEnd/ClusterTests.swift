@@ -158,6 +158,31 @@ import Testing
         #expect(try directory.read("next.txt") == "next\n")
     }
 
+    /// A job whose node program is killed from outside (here `scancel
+    /// --signal=KILL --full`) ends without an outcome file: the attempt is
+    /// recorded with the reason Slurm's state maps to, and named.
+    @Test func aJobKilledFromOutsideIsRecordedWithItsReasonNamed() async throws {
+        guard await requireSlurm(for: "a Slurm job killed from outside the run") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|Long|touch started; sleep 60|\n2|1|1|0|Next|true|\n")
+        let (process, output) = try await startBatchkit(["run", "t.lst", "--backend", "slurm"], in: directory)
+        try await waitFor(directory.path("started"), timeout: 30)
+        let runID = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path("logs/runs").path).first)
+        let ledger = try directory.read("logs/runs/\(runID)/.state/cluster/jobs.txt")
+        let job = try #require(ledger.split(separator: "\n").first { $0.hasPrefix("1 ") }?.split(separator: " ").last)
+        let killed = try await runProgram("/usr/bin/env", ["scancel", "--signal=KILL", "--full", String(job)], in: directory.url)
+        #expect(killed.status == 0, "\(killed.stdout)\(killed.stderr)")
+        #expect(await process.exitCode() == 1, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+        let rows = try history(directory)
+        #expect(rows.map(\.stepID) == [1, 2])
+        let lost = try #require(rows.first)
+        #expect(lost.status == .fail && lost.reason == .signal, "\(lost.reason): \(lost.message)")
+        #expect(lost.exitStatus == "SIGKILL")
+        #expect(lost.message.contains("Slurm job \(job) ended FAILED"), "\(lost.message)")
+        #expect(lost.message.contains("killed by SIGKILL from outside the run"), "\(lost.message)")
+        #expect(rows[1].status == .skipped)
+    }
+
     @Test func whenSlurmCannotBeReachedTheErrorIsClearAndNothingIsRecorded() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", "#SHELL\n1|-1|1|0|One|echo one > one.txt|\n")

@@ -266,10 +266,26 @@ import Testing
         let created = try await runProgram(try batchkitBinary(), ["new", "mr-\(template)", "--template", template], in: directory.url)
         #expect(created.status == 0, "\(created.stderr)")
         let job = directory.path("mr-\(template)")
+        // A partial run before any full one: the step needs what step 1 sets, and says so.
+        let alone = try await runProgram("/bin/bash", ["./run.sh", "--only", "2"], in: job)
+        #expect(alone.status == 1, "stdout:\n\(alone.stdout)\nstderr:\n\(alone.stderr)")
+        #expect(alone.stdout.contains("context value \"input_files\" is not set"), "\(alone.stdout)")
+        #expect(alone.stdout.contains("none for 01, which passed in no earlier run"), "\(alone.stdout)")
         let sample = try await runProgram("/bin/bash", ["./run.sh"], in: job)
         #expect(sample.status == 0, "stdout:\n\(sample.stdout)\nstderr:\n\(sample.stderr)")
         #expect(sample.stdout.contains("PASS  3/3 steps passed"))
         #expect(sample.stdout.contains("PASS  \(check)"))
+        // Now step 2 alone gets the input files the last full run's step 1 found.
+        func counts() throws -> [Substring] {
+            try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
+                .split(separator: "\n").filter { !$0.contains("\"seconds\"") }
+        }
+        let before = try counts()
+        let rerun = try await runProgram("/bin/bash", ["./run.sh", "--only", "2"], in: job)
+        #expect(rerun.status == 0, "stdout:\n\(rerun.stdout)\nstderr:\n\(rerun.stderr)")
+        #expect(rerun.stdout.contains("partial run: shared values from steps left out: 01 Prepare input ("), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("input_files) from run "), "\(rerun.stdout)")
+        #expect(try counts() == before, "the same input, the same counts")
 
         let generated = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=3MB"], in: job)
         #expect(generated.status == 0, "stdout:\n\(generated.stdout)\nstderr:\n\(generated.stderr)")

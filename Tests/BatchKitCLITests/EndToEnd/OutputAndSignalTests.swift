@@ -68,4 +68,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path("logs").path), "nothing is written")
         #expect(!FileManager.default.fileExists(atPath: directory.path("ran").path))
     }
+
+    @Test func pathsThatAreNotWhatTheyShouldBeAreNamedInPlainWords() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|a|true|\n")
+        try FileManager.default.createDirectory(at: directory.path("folder.lst"), withIntermediateDirectories: true)
+        let cases: [([String], String)] = [
+            (["run", "t.lst", "--workdir", "t.lst"], "error: --workdir t.lst is a file, not a folder; give the folder that should hold logs/"),
+            (["run", "folder.lst"], "folder.lst is a folder; give the path of a task list file"),
+            (["run", "/dev/null"], "/dev/null is not a regular file; give the path of a task list file"),
+            (["run", "missing.lst"], "missing.lst does not exist; check the path"),
+        ]
+        for (arguments, message) in cases {
+            let result = try await runProgram(try batchkitBinary(), arguments, in: directory.url)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("no such file, or it is not readable"))
+        }
+    }
 }

@@ -9,8 +9,8 @@ extension Step {
         let daily = try CSVTable.read(context.path("data/staging/daily_revenue.csv"))
         let rejected = try CSVTable.read(context.path("data/rejects/orders_rejected.csv")).rows.count
         try daily.write(to: context.path("data/output/daily_revenue.csv"))
-        let extracted = try context.values.get("extracted_rows", as: Int.self) ?? 0
-        let sources = try context.values.get("source_files", as: [String].self) ?? []
+        let extracted = try context.values.require("extracted_rows", as: Int.self)
+        let sources = try context.values.require("source_files", as: [String].self)
         let summary = try Summary.make(
             daily: daily, rejected: rejected, extracted: extracted, sources: sources, runID: context.runID)
         let encoder = JSONEncoder()

@@ -9,7 +9,7 @@ extension Step {
     /// Malformed lines go to `data/rejects/malformed_lines.csv`; more than
     /// 5% of them fails the step.
     static let analyzeRequests = Step("Analyze requests") { context in
-        let files = try context.values.get("input_files", as: [String].self) ?? []
+        let files = try context.values.require("input_files", as: [String].self)
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
         // --param workers=N uses N cores instead of all of them.
         let mapReduce = MapReduce(

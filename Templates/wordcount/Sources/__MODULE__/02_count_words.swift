@@ -7,7 +7,7 @@ extension Step {
     /// worker, shuffle by word, reduce; writes `data/output/word_counts.csv`
     /// (most frequent first) and `data/output/summary.json`.
     static let countWords = Step("Count words") { context in
-        let files = try context.values.get("input_files", as: [String].self) ?? []
+        let files = try context.values.require("input_files", as: [String].self)
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
         // --param workers=N uses N cores instead of all of them.
         let counts = try await WordCount.count(inputs, using: MapReduce(context, workers: try context.parameters.int("workers")))

@@ -6,7 +6,7 @@ extension Step {
     /// in `data/output/top_words.txt`.
     static let topWords = Step("Top words") { context in
         let table = try CSVTable.read(context.path("data/output/word_counts.csv"))
-        let total = try context.values.get("total_words", as: Int.self) ?? 0
+        let total = try context.values.require("total_words", as: Int.self)
         var lines: [String] = []
         for row in table.rows.prefix(20) {
             let count = Int(row[1]) ?? 0
