@@ -158,20 +158,22 @@ import Testing
         #expect(try directory.read("next.txt") == "next\n")
     }
 
-    /// A job whose node program is killed from outside (here `scancel
-    /// --signal=KILL --full`) ends without an outcome file: the attempt is
-    /// recorded with the reason Slurm's state maps to, and named.
+    /// A job whose node program is killed from outside (SIGKILL, as the OOM
+    /// killer or an administrator would) ends without an outcome file: the
+    /// attempt is recorded with the reason Slurm's state maps to, and named.
     @Test func aJobKilledFromOutsideIsRecordedWithItsReasonNamed() async throws {
         guard await requireSlurm(for: "a Slurm job killed from outside the run") else { return }
         let directory = try TemporaryDirectory()
-        try directory.write("t.lst", "#SHELL\n1|-1|1|0|Long|touch started; sleep 60|\n2|1|1|0|Next|true|\n")
+        // `exec`, so the step's process is the one with the parent-death signal.
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|Long|touch started; exec sleep 60|\n2|1|1|0|Next|true|\n")
         let (process, output) = try await startBatchkit(["run", "t.lst", "--backend", "slurm"], in: directory)
         try await waitFor(directory.path("started"), timeout: 30)
         let runID = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path("logs/runs").path).first)
         let ledger = try directory.read("logs/runs/\(runID)/.state/cluster/jobs.txt")
         let job = try #require(ledger.split(separator: "\n").first { $0.hasPrefix("1 ") }?.split(separator: " ").last)
-        let killed = try await runProgram("/usr/bin/env", ["scancel", "--signal=KILL", "--full", String(job)], in: directory.url)
-        #expect(killed.status == 0, "\(killed.stdout)\(killed.stderr)")
+        let spec = RunLayout(projectDirectory: directory.url).clusterSpec(runID: runID, stepID: 1).path
+        let node = try #require(processes(withArgument: spec).first, "the node program of step 1 runs")
+        #expect(kill(node, SIGKILL) == 0)
         #expect(await process.exitCode() == 1, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
         let rows = try history(directory)
         #expect(rows.map(\.stepID) == [1, 2])
@@ -179,8 +181,16 @@ import Testing
         #expect(lost.status == .fail && lost.reason == .signal, "\(lost.reason): \(lost.message)")
         #expect(lost.exitStatus == "SIGKILL")
         #expect(lost.message.contains("Slurm job \(job) ended FAILED"), "\(lost.message)")
-        #expect(lost.message.contains("killed by SIGKILL from outside the run"), "\(lost.message)")
+        #expect(lost.message.contains("batchkit's node program was killed by SIGKILL from outside the run"), "\(lost.message)")
         #expect(rows[1].status == .skipped)
+    }
+
+    /// Processes whose command line has `argument` among its words.
+    func processes(withArgument argument: String) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), let line = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            return line.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == argument } ? pid : nil
+        }
     }
 
     @Test func whenSlurmCannotBeReachedTheErrorIsClearAndNothingIsRecorded() async throws {
