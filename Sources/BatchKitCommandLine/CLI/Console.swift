@@ -16,4 +16,11 @@ public enum Console {
     public static func error(_ text: String) {
         _ = FileDescriptorWriter.writeAll(2, text)
     }
+
+    /// Writes `error: MESSAGE` and a line break to standard error, with the
+    /// message's control characters shown as escapes (``VisibleText``): a
+    /// name or value quoted in it cannot clear the screen or set the title.
+    public static func reportError(_ message: String) {
+        error("error: " + VisibleText.lines(message) + "\n")
+    }
 }

@@ -98,16 +98,16 @@ public enum JobCommand {
                 throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, schedule, prune, help, version", command: command)
             }
         } catch let error as UsageError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch let error as DefinitionError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch let error as JobConfig.Problem {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch {
-            Console.error("error: \(ErrorDescription.of(error))\n")
+            Console.reportError(ErrorDescription.of(error))
             return ExitCode.failure.rawValue
         }
     }
@@ -232,7 +232,7 @@ public enum JobCommand {
             let parents = graph.parents[step.id] ?? []
             let after = parents.isEmpty ? "-" : parents.map { $0.display }.joined(separator: ",")
             let memory = step.policy.memory.map { "; memory \($0)" } ?? ""
-            text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source)\(memory))\n"
+            text += "\(step.displayID)  \(VisibleText.line(step.name))  (after: \(after); \(VisibleText.line(step.source))\(memory))\n"
         }
         Console.out(text)
         return ExitCode.success.rawValue

@@ -68,7 +68,7 @@ enum JobPruneCommand {
                 lock = try RunLock(layout: layout, job: job.name, runID: "prune")
             } catch let busy as RunLock.Busy {
                 guard dryRun else {
-                    Console.error("error: \(busy); prune removed nothing\n")
+                    Console.reportError("\(busy); prune removed nothing")
                     return ExitCode.failure.rawValue
                 }
                 notes.append("a run of \(job.name) is in progress (\(busy.holder)); prune without --dry-run refuses until it ends")
@@ -115,7 +115,7 @@ enum JobPruneCommand {
             text += dryRun ? " (dry run: nothing was removed)\n" : "\n"
             Console.out(text)
         }
-        for failure in failures { Console.error("error: \(failure)\n") }
+        for failure in failures { Console.reportError(String(describing: failure)) }
         return failures.isEmpty ? ExitCode.success.rawValue : ExitCode.failure.rawValue
     }
 
