@@ -26,13 +26,13 @@ import Testing
         #expect(build.status == 0, "\(build.stderr)\n\(source)")
         let run = try await runProgram(directory.path("names").path, [], in: directory.url)
         #expect(run.stdout == Self.names.map { $0.unicodeScalars.map { String($0.value) }.joined(separator: " ") + "\n" }.joined())
-    }
-
-    @Test func literalsParseBackToTheName() {
+        // `add step` reads the names back from the files the same way.
         for name in Self.names {
             let literal = StepAdder.swiftStringLiteral(name)
             let parsed = StepAdder.literalText(Substring(literal + ") { context in }").unicodeScalars.dropFirst())
             #expect(Array(parsed.unicodeScalars) == Array(name.unicodeScalars), "\(literal)")
         }
     }
+
+
 }

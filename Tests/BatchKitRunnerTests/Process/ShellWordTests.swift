@@ -16,9 +16,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let expected = (Self.words + Self.words + Self.words).map { "<\($0)>\n" }.joined()
         #expect(Array(result.stdout.unicodeScalars) == Array(expected.unicodeScalars))
-    }
-
-    @Test func onlyWordsThatNeedQuotesGetThem() {
+        // Only words that need quotes get them.
         #expect(ShellWord.quoted("/srv/job/run.sh") == "/srv/job/run.sh")
         #expect(ShellWord.quoted("a=b") == "'a=b'", "a first word like a=b would be an assignment")
         #expect(ShellWord.quotedArgument("--job-name=t.01_one") == "--job-name=t.01_one")
