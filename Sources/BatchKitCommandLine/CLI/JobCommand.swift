@@ -39,7 +39,8 @@ public enum JobCommand {
             scheduledCommand: [String]? = nil
         ) {
             self.layout = layout
-            self.command = command
+            // Only ever shown: a task list's path may hold control characters.
+            self.command = VisibleText.line(command)
             self.publisher = publisher
             self.invocation = invocation
             self.scheduledCommand = scheduledCommand ?? [layout.projectDirectory.appendingPathComponent("run.sh").path]
@@ -78,7 +79,7 @@ public enum JobCommand {
                 Console.out(help(job, command: command))
                 return ExitCode.success.rawValue
             case "version":
-                Console.out("\(job.name) (BatchKit \(BatchKit.version))\n")
+                Console.out("\(VisibleText.line(job.name)) (BatchKit \(BatchKit.version))\n")
                 return ExitCode.success.rawValue
             case "__step":
                 return await StepChild.run(job, layout: environment.layout, arguments: arguments)
@@ -114,7 +115,7 @@ public enum JobCommand {
 
     static func help(_ job: Job, command: String) -> String {
         """
-        \(job.name): a batch job run by BatchKit \(BatchKit.version)
+        \(VisibleText.line(job.name)): a batch job run by BatchKit \(BatchKit.version)
 
         USAGE: \(command) [COMMAND] [OPTIONS]
 

@@ -109,7 +109,7 @@ enum JobPruneCommand {
             for folder in plan.keep where folder.unfinished {
                 text += "kept \(layout.relative(layout.runDirectory(folder.runID)))/  (\(folder.reason))\n"
             }
-            for note in notes { text += "note: \(note)\n" }
+            for note in notes { text += "note: \(VisibleText.lines(note))\n" }
             let runs = removed.count == 1 ? "run folder" : "run folders"
             text += "\(verb) \(removed.count) \(runs), \(size(bytes)); \(dryRun ? "would keep" : "kept") \(plan.keep.count)"
             text += dryRun ? " (dry run: nothing was removed)\n" : "\n"

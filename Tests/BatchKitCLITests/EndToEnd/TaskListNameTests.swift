@@ -76,6 +76,15 @@ import Testing
         #expect(invalid.status == 64)
         #expect(invalid.stderr.contains("steps \"\(shown)\" (dup.lst:2) and \"again\" (dup.lst:3) both have id 1"), "\(invalid.stderr)")
         #expect(!invalid.stderr.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\r" })
+
+        // A job name (the task list's file name) is shown the same way.
+        try directory.write("j\u{1B}[2J.lst", "#SHELL\n1|-1|1|0|a|true|\n")
+        for arguments in [[], ["history"], ["version"], ["--help"], ["--bogus"]] {
+            let output = try await batchkit(["run", "j\u{1B}[2J.lst"] + arguments, in: directory)
+            let text = output.stdout + output.stderr
+            #expect(text.contains(#"j\u{1B}[2J"#), "\(arguments): \(text)")
+            #expect(!text.unicodeScalars.contains("\u{1B}"), "\(arguments): \(text.debugDescription)")
+        }
     }
 
     /// A NUL used to cut the command silently (`echo x\0y` ran `echo x`).
