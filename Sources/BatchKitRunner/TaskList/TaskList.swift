@@ -118,7 +118,7 @@ public struct TaskList: Sendable {
         for (index, field) in fields.enumerated() {
             guard let nul = field.utf8.firstIndex(of: 0) else { continue }
             let before = String(decoding: field.utf8[..<nul], as: UTF8.self)
-            throw LineError("\(fieldNames[index]) holds a NUL character (byte 0) after \"\(before)\"; the shell would see the text cut there. Remove it")
+            throw LineError("\(fieldNames[index]) holds a NUL character (byte 0) after \"\(before)\", which would cut the text there; remove it")
         }
         guard let id = StepID(fields[0]), id > 0 else {
             throw LineError("ID \"\(fields[0])\" is not a whole number above 0")

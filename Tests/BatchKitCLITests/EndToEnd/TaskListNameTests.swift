@@ -93,7 +93,7 @@ import Testing
         try directory.write("t.lst", "#SHELL\n1|-1|1|0|a|echo x\0y > out.txt|\n")
         let result = try await batchkit(["run", "t.lst"], in: directory)
         #expect(result.status == 64)
-        #expect(result.stderr == "error: invalid task list: t.lst:2: SHELL_COMMAND holds a NUL character (byte 0) after \"echo x\"; the shell would see the text cut there. Remove it\n")
+        #expect(result.stderr == "error: invalid task list: t.lst:2: SHELL_COMMAND holds a NUL character (byte 0) after \"echo x\", which would cut the text there; remove it\n")
         #expect(!FileManager.default.fileExists(atPath: directory.path("out.txt").path), "nothing ran")
         #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path))
     }
