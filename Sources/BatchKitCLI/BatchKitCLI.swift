@@ -95,16 +95,16 @@ public enum BatchKitCLI {
         } catch let error as UsageError {
             return report(error)
         } catch let error as GeneratorError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return error.exitCode.rawValue
         } catch {
-            Console.error("error: \(ErrorDescription.of(error))\n")
+            Console.reportError(ErrorDescription.of(error))
             return ExitCode.failure.rawValue
         }
     }
 
     private static func report(_ error: UsageError) -> Int32 {
-        Console.error("error: \(error)\n")
+        Console.reportError(String(describing: error))
         return ExitCode.usage.rawValue
     }
 }

@@ -184,7 +184,8 @@ public func requireAirflow(for purpose: String) -> String? {
 /// The command cron hands to `/bin/sh -c` for a crontab `line`: the text after
 /// the five time fields (or the `@macro`), cut at the first unescaped `%` (cron
 /// feeds the rest to the command's standard input), with `\%` turned into `%`
-/// — the rule of Debian's cron (`do_command.c`).
+/// — the rule of Debian's cron (`do_command.c`), which reads bytes: a `%`
+/// that a combining mark follows still ends the command.
 public func cronCommand(of line: String) -> String {
     var rest = Substring(line)
     let fields = line.hasPrefix("@") ? 1 : 5
@@ -193,21 +194,21 @@ public func cronCommand(of line: String) -> String {
         rest = rest.drop { $0 != " " && $0 != "\t" }
     }
     rest = rest.drop { $0 == " " || $0 == "\t" }
-    var command = ""
+    var command = String.UnicodeScalarView()
     var escaped = false
-    for character in rest {
+    for scalar in rest.unicodeScalars {
         if escaped {
             // The character after a backslash is taken as is; `\%` loses the backslash.
             escaped = false
-            if character == "%" { command.removeLast() }
-            command.append(character)
+            if scalar == "%" { command.removeLast() }
+            command.append(scalar)
             continue
         }
-        if character == "%" { break }
-        if character == "\\" { escaped = true }
-        command.append(character)
+        if scalar == "%" { break }
+        if scalar == "\\" { escaped = true }
+        command.append(scalar)
     }
-    return command
+    return String(command)
 }
 
 /// The live (not zombie) children of `parent` whose program is `name`, from `/proc`.

@@ -12,11 +12,21 @@ public enum CSV {
         public var description: String { "line \(line): \(message)" }
     }
 
-    /// Encodes one field, quoting it only when needed.
+    /// Encodes one field, quoting it only when needed. Works on UTF-8 bytes,
+    /// as readers do: a `"` that a combining mark or an emoji modifier
+    /// follows is one `Character` with it, and still a quote to be doubled.
     public static func escape(_ field: String) -> String {
-        let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        let quote: UInt8 = 0x22
+        let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == quote || $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var bytes: [UInt8] = [quote]
+        bytes.reserveCapacity(field.utf8.count + 8)
+        for byte in field.utf8 {
+            bytes.append(byte)
+            if byte == quote { bytes.append(quote) }
+        }
+        bytes.append(quote)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Encodes one record, with the CRLF that ends it.

@@ -86,7 +86,7 @@ enum RunCommand {
                 try TaskList(contentsOf: file, environment: environment)
             }
         } catch {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         }
         let publisher = DagPublisher(layout: layout, dotFile: layout.logsDirectory.appendingPathComponent("dag.dot"), readme: nil)
@@ -97,7 +97,7 @@ enum RunCommand {
     }
 
     private static func usage(_ message: String) -> Int32 {
-        Console.error("error: \(UsageError(message, command: "batchkit run"))\n")
+        Console.reportError(String(describing: UsageError(message, command: "batchkit run")))
         return ExitCode.usage.rawValue
     }
 }

@@ -51,7 +51,7 @@ struct StepAdder {
         let after = parents.map { ", after: [\($0.map(String.init).joined(separator: ", "))]" } ?? ""
         let values = [
             "STEP_NAME_LITERAL": Self.swiftStringLiteral(trimmed),
-            "STEP_NAME_COMMENT": trimmed.replacingOccurrences(of: "*/", with: "* /"),
+            "STEP_NAME_COMMENT": VisibleText.line(trimmed),
             "STEP_PROPERTY": property,
             "STEP_AFTER": after,
         ]
@@ -99,18 +99,50 @@ struct StepAdder {
         "remove", "rename", "unlink", "system", "time", "wait", "sort", "map", "filter", "reduce", "log", "run",
     ]
 
-    /// A Swift string literal for arbitrary text.
+    /// A Swift string literal for arbitrary text: `\`, `"` and the
+    /// characters ``VisibleText`` escapes are written as escapes, scalar by
+    /// scalar (a `"` that a combining mark follows is one `Character` with
+    /// it, and would still end the literal).
     static func swiftStringLiteral(_ text: String) -> String {
-        var out = "\""
+        var out = String.UnicodeScalarView()
+        out.append("\"")
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case _ where VisibleText.isHidden(scalar): out.append(contentsOf: VisibleText.line(String(scalar)).unicodeScalars)
+            default: out.append(scalar)
             }
         }
-        return out + "\""
+        out.append("\"")
+        return String(out)
+    }
+
+    /// The text of the Swift string literal that starts `text` (after its
+    /// opening quote), escapes decoded, scalar by scalar.
+    static func literalText(_ text: Substring.UnicodeScalarView) -> String {
+        var name = String.UnicodeScalarView()
+        var scalars = text.makeIterator()
+        while let scalar = scalars.next(), scalar != "\"" {
+            guard scalar == "\\", let escaped = scalars.next() else {
+                name.append(scalar)
+                continue
+            }
+            switch escaped {
+            case "0": name.append("\0")
+            case "t": name.append("\t")
+            case "n": name.append("\n")
+            case "r": name.append("\r")
+            case "u":
+                var digits = ""
+                while let next = scalars.next(), next != "}" {
+                    if next != "{" { digits.unicodeScalars.append(next) }
+                }
+                if let value = UInt32(digits, radix: 16), let decoded = Unicode.Scalar(value) { name.append(decoded) }
+            default: name.append(escaped)
+            }
+        }
+        return String(name)
     }
 }
 
@@ -125,16 +157,10 @@ struct StepDeclarations {
     init(folder: URL, files: [String]) {
         for file in files {
             guard let text = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8) else { continue }
-            if let range = text.range(of: "Step(\"") {
-                var name = ""
-                var escaped = false
-                for character in text[range.upperBound...] {
-                    if escaped { name.append(character); escaped = false; continue }
-                    if character == "\\" { escaped = true; continue }
-                    if character == "\"" { break }
-                    name.append(character)
-                }
-                names[file] = name
+            // Found in bytes: a name that starts with a combining mark makes
+            // one `Character` of it and the opening quote.
+            if let range = text.utf8.firstRange(of: "Step(\"".utf8) {
+                names[file] = StepAdder.literalText(Substring(text).unicodeScalars[range.upperBound...])
             }
             if let range = text.range(of: "static let ") {
                 let property = text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }

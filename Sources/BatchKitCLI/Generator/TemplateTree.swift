@@ -39,10 +39,27 @@ struct TemplateTree {
         }
     }
 
+    /// `text` with each `{{NAME}}` of ``values`` replaced, in one pass over
+    /// its bytes: a value is never searched again, so a step named
+    /// `{{STEP_AFTER}}` keeps its name whatever order the keys come in.
     func fill(_ text: String) -> String {
-        var text = text
-        for (key, value) in values { text = text.replacingOccurrences(of: "{{\(key)}}", with: value) }
-        return text
+        let open = Array("{{".utf8), close = Array("}}".utf8)
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index...].starts(with: open),
+               let end = (index + 2..<bytes.count).first(where: { bytes[$0...].starts(with: close) }),
+               let value = values[String(decoding: bytes[index + 2..<end], as: UTF8.self)] {
+                out += value.utf8
+                index = end + 2
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func renderPath(_ relative: String) -> String {

@@ -35,14 +35,14 @@ public struct AirflowDag: Sendable {
 
     /// The Python text of the DAG file.
     public func python(generatedAt date: Date = Date()) -> String {
-        let entry = invocation.map(SlurmExecutor.shellQuoted).joined(separator: " ")
+        let entry = invocation.map(ShellWord.singleQuoted).joined(separator: " ")
         var lines = [
             "\(Self.marker) \(BatchKit.version) on \(Timestamp.iso8601(date)) with:",
-            "#     \(command)",
-            "# from the job \"\(job.name)\" (\(graph.steps.count) step\(graph.steps.count == 1 ? "" : "s")). Do not edit it: change the job and export again.",
+            "#     \(VisibleText.line(command))",
+            "# from the job \"\(VisibleText.line(job.name))\" (\(graph.steps.count) step\(graph.steps.count == 1 ? "" : "s")). Do not edit it: change the job and export again.",
             "#",
             "# Each task runs one attempt of one step through the job's own entry point,",
-            "#     \(entry) __task ID",
+            "#     \(VisibleText.line(entry)) __task ID",
             "# as ./run.sh runs it (same binary, timeout and process-group handling); its output is in",
             "# the task log and in logs/runs/airflow-<run id>/, and each attempt is a row of",
             "# logs/execution_logs.csv. A step sees the shared context its ancestors set in the same",
@@ -117,10 +117,23 @@ public struct AirflowDag: Sendable {
         return "\(open) \(expression) \(close)"
     }
 
+    /// The longest id written, under Airflow's 250 characters and short
+    /// enough to name a folder (`logs/runs/airflow-<run id>`).
+    static let longestIdentifier = 200
+
+    /// `text` as an Airflow id: every Unicode scalar but ASCII letters,
+    /// digits, `-`, `.` and `_` replaced by `_` (so a mark combining with a
+    /// letter is replaced apart from it), at most ``longestIdentifier``
+    /// characters (see ``StepFileName/bounded(_:toBytes:)``).
     package static func identifier(_ text: String) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
-        let mapped = String(text.map { allowed.contains($0) ? $0 : "_" })
-        return mapped.isEmpty ? "job" : mapped
+        var mapped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_": mapped.append(scalar)
+            default: mapped.append("_")
+            }
+        }
+        return mapped.isEmpty ? "job" : StepFileName.bounded(String(mapped), toBytes: longestIdentifier)
     }
 
     /// A Python string literal.

@@ -114,7 +114,7 @@ package enum ClusterStep {
                 job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
                 parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
             let outcome = await attempt.run(with: executor)
-            say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(outcome.message)")\n")
+            say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(VisibleText.line(outcome.message))")\n")
             if outcome.status == .pass { return true }
             if outcome.reason == .interrupted || Task.isCancelled { return false }
             waitFirst = true

@@ -93,7 +93,7 @@ package struct RemoteAttempt {
         do {
             try files.markStarted("\(host) \(origin) \(Timestamp.iso8601(Date()))")
             try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-            Self.appendLine("[batchkit] step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) on \(host) (\(origin))", to: logFile)
+            Self.appendLine("[batchkit] step \(step.displayID) \"\(VisibleText.line(step.name))\" attempt \(attempt) of run \(runID) on \(host) (\(origin))", to: logFile)
         } catch {
             let now = Date()
             let failed = AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: "cannot write to the run's folder on \(host): \(ErrorDescription.of(error))")

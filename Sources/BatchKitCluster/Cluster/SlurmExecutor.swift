@@ -135,7 +135,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         if let partition = options.partition { arguments.append("--partition=\(partition)") }
         if let account = options.account { arguments.append("--account=\(account)") }
         arguments += options.extraArguments
-        arguments.append("--wrap=exec \(shellQuoted(executable)) __cluster-step \(shellQuoted(specFile.path))")
+        arguments.append("--wrap=exec \(ShellWord.singleQuoted(executable)) __cluster-step \(ShellWord.singleQuoted(specFile.path))")
         return arguments
     }
 
@@ -165,9 +165,6 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         return cap.bytes / mebibyte + (cap.bytes % mebibyte > 0 ? 1 : 0) + nodeProgramMemory
     }
 
-    static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 
     /// The `sbatch` command lines a run would submit, for `--dry-run`.
     public func describeSubmissions(_ run: PlannedRun) -> [String] {
@@ -179,9 +176,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
                 step: step, run: run, options: options, executable: executable,
                 specFile: ClusterStepSpec.file(layout: run.layout, runID: run.runID, stepID: id),
                 dependencies: (parents[id] ?? []).map { "$JOB_\($0.display)" })
+            // `--dependency=afterok:$JOB_01` stays bare, for the shell to fill in.
             return "JOB_\(step.displayID)=$(sbatch --parsable " + arguments.map { argument in
-                argument.contains(where: { " '\"$*?;&|<>()".contains($0) }) && !argument.hasPrefix("--dependency=")
-                    ? Self.shellQuoted(argument) : argument
+                argument.hasPrefix("--dependency=") ? argument : ShellWord.quotedArgument(argument)
             }.joined(separator: " ") + ")"
         }
     }

@@ -47,14 +47,14 @@ enum AirflowTask {
             }
             (step, airflowRun, attempt) = (found, run, number)
         } catch let error as UsageError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch {
-            Console.error("error: \(ErrorDescription.of(error))\n")
+            Console.reportError(ErrorDescription.of(error))
             return ExitCode.usage.rawValue
         }
 
-        let runID = "airflow-" + AirflowDag.identifier(airflowRun).replacingOccurrences(of: ":", with: "_")
+        let runID = "airflow-" + AirflowDag.identifier(airflowRun)
         let remote = RemoteAttempt(
             job: job.name, runID: runID, step: step, attempt: attempt, layout: layout,
             parameters: Parameters.fromEnvironment().values, baseContext: [:],
@@ -71,15 +71,15 @@ enum AirflowTask {
         do {
             try RunRecorder.appendRows([record], layout: layout)
         } catch {
-            Console.error("error: cannot record the attempt in \(layout.relative(layout.executionLog)): \(ErrorDescription.of(error))\n")
+            Console.reportError("cannot record the attempt in \(layout.relative(layout.executionLog)): \(ErrorDescription.of(error))")
             code = ExitCode.failure.rawValue
         }
         if let data = FileManager.default.contents(atPath: logFile.path) {
             FileHandle.standardOutput.write(data)
         }
         let duration = DurationFormat.seconds(outcome.endedAt.timeIntervalSince(outcome.startedAt))
-        let detail = outcome.status == .pass ? "" : " (\(outcome.reason)): \(outcome.message)"
-        Console.out("[batchkit] step \(step.displayID) \"\(step.name)\" attempt \(attempt): \(outcome.status.rawValue) in \(duration)\(detail); log: \(layout.relative(logFile))\n")
+        let detail = outcome.status == .pass ? "" : " (\(outcome.reason)): \(VisibleText.line(outcome.message))"
+        Console.out("[batchkit] step \(step.displayID) \"\(VisibleText.line(step.name))\" attempt \(attempt): \(outcome.status.rawValue) in \(duration)\(detail); log: \(layout.relative(logFile))\n")
         return code
     }
 }

@@ -38,9 +38,11 @@ public struct Arguments: Sendable {
             }
             var name = word
             var inlineValue: String?
-            if let equals = word.firstIndex(of: "=") {
-                name = String(word[..<equals])
-                inlineValue = String(word[word.index(after: equals)...])
+            // Split at the first `=` byte: a `=` that a combining mark follows
+            // is one `Character` with it, and still separates the value.
+            if let equals = word.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                name = String(word.unicodeScalars[..<equals])
+                inlineValue = String(word.unicodeScalars[word.utf8.index(after: equals)...])
             }
             if name == "-h" { name = "--help" }
             if flags.contains(name) {

@@ -24,7 +24,7 @@ enum ClusterStepCommand {
         do {
             spec = try JSONCoding.decoder().decode(ClusterStepSpec.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            Console.error("error: cannot read the step spec \(path): \(ErrorDescription.of(error))\n")
+            Console.reportError("cannot read the step spec \(path): \(ErrorDescription.of(error))")
             return ExitCode.usage.rawValue
         }
         let step: Step
@@ -39,7 +39,7 @@ enum ClusterStepCommand {
                 action: compiled.action, policy: spec.policy)
         } else {
             let message = "step \(spec.stepID) \"\(spec.name)\" is not a Swift step of this binary (\(ExecutablePath.current)); was the job rebuilt after the run was submitted?"
-            Console.error("error: \(message)\n")
+            Console.reportError(message)
             let now = Date()
             try? RemoteAttemptFiles(layout: spec.layout, runID: spec.runID, stepID: spec.stepID, attempt: spec.firstAttempt)
                 .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: message, retryable: false))

@@ -29,4 +29,11 @@ public enum Console {
     public static func ignoreBrokenPipe() {
         signal(SIGPIPE, SIG_IGN)
     }
+
+    /// Writes `error: MESSAGE` and a line break to standard error, with the
+    /// message's control characters shown as escapes (``VisibleText``): a
+    /// name or value quoted in it cannot clear the screen or set the title.
+    public static func reportError(_ message: String) {
+        error("error: " + VisibleText.lines(message) + "\n")
+    }
 }

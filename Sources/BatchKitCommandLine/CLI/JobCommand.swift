@@ -39,7 +39,8 @@ public enum JobCommand {
             scheduledCommand: [String]? = nil
         ) {
             self.layout = layout
-            self.command = command
+            // Only ever shown: a task list's path may hold control characters.
+            self.command = VisibleText.line(command)
             self.publisher = publisher
             self.invocation = invocation
             self.scheduledCommand = scheduledCommand ?? [layout.projectDirectory.appendingPathComponent("run.sh").path]
@@ -79,7 +80,7 @@ public enum JobCommand {
                 Console.out(help(job, command: command))
                 return ExitCode.success.rawValue
             case "version":
-                Console.out("\(job.name) (BatchKit \(BatchKit.version))\n")
+                Console.out("\(VisibleText.line(job.name)) (BatchKit \(BatchKit.version))\n")
                 return ExitCode.success.rawValue
             case "__step":
                 return await StepChild.run(job, layout: environment.layout, arguments: arguments)
@@ -99,26 +100,26 @@ public enum JobCommand {
                 throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, schedule, prune, help, version", command: command)
             }
         } catch let error as UsageError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch let error as DefinitionError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch let error as SelectionError {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch let error as JobConfig.Problem {
-            Console.error("error: \(error)\n")
+            Console.reportError(String(describing: error))
             return ExitCode.usage.rawValue
         } catch {
-            Console.error("error: \(ErrorDescription.of(error))\n")
+            Console.reportError(ErrorDescription.of(error))
             return ExitCode.failure.rawValue
         }
     }
 
     static func help(_ job: Job, command: String) -> String {
         """
-        \(job.name): a batch job run by BatchKit \(BatchKit.version)
+        \(VisibleText.line(job.name)): a batch job run by BatchKit \(BatchKit.version)
 
         USAGE: \(command) [COMMAND] [OPTIONS]
 
@@ -236,7 +237,7 @@ public enum JobCommand {
             let parents = graph.parents[step.id] ?? []
             let after = parents.isEmpty ? "-" : parents.map { $0.display }.joined(separator: ",")
             let memory = step.policy.memory.map { "; memory \($0)" } ?? ""
-            text += "\(step.displayID)  \(step.name)  (after: \(after); \(step.source)\(memory))\n"
+            text += "\(step.displayID)  \(VisibleText.line(step.name))  (after: \(after); \(VisibleText.line(step.source))\(memory))\n"
         }
         Console.out(text)
         return ExitCode.success.rawValue

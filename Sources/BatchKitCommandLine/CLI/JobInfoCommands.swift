@@ -43,7 +43,7 @@ enum JobInfoCommands {
             runID = match
         } else {
             guard let latest = runs.last else {
-                Console.out("\(job.name) has no runs with a report yet; run it first.\n")
+                Console.out("\(VisibleText.line(job.name)) has no runs with a report yet; run it first.\n")
                 return ExitCode.success.rawValue
             }
             runID = latest

@@ -68,7 +68,7 @@ enum JobPruneCommand {
                 lock = try RunLock(layout: layout, job: job.name, runID: "prune")
             } catch let busy as RunLock.Busy {
                 guard dryRun else {
-                    Console.error("error: \(busy); prune removed nothing\n")
+                    Console.reportError("\(busy); prune removed nothing")
                     return ExitCode.failure.rawValue
                 }
                 notes.append("a run of \(job.name) is in progress (\(busy.holder)); prune without --dry-run refuses until it ends")
@@ -109,13 +109,13 @@ enum JobPruneCommand {
             for folder in plan.keep where folder.unfinished {
                 text += "kept \(layout.relative(layout.runDirectory(folder.runID)))/  (\(folder.reason))\n"
             }
-            for note in notes { text += "note: \(note)\n" }
+            for note in notes { text += "note: \(VisibleText.lines(note))\n" }
             let runs = removed.count == 1 ? "run folder" : "run folders"
             text += "\(verb) \(removed.count) \(runs), \(size(bytes)); \(dryRun ? "would keep" : "kept") \(plan.keep.count)"
             text += dryRun ? " (dry run: nothing was removed)\n" : "\n"
             Console.out(text)
         }
-        for failure in failures { Console.error("error: \(failure)\n") }
+        for failure in failures { Console.reportError(String(describing: failure)) }
         return failures.isEmpty ? ExitCode.success.rawValue : ExitCode.failure.rawValue
     }
 

@@ -210,7 +210,7 @@ enum JobRunCommand {
 /// step is left out.
 enum DryRun {
     static func render(job: Job, graph: JobGraph, plan: RunPlan, resumed: String?, jobs: Int?) -> String {
-        var lines = ["\(job.name): dry run, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "")]
+        var lines = ["\(VisibleText.line(job.name)): dry run, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "")]
         let waves = plan.waves(graph)
         if waves.isEmpty {
             lines.append("No step would run.")
@@ -218,14 +218,14 @@ enum DryRun {
             let limit = jobs.map { "at most \($0) slot(s) at once" } ?? "as the cluster allows"
             lines.append("Would run \(plan.selected.count) step(s) in \(waves.count) wave(s), \(limit):")
             for (index, wave) in waves.enumerated() {
-                let names = wave.compactMap { graph.step($0) }.map { "\($0.displayID) \($0.name)" }
+                let names = wave.compactMap { graph.step($0) }.map { "\($0.displayID) \(VisibleText.line($0.name))" }
                 lines.append("  wave \(index + 1): \(names.joined(separator: ", "))")
             }
         }
         if !plan.excluded.isEmpty {
             lines.append("Left out:")
             for (id, reason) in plan.excluded.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(id.display) \(graph.step(id)?.name ?? ""): \(reason)")
+                lines.append("  \(id.display) \(VisibleText.line(graph.step(id)?.name ?? "")): \(reason)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

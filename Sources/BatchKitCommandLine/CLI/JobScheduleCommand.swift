@@ -133,7 +133,7 @@ enum JobScheduleCommand {
             let units = try SystemdUnits(expression: expression, run: scheduled)
             guard parsed.has("--install") else {
                 Console.out("""
-                    # \(job.name): "\(expression.text)" is OnCalendar=\(units.onCalendar); \(next)
+                    # \(VisibleText.line(job.name)): "\(expression.text)" is OnCalendar=\(units.onCalendar); \(next)
                     # Install both with: \(installAgain)
 
                     # \(folder.file(units.serviceName).path)
@@ -159,7 +159,7 @@ enum JobScheduleCommand {
         let entry = CrontabEntry(expression: expression, run: scheduled)
         guard parsed.has("--install") else {
             Console.out("""
-                # \(job.name): "\(expression.text)"; \(next)
+                # \(VisibleText.line(job.name)): "\(expression.text)"; \(next)
                 # Install it with: \(installAgain)
                 \(entry.line)
 

@@ -19,6 +19,10 @@ import Foundation
 /// - Otherwise (CI logs, files): plain, timestamped lines, one per event,
 ///   and a `PROGRESS` line at most every ``plainProgressInterval`` seconds for
 ///   a step that reports progress (``StepProgress``).
+///
+/// Names and messages are shown through ``VisibleText``: a step named with an
+/// escape sequence or a carriage return cannot clear the screen, set the
+/// title or redraw the line.
 public final class ProgressPrinter: @unchecked Sendable {
     public let style: TerminalStyle
     /// Whether the status line is drawn (a terminal).
@@ -65,12 +69,12 @@ public final class ProgressPrinter: @unchecked Sendable {
             case .planned(let count):
                 planned = count
             case .started(let step, let attempt, let progressFile):
-                running[step.id] = step.name
+                running[step.id] = VisibleText.line(step.name)
                 progressFiles[step.id] = progressFile
                 lastProgressLine[step.id] = nil
                 if !live {
                     let retry = attempt > 1 ? " (attempt \(attempt))" : ""
-                    write("\(style.paint(Timestamp.iso8601(Date()), .gray)) START   \(step.displayID) \(step.name)\(retry)\n")
+                    write("\(style.paint(Timestamp.iso8601(Date()), .gray)) START   \(step.displayID) \(VisibleText.line(step.name))\(retry)\n")
                 }
             case .finished(let record):
                 running[record.stepID] = nil
@@ -81,14 +85,14 @@ public final class ProgressPrinter: @unchecked Sendable {
                 if live { drawStatus() }
             case .attemptFailed(let record, let wait):
                 progressFiles[record.stepID] = nil
-                running[record.stepID] = "\(record.stepName) (retry in \(DurationFormat.seconds(wait)))"
+                running[record.stepID] = "\(VisibleText.line(record.stepName)) (retry in \(DurationFormat.seconds(wait)))"
                 write(clear() + finishedLine(record) + "  — will retry in \(DurationFormat.seconds(wait))\n")
                 if live { drawStatus() }
             case .warning(let message):
-                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.paint("WARNING", .yellow)) \(message)\n")
+                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.paint("WARNING", .yellow)) \(VisibleText.lines(message))\n")
                 if live { drawStatus() }
             case .note(let message):
-                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(message)\n")
+                write(clear() + "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(VisibleText.lines(message))\n")
                 if live { drawStatus() }
             }
         }
@@ -125,7 +129,7 @@ public final class ProgressPrinter: @unchecked Sendable {
         let now = Date()
         for (id, name) in running.sorted(by: { $0.key < $1.key }) {
             guard let reading = progress(of: id) else { continue }
-            let text = reading.summary
+            let text = VisibleText.line(reading.summary)
             if let last = lastProgressLine[id], last.text == text || now.timeIntervalSince(last.at) < plainProgressInterval {
                 continue
             }
@@ -138,9 +142,9 @@ public final class ProgressPrinter: @unchecked Sendable {
         let id = record.stepID.display
         var line = "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.status(record.status))"
             + String(repeating: " ", count: max(1, 8 - record.status.rawValue.count))
-            + "\(id) \(record.stepName)"
+            + "\(id) \(VisibleText.line(record.stepName))"
         if record.status != .skipped { line += "  \(DurationFormat.seconds(record.durationSeconds))" }
-        if !record.message.isEmpty { line += "  \(record.message)" }
+        if !record.message.isEmpty { line += "  \(VisibleText.line(record.message))" }
         return line
     }
 
@@ -153,7 +157,7 @@ public final class ProgressPrinter: @unchecked Sendable {
         if failed > 0 { line += " · " + style.paint("\(failed) failed", .red) }
         if !running.isEmpty {
             line += " — running: " + running.sorted { $0.key < $1.key }.map { id, name in
-                let progress = self.progress(of: id).map { " " + $0.summary } ?? ""
+                let progress = self.progress(of: id).map { " " + VisibleText.line($0.summary) } ?? ""
                 return "\(id.display) \(name)\(progress)"
             }.joined(separator: ", ")
         }

@@ -43,16 +43,16 @@ enum StepChild {
         // The log is a file, so stdout would be fully buffered: print() output
         // would come after the logger's lines, or be lost in a crash.
         setvbuf(stdout, nil, _IOLBF, 0)
-        context.log.info("step \(step.displayID) \"\(step.name)\" attempt \(attempt) of run \(runID) started")
+        context.log.info("step \(step.displayID) \"\(VisibleText.line(step.name))\" attempt \(attempt) of run \(runID) started")
         do {
             try await body(context)
             try StepResultFile(ok: true, context: context.values.changes, peakKilobytes: PeakMemory.highWater(of: getpid()))
                 .write(to: resultFile)
-            context.log.info("step \(step.displayID) \"\(step.name)\" passed")
+            context.log.info("step \(step.displayID) \"\(VisibleText.line(step.name))\" passed")
             return ExitCode.success.rawValue
         } catch {
             let message = ErrorDescription.of(error)
-            context.log.error("step \(step.displayID) \"\(step.name)\" failed: \(message)")
+            context.log.error("step \(step.displayID) \"\(VisibleText.line(step.name))\" failed: \(message)")
             try? StepResultFile(ok: false, error: message, peakKilobytes: PeakMemory.highWater(of: getpid())).write(to: resultFile)
             return ExitCode.failure.rawValue
         }
@@ -69,7 +69,7 @@ enum StepChild {
                 job: job, projectDirectory: layout.projectDirectory, resultFile: URL(fileURLWithPath: resultPath))
             return ExitCode.success.rawValue
         } catch {
-            Console.error("error: cannot record the post-job test results: \(ErrorDescription.of(error))\n")
+            Console.reportError("cannot record the post-job test results: \(ErrorDescription.of(error))")
             return ExitCode.failure.rawValue
         }
     }

@@ -187,7 +187,7 @@ public struct JobConfig: Sendable {
             resolved.values = environmentValues.merging(commandLine) { $1 }
             for key in environmentValues.keys { resolved.sources[key] = files.last ?? "config" }
             for key in commandLine.keys { resolved.sources[key] = "--param" }
-            return resolved
+            return try Self.refusingNUL(resolved)
         }
         for key in commandLine.keys.sorted() where declarations[key] == nil {
             let hint = Self.closest(key, among: Array(declarations.keys)).map { " (did you mean \($0)?)" } ?? ""
@@ -219,6 +219,15 @@ public struct JobConfig: Sendable {
                 return "\(name)\(about): give --param \(name)=…, set \(Parameters.variableName(name)), or set it in config/<env>.json"
             }
             throw Problem("missing required parameter\(missing.count == 1 ? "" : "s"): " + lines.joined(separator: "; "))
+        }
+        return try Self.refusingNUL(resolved)
+    }
+
+    /// `resolved`, unless a value holds a NUL (JSON's `\u0000`): a step's
+    /// environment variable would end there without a word.
+    private static func refusingNUL(_ resolved: Resolved) throws(Problem) -> Resolved {
+        for (name, value) in resolved.values.sorted(by: { $0.key < $1.key }) where value.utf8.contains(0) {
+            throw Problem("parameter \(name) (from \(resolved.sources[name] ?? "config")) holds a NUL character (\\u0000), which would cut $\(Parameters.variableName(name)) short; remove it")
         }
         return resolved
     }

@@ -73,23 +73,28 @@ public struct DagDocument: Sendable {
     }
 
     /// A DOT double-quoted string: backslashes and quotes escaped, line breaks
-    /// as `\n` (centred lines), carriage returns dropped.
+    /// as `\n` (centred lines), carriage returns dropped. Works on Unicode
+    /// scalars, as `dot` reads bytes: a `"` or `\` that a combining mark
+    /// follows is one `Character` with it, and must be escaped all the same.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for character in text {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n", "\r\n": out += "\\n"
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
             case "\r": continue
-            default: out.append(character)
+            default: out.append(scalar)
             }
         }
-        return out + "\""
+        out.append("\"")
+        return String(out)
     }
 
-    /// Text safe inside a `//` comment: one line.
+    /// Text safe inside a `//` comment: one line, control characters shown
+    /// as escapes.
     static func comment(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
+        VisibleText.line(text)
     }
 }

@@ -10,9 +10,12 @@ public struct DefinitionError: Error, CustomStringConvertible, Sendable {
         self.problems = problems
     }
 
+    /// Every problem on its line, with the control characters of names
+    /// shown as escapes (``VisibleText``).
     public var description: String {
-        if problems.count == 1 { return "invalid job definition: \(problems[0])" }
-        return "invalid job definition (\(problems.count) problems):\n"
-            + problems.map { "  - \($0)" }.joined(separator: "\n")
+        let shown = problems.map(VisibleText.line)
+        if shown.count == 1 { return "invalid job definition: \(shown[0])" }
+        return "invalid job definition (\(shown.count) problems):\n"
+            + shown.map { "  - \($0)" }.joined(separator: "\n")
     }
 }

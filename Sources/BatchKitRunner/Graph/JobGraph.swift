@@ -23,6 +23,9 @@ public struct JobGraph: Sendable {
         if job.steps.isEmpty {
             problems.append("the job \"\(job.name)\" has no steps; add one with `batchkit add step \"NAME\"`")
         }
+        if job.name.utf8.contains(0) {
+            problems.append("the job name \"\(job.name)\" holds a NUL character (shown as \\0), which would cut it short in file names and commands; remove it")
+        }
         let sorted = job.steps.sorted { ($0.id, $0.source) < ($1.id, $1.source) }
         var index: [StepID: Int] = [:]
         var unique: [Step] = []
@@ -35,7 +38,7 @@ public struct JobGraph: Sendable {
                 }
                 continue
             }
-            for problem in step.policy.problems() {
+            for problem in step.policy.problems() + Self.nulProblems(step) {
                 problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)): \(problem)")
             }
             if let other = index[step.id] {
@@ -85,6 +88,20 @@ public struct JobGraph: Sendable {
         self.children = children
         self.order = order
         self.index = index
+    }
+
+    /// A NUL in a name or a shell command: C strings (a command's arguments,
+    /// file names) end there, so the text would be cut without a word.
+    private static func nulProblems(_ step: Step) -> [String] {
+        var problems: [String] = []
+        if step.name.utf8.contains(0) {
+            problems.append("the name holds a NUL character (shown as \\0), which would cut it short in files and commands; remove it")
+        }
+        if case .shell(let command) = step.action, let nul = command.utf8.firstIndex(of: 0) {
+            let before = String(decoding: command.utf8[..<nul], as: UTF8.self)
+            problems.append("the shell command holds a NUL character; the shell would run only \"\(before)\". Remove it")
+        }
+        return problems
     }
 
     /// The step with this id.

@@ -27,20 +27,22 @@ public struct MermaidDiagram: Sendable {
     }
 
     /// Mermaid labels take HTML entities in `#name;` form; quotes, angle
-    /// brackets and line breaks must not reach the parser raw.
+    /// brackets and line breaks must not reach the parser raw. Works on
+    /// Unicode scalars: a `"` that a combining mark follows is one
+    /// `Character` with it, and still ends the label to Mermaid.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "\"": out += "#quot;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "#": out += "#35;"
-            case "\n", "\r\n": out += "<br/>"
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out.append(contentsOf: "#quot;".unicodeScalars)
+            case "<": out.append(contentsOf: "#lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "#gt;".unicodeScalars)
+            case "#": out.append(contentsOf: "#35;".unicodeScalars)
+            case "\n": out.append(contentsOf: "<br/>".unicodeScalars)
             case "\r": continue
-            default: out.append(character)
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 }

@@ -39,6 +39,8 @@ public struct RunLayout: Sendable {
 
     /// The log file of one attempt of one step. The first attempt's log has
     /// the plain name; retries get their own file, so no attempt's log is lost.
+    /// The name carries the step's slug, at most ``StepFileName/longestSlug``
+    /// bytes, so it fits in a file name however long the step's name is.
     public func stepLog(runID: String, step: Step, attempt: Int) -> URL {
         let base = "\(step.displayID)_\(step.slug)"
         let name = attempt <= 1 ? "\(base).log" : "\(base).attempt-\(attempt).log"

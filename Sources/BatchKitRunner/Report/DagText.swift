@@ -1,7 +1,7 @@
 import BatchKit
 /// The DAG as lines of text for a terminal: steps grouped by wave (a step's
 /// wave is one more than its latest parent's), each with its status and its
-/// parents.
+/// parents. Names are shown through ``VisibleText``.
 ///
 /// ```
 /// wave 1  01 Extract         PASS
@@ -32,14 +32,15 @@ public enum DagText {
         }
         for id in remaining { wave[id] = 0 }
 
-        let nameWidth = steps.map { $0.id.display.count + 1 + $0.name.count }.max() ?? 0
+        let names = Dictionary(steps.map { ($0.id, VisibleText.line($0.name)) }) { first, _ in first }
+        let nameWidth = steps.map { $0.id.display.count + 1 + (names[$0.id] ?? "").count }.max() ?? 0
         var lines: [String] = []
         var lastWave = -1
         for step in steps.sorted(by: { (wave[$0.id] ?? 0, $0.id) < (wave[$1.id] ?? 0, $1.id) }) {
             let level = wave[step.id] ?? 0
             let label = level == lastWave ? "        " : "wave \(level + 1)" + String(repeating: " ", count: max(1, 8 - "wave \(level + 1)".count))
             lastWave = level
-            let title = "\(step.id.display) \(step.name)"
+            let title = "\(step.id.display) \(names[step.id] ?? "")"
             let withStatus = steps.contains { $0.status != nil }
             let status = step.status.map { style.status($0) + String(repeating: " ", count: 9 - $0.rawValue.count) }
                 ?? (withStatus ? "-        " : "")

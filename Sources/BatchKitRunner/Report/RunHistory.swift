@@ -127,18 +127,21 @@ public struct RunHistory: Sendable, Codable {
         return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 
-    /// The summary as a table.
+    /// The summary as a table, names and messages shown through
+    /// ``VisibleText``.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         let scope = since.map { " since \(Timestamp.iso8601($0))" } ?? ""
+        let job = VisibleText.line(job)
         guard !steps.isEmpty || !notStarted.isEmpty else { return "\(job): no runs in the history\(scope) yet.\n" }
         var lines = ["\(style.paint(job, .bold)): \(runs) run\(runs == 1 ? "" : "s")\(scope)", ""]
-        let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
+        let names = steps.map { VisibleText.line($0.name) }
+        let nameWidth = max(4, names.map(\.count).max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
         lines.append("  " + style.paint("ID  \(pad("STEP", nameWidth))  RUNS  PASS    MEDIAN    P95       LAST", .bold))
-        for step in steps {
-            var line = "  \(pad(step.stepID.display, 2))  \(pad(step.name, nameWidth))  \(pad(String(step.runs), 6))"
+        for (step, name) in zip(steps, names) {
+            var line = "  \(pad(step.stepID.display, 2))  \(pad(name, nameWidth))  \(pad(String(step.runs), 6))"
                 + pad(String(format: "%.0f%%", step.passRate * 100), 8)
                 + pad(DurationFormat.seconds(step.medianSeconds), 10) + pad(DurationFormat.seconds(step.p95Seconds), 10)
                 + style.status(step.lastStatus) + " " + (step.lastStatus == .skipped ? "" : DurationFormat.seconds(step.lastSeconds))
@@ -152,7 +155,7 @@ public struct RunHistory: Sendable, Codable {
             lines.append("")
             lines.append(style.paint("Not started", .bold) + ": \(notStarted.count) (\(counts.joined(separator: ", "))); latest:")
             for entry in notStarted.suffix(3) {
-                lines.append("  \(entry.at)  " + style.paint(entry.reason, .red) + "  \(entry.message.prefix(160))")
+                lines.append("  \(entry.at)  " + style.paint(VisibleText.line(entry.reason), .red) + "  \(VisibleText.line(String(entry.message.prefix(160))))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

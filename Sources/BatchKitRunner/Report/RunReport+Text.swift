@@ -6,20 +6,22 @@ extension RunReport {
     /// of steps (status, attempts, wall and CPU time, peak memory, the slowest
     /// marked), failures with the end of their logs, the test results, the
     /// parallel speed-up, the DAG with each step's status, and where the logs are.
+    /// Names, messages and values are shown through ``VisibleText``, so none
+    /// can move the cursor or clear the screen; the JSON keeps them as they are.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         var lines: [String] = []
         let passedSteps = steps.filter { $0.status == .pass }.count
         let summary = steps.isEmpty
             ? "post-job tests only, in \(DurationFormat.seconds(wallSeconds))"
             : "\(passedSteps)/\(steps.count) steps passed in \(DurationFormat.seconds(wallSeconds))"
-        lines.append("\(style.paint(job, .bold))  run \(runID)  \(style.status(status))  \(summary)")
+        lines.append("\(style.paint(VisibleText.line(job), .bold))  run \(runID)  \(style.status(status))  \(summary)")
         lines.append("")
         lines += stepTable(style: style)
 
         for step in steps where step.status == .fail {
             guard let last = step.records.last else { continue }
             lines.append("")
-            lines.append(style.paint("\(step.stepID.display) \(step.name) failed: ", .red) + last.message)
+            lines.append(style.paint("\(step.stepID.display) \(VisibleText.line(step.name)) failed: ", .red) + VisibleText.line(last.message))
             for tail in failureLogTails[step.stepID] ?? [] { lines.append("  | " + tail) }
             lines.append("  log: \(last.logFile)")
         }
@@ -33,8 +35,9 @@ extension RunReport {
             let failed = tests.filter { $0.status == .fail }.count
             lines.append(style.paint("Post-job tests", .bold) + "  \(tests.count - failed) passed, \(failed) failed")
             for test in tests {
-                let detail = test.message.isEmpty ? "" : (test.status == .pass ? "  (\(test.message))" : ": \(test.message)")
-                lines.append("  \(style.status(test.status))  \(test.name)\(detail)")
+                let message = VisibleText.line(test.message)
+                let detail = message.isEmpty ? "" : (test.status == .pass ? "  (\(message))" : ": \(message)")
+                lines.append("  \(style.status(test.status))  \(VisibleText.line(test.name))\(detail)")
             }
         }
 
@@ -57,7 +60,7 @@ extension RunReport {
         lines.append("")
         lines.append("\(style.paint("Logs", .bold))     \(logDirectory)/  (report.txt, report.json, junit.xml)")
         lines.append("\(style.paint("History", .bold))  \(historyFiles.joined(separator: ", "))")
-        for note in notes { lines.append("\(style.paint("Note", .yellow))     \(note)") }
+        for note in notes { lines.append("\(style.paint("Note", .yellow))     \(VisibleText.lines(note))") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -65,18 +68,19 @@ extension RunReport {
     private func parameterLines(style: TerminalStyle) -> [String] {
         let values = parameters ?? [:]
         guard !values.isEmpty || environment != nil else { return [] }
-        var lines = ["", style.paint("Params", .bold) + (environment.map { "   environment \($0)" } ?? "")]
+        var lines = ["", style.paint("Params", .bold) + (environment.map { "   environment \(VisibleText.line($0))" } ?? "")]
         let width = values.keys.map(\.count).max() ?? 0
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-            let source = parameterSources?[key].map { "  " + style.paint("(\($0))", .gray) } ?? ""
-            lines.append("  \(key)\(String(repeating: " ", count: width - key.count)) = \(value)\(source)")
+            let source = parameterSources?[key].map { "  " + style.paint("(\(VisibleText.line($0)))", .gray) } ?? ""
+            lines.append("  \(key)\(String(repeating: " ", count: width - key.count)) = \(VisibleText.line(value))\(source)")
         }
         return lines
     }
 
     private func stepTable(style: TerminalStyle) -> [String] {
         guard !steps.isEmpty else { return [] }
-        let nameWidth = max(4, steps.map(\.name.count).max() ?? 0)
+        let names = steps.map { VisibleText.line($0.name) }
+        let nameWidth = max(4, names.map(\.count).max() ?? 0)
         let idWidth = max(2, steps.map { $0.stepID.display.count }.max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
@@ -87,19 +91,19 @@ extension RunReport {
 
         var lines = ["  " + style.paint(
             "\(pad("ID", idWidth))  \(pad("STEP", nameWidth))  STATUS   TRIES  WALL      CPU       PEAK MEM", .bold)]
-        for step in steps {
+        for (step, name) in zip(steps, names) {
             let records = step.records.filter { $0.attempt > 0 }
             let wall = records.isEmpty ? "-" : DurationFormat.seconds(step.durationSeconds)
             let cpu = records.compactMap(\.cpuSeconds).isEmpty ? "-" : DurationFormat.seconds(records.compactMap(\.cpuSeconds).reduce(0, +))
             let memory = records.compactMap(\.maxRSSKilobytes).max().map(Self.memory) ?? "-"
-            var line = "  \(pad(step.stepID.display, idWidth))  \(pad(step.name, nameWidth))  "
+            var line = "  \(pad(step.stepID.display, idWidth))  \(pad(name, nameWidth))  "
                 + style.status(step.status) + String(repeating: " ", count: 9 - step.status.rawValue.count)
                 + pad(String(step.attempts), 7) + pad(wall, 10) + pad(cpu, 10) + pad(memory, 9)
             if let rank = slowest.firstIndex(of: step.stepID) {
                 line += style.paint(rank == 0 ? " ◀ slowest" : " ◀ #\(rank + 1) slowest", .yellow)
             }
             if let last = step.records.last, last.status != .pass, !last.message.isEmpty {
-                line += "  " + style.paint(last.message, last.status == .fail ? .red : .gray)
+                line += "  " + style.paint(VisibleText.line(last.message), last.status == .fail ? .red : .gray)
             }
             lines.append(line.trimmingTrailingSpaces())
         }

@@ -27,14 +27,20 @@ import Foundation
 ///   `APP_ROOT_DIR` defaults to the task list's folder and `APP_LOG_DIR` to
 ///   the run's `logs/` folder.
 /// - Fields are separated by `|`; a `|` inside a command is written `\|`.
+///   Delimiters (`|`, `\`, `,`, `#`, `$ENV{`, `}`) are found in the bytes, so
+///   a `|` that a combining mark follows still separates fields.
+/// - A NUL character is refused: the shell would see the command cut there.
 public struct TaskList: Sendable {
     /// A task list that cannot be used: every problem, each with `file:line`.
     public struct ParseError: Error, CustomStringConvertible, Sendable {
         public let problems: [String]
+        /// Every problem on its line, with the control characters of the
+        /// file's text shown as escapes (``VisibleText``).
         public var description: String {
-            problems.count == 1
-                ? "invalid task list: \(problems[0])"
-                : "invalid task list (\(problems.count) problems):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+            let shown = problems.map(VisibleText.line)
+            return shown.count == 1
+                ? "invalid task list: \(shown[0])"
+                : "invalid task list (\(shown.count) problems):\n" + shown.map { "  - \($0)" }.joined(separator: "\n")
         }
     }
 
@@ -69,7 +75,7 @@ public struct TaskList: Sendable {
                 problem("the first line must be #SHELL (the task list's kind), not \"\(line)\"")
                 break
             }
-            if line.hasPrefix("#") { continue }
+            if line.utf8.first == UInt8(ascii: "#") { continue }
             do {
                 steps.append(try Self.task(line, source: "\(label):\(number)", folder: file.deletingLastPathComponent(), environment: environment))
             } catch {
@@ -109,12 +115,18 @@ public struct TaskList: Sendable {
     }
 
     private static let columns = "ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]"
+    private static let fieldNames = ["ID", "PARENT_IDS", "MAX_ATTEMPTS", "RETRY_WAIT_TIME", "PROCESS_NAME", "SHELL_COMMAND", "LOGFILE", "TIMEOUT", "MEMORY"]
 
     private static func task(_ line: String, source: String, folder: URL, environment: [String: String]) throws(LineError) -> Step {
         let fields = split(line)
         guard (7...9).contains(fields.count) else {
             let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
             throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
+        }
+        for (index, field) in fields.enumerated() {
+            guard let nul = field.utf8.firstIndex(of: 0) else { continue }
+            let before = String(decoding: field.utf8[..<nul], as: UTF8.self)
+            throw LineError("\(fieldNames[index]) holds a NUL character (byte 0) after \"\(before)\", which would cut the text there; remove it")
         }
         guard let id = StepID(fields[0]), id > 0 else {
             throw LineError("ID \"\(fields[0])\" is not a whole number above 0")
@@ -123,7 +135,7 @@ public struct TaskList: Sendable {
         if fields[1] == "-1" {
             parents = []
         } else {
-            let parts = fields[1].split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0.utf8) }
+            let parts = fields[1].utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { trimmed($0) }
             let values = parts.map { StepID($0) }
             guard !fields[1].isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw LineError("PARENT_IDS \"\(fields[1])\" must be -1 (no parent) or task ids separated by commas")
@@ -210,23 +222,29 @@ public struct TaskList: Sendable {
         return value
     }
 
-    /// Replaces every `$ENV{NAME}`.
+    /// Replaces every `$ENV{NAME}`, finding `$ENV{` and `}` in the bytes.
     private static func expand(_ text: String, environment: [String: String]) throws(LineError) -> String {
-        guard text.contains("$ENV{") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let start = rest.range(of: "$ENV{") {
-            result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+        let open = Array("$ENV{".utf8)
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index...].starts(with: open) else {
+                result.append(bytes[index])
+                index += 1
+                continue
+            }
+            let nameStart = index + open.count
+            guard let end = bytes[nameStart...].firstIndex(of: UInt8(ascii: "}")) else {
                 throw LineError("\"$ENV{\" is not closed with }")
             }
-            let name = String(rest[start.upperBound..<end])
+            let name = String(decoding: bytes[nameStart..<end], as: UTF8.self)
             guard let value = environment[name] else {
                 throw LineError("$ENV{\(name)} is not set; export \(name) before running, or change the task list")
             }
-            result += value
-            rest = rest[rest.index(after: end)...]
+            result += value.utf8
+            index = end + 1
         }
-        return result + rest
+        return String(decoding: result, as: UTF8.self)
     }
 }

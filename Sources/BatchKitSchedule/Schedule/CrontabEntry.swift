@@ -41,11 +41,13 @@ public struct CrontabEntry: Sendable, Equatable {
     /// `word` as one `sh` word inside a crontab line: as is when it holds
     /// only characters no shell treats specially, else in single quotes, with
     /// each `%` as `\%` between quoted pieces (cron turns `\%` into `%`; next
-    /// to a quote, no backslash of the word can swallow the escape).
+    /// to a quote, no backslash of the word can swallow the escape). Split on
+    /// Unicode scalars, as cron reads bytes: a `%` a combining mark follows
+    /// is still a `%`.
     public static func word(_ word: String) -> String {
         if ShellWord.isPlain(word) { return word }
-        let pieces = word.split(separator: "%", omittingEmptySubsequences: false).map { piece in
-            piece.isEmpty ? "" : "'" + piece.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let pieces = word.unicodeScalars.split(separator: "%", omittingEmptySubsequences: false).map { piece in
+            piece.isEmpty ? "" : ShellWord.singleQuoted(String(String.UnicodeScalarView(piece)))
         }
         let quoted = pieces.joined(separator: "\\%")
         return quoted.isEmpty ? "''" : quoted

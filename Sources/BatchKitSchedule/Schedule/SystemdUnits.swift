@@ -43,7 +43,7 @@ public struct SystemdUnits: Sendable, Equatable {
         """
         \(marker)
         [Unit]
-        Description=\(Self.specifiers("batchkit job \(run.job) in \(run.directory)"))
+        Description=\(Self.specifiers("batchkit job \(VisibleText.line(run.job)) in \(run.directory)"))
 
         [Service]
         Type=oneshot
@@ -61,7 +61,7 @@ public struct SystemdUnits: Sendable, Equatable {
         """
         \(marker)
         [Unit]
-        Description=\(Self.specifiers("Run batchkit job \(run.job) on cron schedule \(expression.text)"))
+        Description=\(Self.specifiers("Run batchkit job \(VisibleText.line(run.job)) on cron schedule \(expression.text)"))
 
         [Timer]
         OnCalendar=\(onCalendar)
@@ -76,24 +76,37 @@ public struct SystemdUnits: Sendable, Equatable {
 
     /// `%` written `%%`, so systemd does not read it as a specifier.
     static func specifiers(_ text: String) -> String {
-        text.replacingOccurrences(of: "%", with: "%%")
+        escaping(text) { $0 == "%" ? "%%" : nil }
     }
 
     /// One `ExecStart=` word: `%` and `$` doubled; in double quotes (with `\`
     /// and `"` escaped) when it is empty or holds whitespace, quotes, a
     /// backslash, or is a lone `;` (which would separate commands).
     static func execArgument(_ word: String) -> String {
-        let escaped = specifiers(word).replacingOccurrences(of: "$", with: "$$")
+        let escaped = escaping(word) { $0 == "%" ? "%%" : $0 == "$" ? "$$" : nil }
         let needsQuotes = escaped.isEmpty || escaped == ";"
-            || escaped.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" || $0 == "\\" })
+            || escaped.unicodeScalars.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" || $0 == "\\" })
         return needsQuotes ? quoted(escaped, specifiersDone: true) : escaped
     }
 
     /// `"text"` with `\` and `"` escaped (C-style, as systemd unquotes).
     static func quoted(_ text: String, specifiersDone: Bool = false) -> String {
-        let body = (specifiersDone ? text : specifiers(text))
-            .replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"")
+        let body = escaping(specifiersDone ? text : specifiers(text)) { $0 == "\\" ? "\\\\" : $0 == "\"" ? "\\\"" : nil }
         return "\"" + body + "\""
+    }
+
+    /// `text` with each Unicode scalar `replacement` gives a text for
+    /// replaced: systemd reads bytes, so a `"` or `%` that a combining mark
+    /// follows (one `Character` with it) must be escaped all the same.
+    private static func escaping(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if let replaced = replacement(scalar) {
+                out.append(contentsOf: replaced.unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }

@@ -88,6 +88,26 @@ import Testing
         #expect(result.stderr.contains("is not inside a batchkit job"))
     }
 
+    /// A long name used to make a file name over 255 bytes ("File name too
+    /// long"); a name that starts with a combining mark was not found again,
+    /// as the mark makes one `Character` with the literal's opening quote.
+    @Test func addStepBoundsLongNamesAndFindsEveryNameAgain() async throws {
+        let directory = try TemporaryDirectory()
+        await #expect(try batchkit(["new", "my-job"], in: directory.url).status == 0)
+        let job = directory.path("my-job")
+        let long = try await batchkit(["add", "step", String(repeating: "n", count: 300)], in: job)
+        #expect(long.status == 0, "\(long.stderr)")
+        let file = "05_" + String(repeating: "n", count: 83) + "_a4cf91b7088f4495.swift"
+        #expect(long.stdout.contains("Created Sources/MyJob/\(file)"), "\(long.stdout)")
+        #expect(FileManager.default.fileExists(atPath: job.appendingPathComponent("Sources/MyJob/\(file)").path))
+
+        let marked = "\u{301}accent \"\u{301}quoted\""
+        #expect(try await batchkit(["add", "step", marked], in: job).status == 0)
+        let again = try await batchkit(["add", "step", marked], in: job)
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("already exists in Sources/MyJob/06_accent_quoted.swift"), "\(again.stderr)")
+    }
+
     @Test func addStepCreatesTheNextNumberedFileAndWiresIt() async throws {
         let directory = try TemporaryDirectory()
         await #expect(try batchkit(["new", "my-job"], in: directory.url).status == 0)

@@ -55,4 +55,38 @@ struct AirflowDagTests {
             in: directory.url)
         #expect(result.status == 0, "\(result.stderr)\n\(text)")
     }
+
+    /// A quote that a combining mark or an emoji modifier follows is one
+    /// `Character` with it; Python and `sh` still see a quote. A job name
+    /// with a line break must not end the header comment, and ids stay
+    /// within Airflow's 250 characters.
+    @Test func quotesThatMarksFollowAndLineBreaksStayInsideTheirStrings() async throws {
+        guard let python = requireTool("python3", for: "parsing an exported DAG with Python") else { return }
+        let names = ["say \"\u{301}hi", "back \\\u{301}slash", "\"\u{1F3FB}\",", String(repeating: "n", count: 300)]
+        let steps = names.enumerated().map { shellStep(StepID($0.offset + 1), $0.element, "true") }
+        let job = Job("nightly\n) \"\u{301}", steps: steps)
+        let invocation = ["/opt/it'\u{301}s/batchkit", "run", "/srv/100%\u{301}.lst"]
+        let dag = AirflowDag(job: job, graph: try JobGraph(job: job), invocation: invocation, workingDirectory: "/srv/\"\u{301}", command: "export\rairflow")
+        let text = dag.python()
+        #expect(steps.allSatisfy { AirflowDag.taskID($0).count <= 250 })
+        #expect(AirflowDag.taskID(steps[3]) == "04_" + StepFileName.slug(names[3]))
+        let directory = try TemporaryDirectory()
+        try directory.write("dag.py", text)
+        try directory.write("check.py", """
+            import ast, json, subprocess, sys
+            tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+            calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+            docs = [k.value.value for c in calls for k in c.keywords if k.arg == "doc_md"]
+            assigns = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for t in n.targets}
+            words = subprocess.run(["/bin/sh", "-c", "printf '%s\\\\n' " + assigns["ENTRY"]], capture_output=True, check=True).stdout.decode()
+            print(json.dumps({"docs": docs, "dir": assigns["JOB_DIR"], "words": words.split("\\n")[:-1]}))
+            """)
+        let result = try await runProgram(python, ["check.py", "dag.py"], in: directory.url)
+        #expect(result.status == 0, "\(result.stderr)\n\(text)")
+        struct Found: Decodable { let docs: [String]; let dir: String; let words: [String] }
+        let found = try JSONDecoder().decode(Found.self, from: Data(result.stdout.utf8))
+        #expect(found.docs.map { Array($0.unicodeScalars) } == names.enumerated().map { Array("\($0.element) (test:\($0.offset + 1))".unicodeScalars) })
+        #expect(Array(found.dir.unicodeScalars) == Array("/srv/\"\u{301}".unicodeScalars))
+        #expect(found.words.map { Array($0.unicodeScalars) } == invocation.map { Array($0.unicodeScalars) })
+    }
 }

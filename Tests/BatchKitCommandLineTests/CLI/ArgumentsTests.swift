@@ -16,6 +16,12 @@ import Testing
         #expect(parsed.has("--help"))
     }
 
+    @Test func anInlineValueMayStartWithACombiningMark() throws {
+        let parsed = try Arguments(["--path=\u{301}dir", "--jobs=\u{1F3FB}"], flags: [], options: ["--path", "--jobs"], command: "x")
+        #expect(parsed.value("--path").map { Array($0.unicodeScalars) } == Array("\u{301}dir".unicodeScalars))
+        #expect(parsed.value("--jobs").map { Array($0.unicodeScalars) } == ["\u{1F3FB}"])
+    }
+
     @Test(arguments: [["--nope"], ["--path"], ["--help=yes"]])
     func badCommandLinesAreUsageErrors(arguments: [String]) {
         #expect(throws: UsageError.self) {

@@ -91,6 +91,21 @@ import Testing
         }
     }
 
+    /// JSON can hold `\u0000`, which a step's environment variable cannot:
+    /// the value would be cut there without a word.
+    @Test func aNULInAParameterValueIsRefused() throws {
+        let declared = try project(base: #"{"params": {"note": "a\u0000b"}}"#)
+        let undeclared = try project(base: nil, environments: ["prod": #"{"params": {"note": "x\u0000"}}"#])
+        for (directory, environment, source) in [(declared, nil as String?, "config/base.json"), (undeclared, "prod", "config/prod.json")] {
+            do {
+                _ = try JobConfig.load(projectDirectory: directory.url, environment: environment, variables: [:]).resolve(commandLine: [:], variables: [:])
+                Issue.record("a NUL was taken")
+            } catch {
+                #expect(error.description == "parameter note (from \(source)) holds a NUL character (\\u0000), which would cut $BATCHKIT_PARAM_NOTE short; remove it")
+            }
+        }
+    }
+
     @Test func webhookURLsComeFromTheEnvironmentAndAreNeverShown() throws {
         let secret = "https://hooks.example.com/services/T000/B000/SECRETTOKEN"
         let directory = try project(base: #"{"notify": {"webhook": {"url_env": "TEAM_HOOK"}, "on": ["failure"]}}"#)

@@ -47,6 +47,37 @@ import Testing
         #expect(svg.contains("quote &quot; inside") || svg.contains("quote \" inside"))
     }
 
+    /// A `"` or `\` that a combining mark or an emoji modifier follows is one
+    /// `Character` with it; `dot` reads bytes and still sees a quote or a
+    /// backslash. The real `dot` renders each name exactly.
+    @Test func realDotShowsNamesWithAQuoteOrBackslashThatAMarkFollows() async throws {
+        guard let dot = requireTool("dot", for: "checking generated DOT with Graphviz") else { return }
+        guard let python = requireTool("python3", for: "reading the SVG dot renders") else { return }
+        let names = ["say \"\u{301}hi", "\"\u{1F3FB}\",", "back \\\u{301}slash", "end \\"]
+        let directory = try TemporaryDirectory()
+        let document = DagDocument(jobName: "job \"\u{301}\n", graph: try JobGraph(job: Job("j", steps: names.enumerated().map {
+            shellStep(StepID($0.offset + 1), $0.element, "true")
+        })))
+        try await Graphviz.render(dot: document.dot(), format: "svg", to: directory.path("dag.svg"), executable: dot)
+        try directory.write("texts.py", """
+            import json, sys, xml.etree.ElementTree as ET
+            root = ET.parse(sys.argv[1]).getroot()
+            print(json.dumps([t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]))
+            """)
+        let result = try await runProgram(python, ["texts.py", "dag.svg"], in: directory.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let texts = try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+        #expect(texts.map { Array($0.unicodeScalars) } == names.enumerated().map { Array("0\($0.offset + 1) \($0.element)".unicodeScalars) })
+    }
+
+    @Test func mermaidLabelsHoldNoRawQuoteWhateverMarkFollowsIt() {
+        for name in ["say \"\u{301}hi", "\"\u{1F3FB}\",", "<\u{301}b>\u{301} #\u{301}"] {
+            let escaped = MermaidDiagram.escape(name)
+            #expect(!escaped.unicodeScalars.contains { $0 == "\"" || $0 == "<" || $0 == ">" }, "\(escaped)")
+        }
+        #expect(Array(MermaidDiagram.escape("say \"\u{301}hi").unicodeScalars) == Array("say #quot;\u{301}hi".unicodeScalars))
+    }
+
     @Test func realDotRejectionsAreReported() async throws {
         guard let dot = requireTool("dot", for: "checking Graphviz error reporting") else { return }
         let directory = try TemporaryDirectory()

@@ -79,38 +79,31 @@ import Testing
         #expect(problems([]).first?.contains("no steps") == true)
     }
 
+    /// A NUL ends every C string a name or command passes through (argv,
+    /// file names), so the text would be cut without a word: refused.
+    @Test func aNULInANameOrAShellCommandIsRefused() {
+        let found = problems([shellStep(1, "na\0me", "true"), shellStep(2, "b", "echo x\0y")])
+        #expect(found == [
+            "step 01 \"na\0me\" (test:1): the name holds a NUL character (shown as \\0), which would cut it short in files and commands; remove it",
+            "step 02 \"b\" (test:2): the shell command holds a NUL character; the shell would run only \"echo x\". Remove it",
+        ])
+        do {
+            _ = try JobGraph(job: Job("j\0ob", steps: [shellStep(1, "a", "true")]))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.first?.hasPrefix("the job name \"j\0ob\" holds a NUL character") == true)
+            #expect(error.description.contains("the job name \"j\\0ob\""), "shown escaped")
+        }
+    }
+
+    @Test func definitionErrorsShowControlCharactersAsEscapes() {
+        let error = DefinitionError(["step 01 \"a\u{1B}[2Jb\rc\" failed", "two"])
+        #expect(error.description == "invalid job definition (2 problems):\n  - step 01 \"a\\u{1B}[2Jb\\rc\" failed\n  - two")
+    }
+
     @Test func definitionErrorsListEveryProblem() {
         let error = DefinitionError(["one", "two"])
         #expect(error.description.contains("2 problems"))
         #expect(error.description.contains("  - two"))
-    }
-}
-
-@Suite struct StepFileNameTests {
-    @Test(arguments: [
-        ("MyJob/01_extract.swift", 1), ("03_transform.swift", 3), ("Job/120_x.swift", 120),
-    ])
-    func numberedFilesGiveTheirNumber(file: String, number: Int) {
-        #expect(StepFileName(fileID: file)?.number == number)
-    }
-
-    @Test(arguments: ["MyJob/Job.swift", "01extract.swift", "00_zero.swift", "01_x.txt", "_01_x.swift"])
-    func otherFilesAreNotSteps(file: String) {
-        #expect(StepFileName(fileID: file) == nil)
-    }
-
-    @Test func namesBecomeFileNames() {
-        #expect(StepFileName.make(number: 5, name: "Score model") == "05_score_model.swift")
-        #expect(StepFileName.make(number: 12, name: "Load → Warehouse (v2)!") == "12_load_warehouse_v2.swift")
-        #expect(StepFileName.make(number: 1, name: "Écrire fichier") == "01_ecrire_fichier.swift")
-        #expect(StepFileName.make(number: 1, name: "日本語 load") == "01_load.swift")
-        #expect(StepFileName.make(number: 1, name: "???") == "01_step.swift")
-    }
-
-    @Test func aSwiftStepTakesItsIDFromItsFile() {
-        let step = Step("Extract", fileID: "MyJob/07_extract.swift") { _ in }
-        #expect(step.id == 7)
-        #expect(step.displayID == "07")
-        #expect(step.source == "MyJob/07_extract.swift")
     }
 }

@@ -146,4 +146,43 @@ import Testing
         #expect(TaskList.seconds("2h") == 7200)
         #expect(TaskList.seconds("x") == nil)
     }
+
+    /// A NUL would cut the command (`echo x\0y` ran `echo x`) or a name in
+    /// every C string it passes through: refused, naming the line and field.
+    @Test(arguments: [
+        ("1|-1|1|0|a|echo x\0y|", "tasks.lst:2: SHELL_COMMAND holds a NUL character (byte 0) after \"echo x\""),
+        ("1|-1|1|0|na\0me|true|", "tasks.lst:2: PROCESS_NAME holds a NUL character (byte 0) after \"na\""),
+        ("1|-1|1|0|a|true|out\0.log", "tasks.lst:2: LOGFILE holds a NUL character"),
+        ("1\0|-1|1|0|a|true|", "tasks.lst:2: ID holds a NUL character"),
+    ])
+    func aNULInAFieldIsRefusedNamingTheLineAndTheField(line: String, message: String) {
+        do {
+            _ = try parse("#SHELL\n\(line)\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.first?.hasPrefix(message) == true, "\(error.problems)")
+            #expect(!error.description.utf8.contains(0))
+        }
+    }
+
+    /// Delimiters are found in the bytes: a `#`, `}` or `|` that a combining
+    /// mark follows (one `Character` with it) still is one.
+    @Test func delimitersCountWhateverMarkFollowsThem() throws {
+        let list = try parse("#SHELL\n#\u{301} a comment\n1|-1|1|0|a|echo $ENV{HOME}\u{301}|\n2|1|1|0|b|\u{301}x|\n")
+        let commands = list.job.steps.map { step -> [Unicode.Scalar] in
+            guard case .shell(let command) = step.action else { return [] }
+            return Array(command.unicodeScalars)
+        }
+        #expect(commands == [Array("echo /root\u{301}".unicodeScalars), Array("\u{301}x".unicodeScalars)])
+    }
+
+    @Test func problemsShowControlCharactersAsEscapes() {
+        do {
+            _ = try parse("#SHELL\nx\u{1B}[2J|-1|1|0|a|true|\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description == "invalid task list: tasks.lst:2: ID \"x\\u{1B}[2J\" is not a whole number above 0")
+            #expect(error.problems == ["tasks.lst:2: ID \"x\u{1B}[2J\" is not a whole number above 0"], "the problems keep the text")
+        }
+    }
 }

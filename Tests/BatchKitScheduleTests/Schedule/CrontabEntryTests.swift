@@ -30,6 +30,17 @@ import Testing
         #expect(result.stdout == words.map { "<\($0)>\n" }.joined())
     }
 
+    /// A `'` or `%` that a combining mark or an emoji modifier follows is one
+    /// `Character` with it; cron and `sh` read bytes, and still see a quote
+    /// or a percent sign.
+    @Test func aQuoteOrPercentThatAMarkFollowsSurvivesCronAndTheShell() async throws {
+        let words = ["it'\u{301}s", "'\u{1F3FB}", "100%\u{301}", "%\u{301}%\u{1F3FB}", "'\u{301}%\u{301}'"]
+        let line = "* * * * * printf " + ([#"<%s>\n"#] + words).map(CrontabEntry.word).joined(separator: " ")
+        let result = try await runProgram("/bin/sh", ["-c", cronCommand(of: line)], in: URL(fileURLWithPath: "/"))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Array(result.stdout.unicodeScalars) == Array(words.map { "<\($0)>\n" }.joined().unicodeScalars))
+    }
+
     @Test func theLineRunsFromTheFolderWithPathAndAppendsToTheLogThenTheMarker() throws {
         let run = try ScheduledRun(
             name: "demo", job: "demo", directory: "/srv/my jobs/demo", command: ["/srv/my jobs/demo/run.sh", "run", "--param", "day=50%"],

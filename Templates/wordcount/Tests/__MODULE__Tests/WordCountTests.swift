@@ -46,6 +46,22 @@ import Testing
         #expect(try await Self.count(text, chunkBytes: 5, workers: 2) == Self.reference(text))
     }
 
+    /// Real text holds words like `"🏻",` or `"́hi`: a quote that an emoji
+    /// modifier or a combining mark follows. word_counts.csv must still read
+    /// back as the same words, or the next step fails.
+    @Test func wordsWithQuotesReadBackFromTheCSV() throws {
+        let text = "say \"\u{301}hi\" \"\u{1F3FB}\", \"\u{1F3FB}\", plain,word\n"
+        let counts = Self.reference(text)
+        let url = try Self.temporaryFile("")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let rows = counts.sorted { $0.key < $1.key }.map { (key: ByteString($0.key), value: $0.value) }
+        try WordCount.writeCSV(rows, to: url)
+        let table = try CSVTable.read(url)
+        #expect(table.header == ["word", "count"])
+        let read = Dictionary(uniqueKeysWithValues: table.rows.map { (Array($0[0].unicodeScalars), Int($0[1]) ?? 0) })
+        #expect(read == Dictionary(uniqueKeysWithValues: counts.map { (Array($0.key.unicodeScalars), $0.value) }))
+    }
+
     @Test func syntheticTextHasTheSizeAskedForAndIsValidUTF8() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: url) }
