@@ -46,7 +46,8 @@ public struct CSVHistoryFile: Sendable {
     /// Checks that rows can be appended: the file is a regular file (or can
     /// be created), it can be written, and it starts with this history's
     /// header (or a newer batchkit's, which adds columns at the end).
-    /// Creates the folder, and an empty file when there is none.
+    /// Creates the folder; a missing file is left to the first append, as
+    /// long as the folder can take it.
     ///
     /// - Throws: ``Unusable``.
     public func checkAppendable() throws(Unusable) {
@@ -60,11 +61,15 @@ public struct CSVHistoryFile: Sendable {
         if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
             throw .notAFile(kind: status.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file")
         }
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            guard access(folder.path, W_OK | X_OK) == 0 else {
+                throw .notWritable(reason: String(cString: strerror(errno)).lowercased(), folder: true)
+            }
+            return
+        }
+        let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else {
-            let code = errno
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            throw .notWritable(reason: String(cString: strerror(code)).lowercased(), folder: !exists)
+            throw .notWritable(reason: String(cString: strerror(errno)).lowercased(), folder: false)
         }
         close(descriptor)
         if let line = try? foreignFirstLine() { throw .foreign(firstLine: line) }
