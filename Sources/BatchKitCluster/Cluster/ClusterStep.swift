@@ -31,7 +31,13 @@ package struct ClusterStepSpec: Codable, Sendable {
     var wrapsShellSteps: Bool
     var projectDirectory: String
     var workingDirectory: String
+    /// The run's parameters as recorded: secret ones as `***`.
     var parameters: [String: String]
+    /// The secret parameters, whose values are never written here: they
+    /// reach the node in the Slurm job's environment (``variables(for:)``).
+    var secretParameters: [String]?
+    /// Variables the step must not inherit (``RunOptions/withheldVariables``).
+    var withheldVariables: [String]?
 
     package var layout: RunLayout {
         RunLayout(projectDirectory: URL(fileURLWithPath: projectDirectory), workingDirectory: URL(fileURLWithPath: workingDirectory))
@@ -39,6 +45,31 @@ package struct ClusterStepSpec: Codable, Sendable {
 
     static func file(layout: RunLayout, runID: String, stepID: StepID) -> URL {
         layout.clusterSpec(runID: runID, stepID: stepID)
+    }
+
+    /// The variables that carry `secrets` (parameter → value) to the node:
+    /// `BATCHKIT_PARAM_<KEY>`, in the environment of `sbatch`, which Slurm
+    /// exports to the job.
+    static func variables(for secrets: [String: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: secrets.map { (Parameters.variableName($0.key), $0.value) })
+    }
+
+    /// The parameters the step gets: the submitted ones, each secret one with
+    /// its value from the job's `environment` (see ``variables(for:)``).
+    ///
+    /// - Throws: ``SlurmError`` naming the secret parameters whose variables
+    ///   did not reach the node.
+    package func stepParameters(environment: [String: String]) throws(SlurmError) -> [String: String] {
+        var values = parameters
+        var missing: [String] = []
+        for name in secretParameters ?? [] {
+            if let value = environment[Parameters.variableName(name)] { values[name] = value } else { missing.append(name) }
+        }
+        guard missing.isEmpty else {
+            let variables = missing.map { "$" + Parameters.variableName($0) }.joined(separator: ", ")
+            throw SlurmError(message: "the secret parameter\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) did not reach the node: \(variables) is not in the Slurm job's environment. sbatch exports the runner's environment unless told otherwise; do not pass --sbatch-arg=--export=NONE (or name \(variables) in --export)")
+        }
+        return values
     }
 }
 
@@ -70,6 +101,16 @@ package enum ClusterStep {
         spec: ClusterStepSpec, step: Step, context: [String: String], origin: String, say: @Sendable (String) -> Void
     ) async -> Bool {
         let executor = LocalExecutor(executable: spec.executable, wrapsShellSteps: spec.wrapsShellSteps, registersProcessGroups: false)
+        let parameters: [String: String]
+        do {
+            parameters = try spec.stepParameters(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            let now = Date()
+            try? RemoteAttemptFiles(layout: spec.layout, runID: spec.runID, stepID: spec.stepID, attempt: spec.firstAttempt)
+                .write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .spawn, message: error.message, retryable: false))
+            say("[batchkit] \(error.message)\n")
+            return false
+        }
         let layout = spec.layout
         let last = spec.firstAttempt + max(1, spec.policy.maxAttempts) - 1
         var waitFirst = false
@@ -110,9 +151,10 @@ package enum ClusterStep {
                 try? files.write(AttemptOutcome(status: .fail, startedAt: now, endedAt: now, reason: .interrupted, message: "interrupted before the attempt started"))
                 return false
             }
-            let attempt = RemoteAttempt(
+            var attempt = RemoteAttempt(
                 job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
-                parameters: spec.parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
+                parameters: parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
+            attempt.withheldVariables = Set(spec.withheldVariables ?? [])
             let outcome = await attempt.run(with: executor)
             say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(VisibleText.line(outcome.message))")\n")
             if outcome.status == .pass { return true }

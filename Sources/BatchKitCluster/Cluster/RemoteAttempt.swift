@@ -65,6 +65,8 @@ package struct RemoteAttempt {
     var ancestors: [StepID]
     /// Where this runs, for the log: `Slurm job 17`, `Airflow task`.
     var origin: String
+    /// Variables the step must not inherit (``RunOptions/withheldVariables``).
+    package var withheldVariables: Set<String> = []
 
     package init(
         job: String, runID: String, step: Step, attempt: Int, layout: RunLayout, parameters: [String: String],
@@ -101,9 +103,10 @@ package struct RemoteAttempt {
             return failed
         }
         let context = Self.context(base: baseContext, ancestors: ancestors, layout: layout, runID: runID)
-        let request = StepAttempt(
+        var request = StepAttempt(
             job: job, runID: runID, step: step, attempt: attempt, logFile: logFile, resultFile: resultFile,
             context: context, layout: layout, parameters: parameters)
+        request.withheldVariables = withheldVariables
         var outcome = await executor.execute(request)
         outcome.host = host
         let environment = ProcessInfo.processInfo.environment

@@ -72,10 +72,14 @@ struct SlurmClient: Sendable {
 
     /// Submits a batch job.
     ///
+    /// - Parameters:
+    ///   - environment: Variables added to sbatch's environment, which Slurm
+    ///     exports to the job (so no secret is on a command line).
+    ///   - withholding: Variables of the runner's environment the job does not get.
     /// - Returns: The job id.
     /// - Throws: ``SlurmError`` with sbatch's message.
-    func submit(_ arguments: [String]) async throws -> String {
-        let (exit, output) = try await Self.capture(sbatch, ["--parsable"] + arguments)
+    func submit(_ arguments: [String], environment: [String: String] = [:], withholding: Set<String> = []) async throws -> String {
+        let (exit, output) = try await Self.capture(sbatch, ["--parsable"] + arguments, environment: environment, withholding: withholding)
         let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         // --parsable prints "ID" or "ID;CLUSTER".
         if exit.succeeded, let line = lines.last(where: { $0.first?.isNumber == true }),
@@ -150,8 +154,11 @@ struct SlurmClient: Sendable {
     /// and error together).
     /// A command that has not ended after `timeout` seconds is killed, and
     /// its output so far is returned with a note.
-    static func capture(_ executable: String, _ arguments: [String], timeout: Double = 30) async throws -> (ProcessExit, String) {
-        let result = try await CommandOutput.run(executable, arguments, mergingErrors: true, timeout: timeout)
+    static func capture(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], withholding: Set<String> = [], timeout: Double = 30
+    ) async throws -> (ProcessExit, String) {
+        let result = try await CommandOutput.run(
+            executable, arguments, environment: environment, withholding: withholding, mergingErrors: true, timeout: timeout)
         return (result.exit, result.standardOutput)
     }
 }

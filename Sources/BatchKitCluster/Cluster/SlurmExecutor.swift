@@ -23,6 +23,11 @@ import Foundation
 /// reason. The engine records everything as it does for a local run, so the
 /// CSV history, the report, the DAG, the context and `--resume` are the
 /// same. Cancelling the run (Ctrl-C) cancels the run's Slurm jobs.
+///
+/// Secret values never go in a spec file or on a command line: `sbatch`
+/// runs with each secret parameter as `BATCHKIT_PARAM_<KEY>` in its
+/// environment and without the withheld variables (notification secrets),
+/// and Slurm exports that environment to the job.
 public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     public let options: SlurmOptions
     /// The job binary (or `batchkit`, for a task list), on the shared filesystem.
@@ -72,7 +77,8 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
                 dependencies: (parents[id] ?? []).compactMap { submitted[$0] })
             do {
                 try JSONCoding.encoder().encode(spec).write(to: specFile, options: .atomic)
-                submitted[id] = try await client.submit(arguments)
+                submitted[id] = try await client.submit(
+                    arguments, environment: ClusterStepSpec.variables(for: run.secrets), withholding: run.withheldVariables)
             } catch {
                 await client.cancel(Array(submitted.values))
                 throw SlurmError(message: "cannot submit step \(step.displayID) \"\(step.name)\" to Slurm: \(ErrorDescription.of(error))\(submitted.isEmpty ? "" : "; the \(submitted.count) job(s) already submitted were cancelled"). Nothing of the run was recorded")
@@ -92,8 +98,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
         startMonitor(client)
     }
 
-    /// What a node needs to run one step.
-    private func spec(for step: Step, in run: PlannedRun) -> ClusterStepSpec {
+    /// What a node needs to run one step: no secret parameter's value (those
+    /// go in `sbatch`'s environment, which Slurm exports to the job).
+    func spec(for step: Step, in run: PlannedRun) -> ClusterStepSpec {
         var command: String?
         if case .shell(let text) = step.action { command = text }
         return ClusterStepSpec(
@@ -103,7 +110,8 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             ancestors: run.graph.order.filter(Set(run.graph.ancestors(of: step.id)).contains),
             executable: executable, wrapsShellSteps: wrapsShellSteps,
             projectDirectory: run.layout.projectDirectory.path, workingDirectory: run.layout.workingDirectory.path,
-            parameters: run.parameters)
+            parameters: run.parameters, secretParameters: run.secrets.isEmpty ? nil : run.secrets.keys.sorted(),
+            withheldVariables: run.withheldVariables.isEmpty ? nil : run.withheldVariables.sorted())
     }
 
     /// Where Slurm writes each job's own output (the wrapper's lines and

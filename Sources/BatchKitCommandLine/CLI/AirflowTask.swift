@@ -55,13 +55,18 @@ enum AirflowTask {
         }
 
         let runID = "airflow-" + AirflowDag.identifier(airflowRun)
-        let remote = RemoteAttempt(
+        var remote = RemoteAttempt(
             job: job.name, runID: runID, step: step, attempt: attempt, layout: layout,
             parameters: Parameters.fromEnvironment().values, baseContext: [:],
             ancestors: graph.order.filter(Set(graph.ancestors(of: step.id)).contains),
             origin: "Airflow run \(airflowRun), try \(attempt)")
+        // The task sends no notifications, but the worker may hold their secrets: the step gets none.
+        let config = try? JobConfig.load(
+            projectDirectory: layout.projectDirectory, environment: environment["BATCHKIT_ENV"].flatMap { $0.isEmpty ? nil : $0 },
+            variables: environment)
+        remote.withheldVariables = (config ?? JobConfig()).notify.secretVariables
         // Airflow stops a task past its execution_timeout with SIGTERM.
-        let outcome = await ClusterStepCommand.stoppable {
+        let outcome = await ClusterStepCommand.stoppable { [remote] in
             await remote.run(with: LocalExecutor(wrapsShellSteps: true, registersProcessGroups: false))
         }
 

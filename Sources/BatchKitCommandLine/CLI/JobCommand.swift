@@ -151,7 +151,9 @@ public enum JobCommand {
           --param K=V     A parameter for the steps (repeatable), read in Swift with
                           context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
                           When config/base.json declares "params", only those are accepted
-                          and each is checked against its type before anything runs.
+                          and each is checked against its type before anything runs. One
+                          declared "secret": true is shown and recorded as ***, so --resume
+                          takes it again (--param K=V or $BATCHKIT_PARAM_K).
           --env NAME      Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).
                           Order: base.json < NAME.json < $BATCHKIT_PARAM_K < --param.
           --wait-for P    Start only once file P exists (repeatable: all of them); the

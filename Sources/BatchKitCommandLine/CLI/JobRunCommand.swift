@@ -41,9 +41,6 @@ enum JobRunCommand {
             resume: parsed.has("--resume"),
             testsOnly: parsed.has("--tests-only"),
             parameters: Parameters.parse(parsed.values("--param"), command: command))
-        if options.resume, !options.parameters.isEmpty {
-            throw UsageError("--resume continues a run with the parameters it started with; leave out --param", command: command)
-        }
         if options.resume, parsed.value("--env") != nil {
             throw UsageError("--resume continues a run in the environment it started with; leave out --env", command: command)
         }
@@ -73,7 +70,7 @@ enum JobRunCommand {
                 let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
                 var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
                 text += DryRun.parameters(resumed.map { ($0.parameters ?? [:], $0.parameterSources ?? [:], $0.environment) }
-                    ?? (options.parameters, options.parameterSources, options.environment))
+                    ?? (options.shownParameters, options.parameterSources, options.environment))
                 if let condition = options.waitFor {
                     text += "Would wait for \(condition.paths.joined(separator: ", "))"
                         + (condition.timeout.map { " for at most \(DurationFormat.seconds($0))" } ?? " for as long as it takes") + "\n"
@@ -81,7 +78,7 @@ enum JobRunCommand {
                 if let slurm = executor as? SlurmExecutor {
                     let run = PlannedRun(
                         job: job.name, runID: resumed?.runID ?? "<run_id>", layout: environment.layout, graph: graph, plan: plan,
-                        attemptsBefore: [:], context: [:], parameters: options.parameters, resumed: resumed != nil)
+                        attemptsBefore: [:], context: [:], parameters: options.shownParameters, resumed: resumed != nil)
                     text += "Would submit to Slurm, in this order:\n" + slurm.describeSubmissions(run).map { "  \($0)\n" }.joined()
                 }
                 Console.out(text)
@@ -132,21 +129,26 @@ enum JobRunCommand {
     }
 
     /// Reads `config/` for `--env` (or `$BATCHKIT_ENV`, or the resumed run's
-    /// environment), resolves the parameters against what the job declares,
-    /// and applies `--wait-for` and `--no-notify`. Every problem is found here,
-    /// before anything runs.
+    /// environment), resolves the parameters against what the job declares
+    /// (for `--resume`, only the secret ones, which were never recorded),
+    /// withholds the notification secrets from the steps, and applies
+    /// `--wait-for` and `--no-notify`. Every problem is found here, before
+    /// anything runs.
     static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws {
         let variables = ProcessInfo.processInfo.environment
         var environment = parsed.value("--env") ?? variables["BATCHKIT_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-        if options.resume, let latest = RunStateStore(layout: layout).latest(job: job.name) {
-            environment = latest.environment
-        }
+        let latest = options.resume ? RunStateStore(layout: layout).latest(job: job.name) : nil
+        if let latest { environment = latest.environment }
         let config = try JobConfig.load(projectDirectory: layout.projectDirectory, environment: environment, variables: variables)
-        if !options.resume {
+        if options.resume {
+            try resumeSecrets(&options, of: latest, config: config, variables: variables, command: command)
+        } else {
             let resolved = try config.resolve(commandLine: options.parameters, variables: variables)
             options.parameters = resolved.values
             options.parameterSources = resolved.sources
+            options.secretParameters = resolved.secrets
         }
+        options.withheldVariables = config.notify.secretVariables
         options.environment = environment
         options.notices = Notifier(
             settings: parsed.has("--no-notify") ? NotifySettings.none : config.notify, hooks: job.hooks, log: layout.notificationsLog)
@@ -164,6 +166,27 @@ enum JobRunCommand {
         if let empty = paths.first(where: { $0.isEmpty }) {
             throw UsageError("--wait-for takes a file path; got \"\(empty)\"", command: command)
         }
+    }
+
+    /// A resumed run keeps the parameters it started with, except the secret
+    /// ones, whose values were never recorded: those, and only those, come
+    /// again from `--param`, `BATCHKIT_PARAM_<KEY>` or the config.
+    ///
+    /// - Throws: ``UsageError`` for a `--param` of a parameter that is not
+    ///   secret; ``JobConfig/Problem`` for a secret one with no value.
+    private static func resumeSecrets(
+        _ options: inout RunOptions, of latest: RunState?, config: JobConfig, variables: [String: String], command: String
+    ) throws {
+        // A run that passed is not resumed (the runner says so), so it needs nothing.
+        let resumable = latest.flatMap { $0.phase == .passed ? nil : $0 }
+        let secrets = resumable?.secretParameters ?? []
+        if let key = options.parameters.keys.sorted().first(where: { !secrets.contains($0) }) {
+            let only = secrets.isEmpty ? "" : " (only its secret parameters are given again: \(secrets.joined(separator: ", ")))"
+            throw UsageError("--resume continues a run with the parameters it started with; leave out --param \(key)\(only)", command: command)
+        }
+        guard let resumable, !secrets.isEmpty else { return }
+        options.parameters = try config.secrets(secrets, resuming: resumable.runID, commandLine: options.parameters, variables: variables)
+        options.secretParameters = Set(secrets)
     }
 
     /// `--backend slurm` and its options; `nil` for a local run.

@@ -90,7 +90,14 @@ enum JobScheduleCommand {
         }
         // The scheduled run's options are checked now, not at 2 a.m.
         do {
-            _ = try JobRunCommand.parse(job, arguments: runArguments, environment: environment)
+            if let (_, options) = try JobRunCommand.parse(job, arguments: runArguments, environment: environment),
+               let secret = options.secretParameters.sorted().first(where: { options.parameterSources[$0] == "--param" }) {
+                // The run options go into the crontab or unit file, in plain text.
+                throw UsageError(
+                    "--param \(secret): \(secret) is a secret parameter, and a schedule would write its value into the "
+                        + "\(parsed.has("--systemd") ? "systemd unit" : "crontab"); put it in a config/<env>.json kept out of "
+                        + "version control and schedule the run with --env <env>", command: command)
+            }
         } catch let error as UsageError {
             throw UsageError("after --: \(error.message)", command: command)
         } catch let error as JobConfig.Problem {

@@ -27,11 +27,24 @@ import Foundation
 /// `params` in `base.json` declares the job's parameters: a plain value is
 /// the default and its JSON type is the parameter's type; an object gives
 /// `type` (`string`, `int`, `number`, `bool`, `size`), `default`,
-/// `required` and `description`. Once a job declares parameters, any other
-/// key is an error, and every value is checked against its type before
-/// anything runs. An environment file may only set declared parameters. A
-/// parameter is also read from `BATCHKIT_PARAM_<KEY>` (upper case, other
-/// characters as `_`). A job without `config/base.json` takes any `--param`.
+/// `required`, `description` and `secret`. Once a job declares parameters,
+/// any other key is an error, and every value is checked against its type
+/// before anything runs. An environment file may only set declared
+/// parameters. A parameter is also read from `BATCHKIT_PARAM_<KEY>` (upper
+/// case, other characters as `_`), so two names that differ only in case or
+/// in `.`, `-` and `_` are one parameter to a step, and refused. A job
+/// without `config/base.json` takes any `--param`.
+///
+/// A secret parameter (`"secret": true`, for a password or a token) reaches
+/// the steps as any other, but its value is never written or shown: the
+/// run's state, its reports, the screen and `--dry-run` show `***`.
+/// `--resume` takes it again, from `--param` or the environment:
+///
+/// ```json
+/// "params": {
+///   "db_password": {"type": "string", "secret": true, "required": true, "description": "the warehouse password"}
+/// }
+/// ```
 public struct JobConfig: Sendable {
     /// One declared parameter.
     public struct Declaration: Sendable, Equatable {
@@ -40,6 +53,8 @@ public struct JobConfig: Sendable {
         public var defaultValue: String?
         public var required: Bool
         public var description: String?
+        /// Whether the value is a secret: steps get it, records and screens show `***`.
+        public var secret = false
     }
 
     /// The types a declared parameter can have.
@@ -87,6 +102,8 @@ public struct JobConfig: Sendable {
         public var values: [String: String]
         /// Key → `config/base.json`, `config/prod.json`, `$BATCHKIT_PARAM_ROWS` or `--param`.
         public var sources: [String: String]
+        /// The keys of `values` declared secret.
+        public var secrets: Set<String> = []
     }
 
     /// A configuration that cannot be used: what, where, and what to do.
@@ -123,6 +140,7 @@ public struct JobConfig: Sendable {
                 for (name, value) in params {
                     declarations[name] = try declaration(name, value, file: "config/base.json")
                 }
+                if let clash = ParameterClash.find(declarations.keys.map { ($0, "config/base.json") }) { throw Problem(clash.message) }
                 config.declarations = declarations
             } else if let params = object["params"] {
                 throw Problem("config/base.json: \"params\" must be an object of parameter: default, not \(params.kind)")
@@ -158,7 +176,7 @@ public struct JobConfig: Sendable {
                             throw Problem("\(label): params.\(name) is not a parameter of this job (\(known(declarations)) in config/base.json); declare it there first")
                         }
                         guard declared.type.accepts(text) else {
-                            throw Problem("\(label): params.\(name) is \(text), which is not \(declared.type.phrase) (config/base.json declares it \(declared.type.rawValue))")
+                            throw Problem("\(label): params.\(name) is \(declared.secret ? Self.secretMask : text), which is not \(declared.type.phrase) (config/base.json declares it \(declared.type.rawValue))")
                         }
                     }
                     config.environmentValues[name] = text
@@ -174,62 +192,6 @@ public struct JobConfig: Sendable {
             throw Problem(error.message)
         }
         return config
-    }
-
-    /// The effective parameters: declared defaults, the environment file,
-    /// `BATCHKIT_PARAM_<KEY>` variables, then `commandLine` (`--param`).
-    ///
-    /// - Throws: ``Problem`` for an unknown, ill-typed or missing parameter.
-    public func resolve(commandLine: [String: String], variables: [String: String]) throws(Problem) -> Resolved {
-        var resolved = Resolved(values: [:], sources: [:])
-        guard let declarations else {
-            // Nothing declared: take what is given, as given.
-            resolved.values = environmentValues.merging(commandLine) { $1 }
-            for key in environmentValues.keys { resolved.sources[key] = files.last ?? "config" }
-            for key in commandLine.keys { resolved.sources[key] = "--param" }
-            return try Self.refusingNUL(resolved)
-        }
-        for key in commandLine.keys.sorted() where declarations[key] == nil {
-            let hint = Self.closest(key, among: Array(declarations.keys)).map { " (did you mean \($0)?)" } ?? ""
-            throw Problem("--param \(key): unknown parameter\(hint); \(Self.known(declarations)) in config/base.json")
-        }
-        var missing: [String] = []
-        for (name, declared) in declarations.sorted(by: { $0.key < $1.key }) {
-            let variable = Parameters.variableName(name)
-            let candidates: [(String?, String)] = [
-                (commandLine[name], "--param"),
-                (variables[variable], "$\(variable)"),
-                (environmentValues[name], files.last ?? ""),
-                (declared.defaultValue, "config/base.json"),
-            ]
-            guard let (value, source) = candidates.first(where: { $0.0 != nil }).map({ ($0.0!, $0.1) }) else {
-                if declared.required { missing.append(name) }
-                continue
-            }
-            guard declared.type.accepts(value) else {
-                let given = source == "--param" ? "--param \(name)=\(value)" : "\(name)=\(value) (from \(source))"
-                throw Problem("\(given) is not \(declared.type.phrase); config/base.json declares \(name) as \(declared.type.rawValue)")
-            }
-            resolved.values[name] = value
-            resolved.sources[name] = source
-        }
-        if !missing.isEmpty {
-            let lines = missing.map { name -> String in
-                let about = declarations[name]?.description.map { " (\($0))" } ?? ""
-                return "\(name)\(about): give --param \(name)=…, set \(Parameters.variableName(name)), or set it in config/<env>.json"
-            }
-            throw Problem("missing required parameter\(missing.count == 1 ? "" : "s"): " + lines.joined(separator: "; "))
-        }
-        return try Self.refusingNUL(resolved)
-    }
-
-    /// `resolved`, unless a value holds a NUL (JSON's `\u0000`): a step's
-    /// environment variable would end there without a word.
-    private static func refusingNUL(_ resolved: Resolved) throws(Problem) -> Resolved {
-        for (name, value) in resolved.values.sorted(by: { $0.key < $1.key }) where value.utf8.contains(0) {
-            throw Problem("parameter \(name) (from \(resolved.sources[name] ?? "config")) holds a NUL character (\\u0000), which would cut $\(Parameters.variableName(name)) short; remove it")
-        }
-        return resolved
     }
 
     // MARK: - Reading
@@ -266,8 +228,8 @@ public struct JobConfig: Sendable {
             }
             return Declaration(name: name, type: type, defaultValue: value.scalarText, required: false, description: nil)
         case .object(let fields):
-            for key in fields.keys.sorted() where !["type", "default", "required", "description"].contains(key) {
-                throw Problem("\(file): params.\(name).\(key): unknown key; a declaration has type, default, required and description")
+            for key in fields.keys.sorted() where !["type", "default", "required", "description", "secret"].contains(key) {
+                throw Problem("\(file): params.\(name).\(key): unknown key; a declaration has type, default, required, description and secret")
             }
             guard case .string(let typeName)? = fields["type"], let type = ParameterType(rawValue: typeName) else {
                 throw Problem("\(file): params.\(name) needs \"type\": one of \(ParameterType.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -286,6 +248,10 @@ public struct JobConfig: Sendable {
             if let about = fields["description"] {
                 guard case .string(let text) = about else { throw Problem("\(file): params.\(name).description must be text") }
                 declared.description = text
+            }
+            if let secret = fields["secret"] {
+                guard case .bool(let flag) = secret else { throw Problem("\(file): params.\(name).secret must be true or false") }
+                declared.secret = flag
             }
             return declared
         case .array, .null:

@@ -23,6 +23,13 @@ public struct NotifySettings: Sendable, Equatable {
     public var email: Email?
     /// Configured channels not in use, and why (a variable not set).
     public var unavailable: [Unavailable] = []
+    /// The variables that hold notification secrets: `BATCHKIT_WEBHOOK_URL`
+    /// and the one `webhook.url_env` names (set or not). Steps never get
+    /// them (``RunOptions/withheldVariables``), with or without `--no-notify`.
+    public var secretVariables: Set<String> = [NotifySettings.webhookVariable]
+
+    /// The variable whose webhook URL overrides the config files'.
+    public static let webhookVariable = "BATCHKIT_WEBHOOK_URL"
 
     /// A configured channel that cannot be used for this run.
     public struct Unavailable: Sendable, Equatable {
@@ -136,6 +143,7 @@ public struct NotifySettings: Sendable, Equatable {
                 format = value
             }
             if case .string(let name)? = fields["url_env"] {
+                settings.secretVariables.insert(name)
                 if let url = variables[name], !url.isEmpty {
                     settings.webhook = Webhook(url: url, format: format, source: "$\(name)")
                 } else {
@@ -170,7 +178,7 @@ public struct NotifySettings: Sendable, Equatable {
             settings.email = value
         }
         // The environment has the last word.
-        if let url = variables["BATCHKIT_WEBHOOK_URL"], !url.isEmpty {
+        if let url = variables[Self.webhookVariable], !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw NotifySettings.Problem("$BATCHKIT_WEBHOOK_URL must start with http:// or https://")
             }

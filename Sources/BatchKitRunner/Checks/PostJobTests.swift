@@ -9,11 +9,15 @@ public struct PostJobTests: Sendable {
     public let layout: RunLayout
     /// The job binary.
     public let executable: String
+    /// Variables of the runner's environment the checks' process does not
+    /// get (``RunOptions/withheldVariables``).
+    public let withheldVariables: Set<String>
 
-    public init(job: Job, layout: RunLayout, executable: String = ExecutablePath.current) {
+    public init(job: Job, layout: RunLayout, executable: String = ExecutablePath.current, withheldVariables: Set<String> = []) {
         self.job = job
         self.layout = layout
         self.executable = executable
+        self.withheldVariables = withheldVariables
     }
 
     /// Runs every check and returns one result per check, in order. A child
@@ -29,11 +33,13 @@ public struct PostJobTests: Sendable {
         do {
             try FileManager.default.createDirectory(at: resultFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: resultFile)
-            let child = try await ChildProcess.spawn(ChildProcess.Request(
+            var request = ChildProcess.Request(
                 executable: executable, arguments: ["__checks", "--run-id", runID],
                 environment: [ChildContract.resultFile: resultFile.path, ChildContract.runID: runID,
                               ChildContract.projectDirectory: layout.projectDirectory.path],
-                workingDirectory: layout.projectDirectory.path, logFile: logFile.path))
+                workingDirectory: layout.projectDirectory.path, logFile: logFile.path)
+            request.withheldVariables = withheldVariables
+            let child = try await ChildProcess.spawn(request)
             // A signal to the runner stops the tests too (SIGTERM, then SIGKILL after 5 s).
             let exit = await withTaskCancellationHandler {
                 await child.wait()

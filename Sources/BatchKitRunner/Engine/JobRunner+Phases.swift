@@ -180,8 +180,11 @@ extension JobRunner {
                 if let note = inherited.note(graph: graph) { notes.append(note) }
             }
             if !options.parameters.isEmpty {
-                state.parameters = options.parameters
+                // A secret value stays in memory, for the steps: never in the state.
+                state.parameters = options.shownParameters
                 state.parameterSources = options.parameterSources.isEmpty ? nil : options.parameterSources
+                let secrets = options.secretParameters.intersection(options.parameters.keys)
+                state.secretParameters = secrets.isEmpty ? nil : secrets.sorted()
             }
             state.environment = options.environment
             recorder = try RunRecorder.start(state, layout: layout, keepsState: !options.testsOnly)
@@ -202,30 +205,39 @@ extension JobRunner {
         let state = session.recorder.state
         var before: [StepID: Int] = [:]
         for id in plan.selected { before[id] = state[step: id]?.attempts ?? 0 }
+        // The state shows secret parameters as ***; their values come from the options.
+        let secretNames = Set(state.secretParameters ?? [])
+        let secrets = options.parameters.filter { secretNames.contains($0.key) }
+        var planned = PlannedRun(
+            job: job.name, runID: state.runID, layout: layout, graph: graph, plan: plan, attemptsBefore: before,
+            context: state.context, parameters: state.parameters ?? [:], resumed: session.resumed)
+        planned.secrets = secrets
+        planned.withheldVariables = options.withheldVariables
         do {
-            try await executor.prepare(PlannedRun(
-                job: job.name, runID: state.runID, layout: layout, graph: graph, plan: plan, attemptsBefore: before,
-                context: state.context, parameters: state.parameters ?? [:], resumed: session.resumed))
+            try await executor.prepare(planned)
         } catch {
             // Nothing ran: a fresh run leaves no trace.
             if !session.resumed { try? FileManager.default.removeItem(at: layout.runDirectory(state.runID)) }
             throw error
         }
         let jobs = executor.limitsSlots ? options.jobs : max(1, plan.selected.count) * max(1, graph.steps.map(\.policy.cpus).max() ?? 1)
-        let engine = Engine(job: job, graph: graph, executor: executor, recorder: session.recorder, jobs: jobs, failFast: options.failFast)
+        let supplied = SecretSupply(base: executor, secrets: secrets, withheld: options.withheldVariables)
+        let engine = Engine(job: job, graph: graph, executor: supplied, recorder: session.recorder, jobs: jobs, failFast: options.failFast)
         let steps = await engine.run(plan: plan, observer: observer)
         await executor.finish()
         return steps
     }
 
-    /// Post-job tests: run when every step passed; otherwise recorded as SKIPPED.
-    func runTests(_ session: inout RunSession) async {
+    /// Post-job tests: run when every step passed (without the `withholding`
+    /// variables); otherwise recorded as SKIPPED.
+    func runTests(_ session: inout RunSession, withholding: Set<String> = []) async {
         if session.interrupted {
             session.testsNotRun = "the run was interrupted"
         } else if !session.failedSteps.isEmpty {
             session.testsNotRun = "a step did not pass, so the outputs are not this run's"
         } else {
-            session.tests = await PostJobTests(job: job, layout: layout, executable: executable).run(runID: session.runID)
+            session.tests = await PostJobTests(job: job, layout: layout, executable: executable, withheldVariables: withholding)
+                .run(runID: session.runID)
         }
         session.testRows = session.tests
         if let why = session.testsNotRun {

@@ -15,10 +15,19 @@ public struct RunOptions: Sendable {
     /// Only the post-job tests (`--tests-only`).
     public var testsOnly: Bool
     /// `--param key=value`: what steps read through ``StepContext/parameters``.
-    /// A resumed run keeps the parameters it started with.
+    /// A resumed run keeps the parameters it started with; for `--resume`
+    /// this holds only the values of its secret parameters, given again.
     public var parameters: [String: String]
     /// Where each parameter came from (`config/base.json`, `--param`…).
     public var parameterSources: [String: String]
+    /// The parameters whose values are secret (`"secret": true` in
+    /// `config/base.json`): steps get their values, but the run's state, its
+    /// report and the screen show ``secretMask``, so `--resume` needs them again.
+    public var secretParameters: Set<String>
+    /// Variables of the runner's environment that no step (nor the post-job
+    /// tests) gets: the command line names the notification secrets here,
+    /// and the runner only leaves them out of each child's environment.
+    public var withheldVariables: Set<String>
     /// The `--env` name, recorded with the run.
     public var environment: String?
     /// `--wait-for`: files that must exist before the run starts.
@@ -30,11 +39,14 @@ public struct RunOptions: Sendable {
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
         selection: StepSelection = StepSelection(), resume: Bool = false, testsOnly: Bool = false,
-        parameters: [String: String] = [:], parameterSources: [String: String] = [:], environment: String? = nil,
-        waitFor: WaitCondition? = nil, notices: (any RunNoticeObserver)? = nil
+        parameters: [String: String] = [:], parameterSources: [String: String] = [:], secretParameters: Set<String> = [],
+        withheldVariables: Set<String> = [], environment: String? = nil, waitFor: WaitCondition? = nil,
+        notices: (any RunNoticeObserver)? = nil
     ) {
         self.parameters = parameters
         self.parameterSources = parameterSources
+        self.secretParameters = secretParameters
+        self.withheldVariables = withheldVariables
         self.environment = environment
         self.waitFor = waitFor
         self.notices = notices
@@ -43,6 +55,19 @@ public struct RunOptions: Sendable {
         self.selection = selection
         self.resume = resume
         self.testsOnly = testsOnly
+    }
+}
+
+extension RunOptions {
+    /// What the records and the screen show for a secret parameter's value.
+    public static let secretMask = "***"
+
+    /// ``parameters`` as the run's state, its report and the screen show
+    /// them: each secret one as ``secretMask``.
+    public var shownParameters: [String: String] {
+        parameters.reduce(into: [:]) { shown, entry in
+            shown[entry.key] = secretParameters.contains(entry.key) ? Self.secretMask : entry.value
+        }
     }
 }
 
@@ -147,7 +172,7 @@ public struct JobRunner: Sendable {
             session.steps = try await execute(session, graph: graph, plan: plan, options: options, observer: observer)
         }
         session.interrupted = Task.isCancelled
-        await runTests(&session)
+        await runTests(&session, withholding: options.withheldVariables)
         // A signal during the tests interrupts the run; one after the records
         // are closed (while the DAG is drawn) only cuts that work short.
         if Task.isCancelled { session.interrupted = true }

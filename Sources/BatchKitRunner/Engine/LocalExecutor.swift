@@ -122,6 +122,12 @@ public struct LocalExecutor: StepExecutor {
     }
 
     private func makeRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
+        var request = try spawnRequest(attempt)
+        request.withheldVariables = attempt.withheldVariables
+        return request
+    }
+
+    private func spawnRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
         let state = attempt.resultFile.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: attempt.resultFile)

@@ -50,10 +50,14 @@ public struct RunState: Codable, Sendable, Equatable {
     /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
     /// `--resume` without a selection stays within it.
     public var scope: [StepID]?
-    /// The run's effective parameters; `nil` for none.
+    /// The run's effective parameters, secret ones as `***`; `nil` for none.
     public var parameters: [String: String]?
     /// Where each parameter came from: `config/base.json`, `--param`…
     public var parameterSources: [String: String]?
+    /// The parameters whose values are secret: ``parameters`` shows them as
+    /// `***` (``RunOptions/secretMask``), and `--resume` takes them again
+    /// from `--param` or the environment. `nil` for none.
+    public var secretParameters: [String]?
     /// The `--env` the run started with.
     public var environment: String?
     /// How many rows of this run `logs/execution_logs.csv` held when this

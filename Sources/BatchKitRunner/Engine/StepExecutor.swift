@@ -17,6 +17,9 @@ public struct StepAttempt: Sendable {
     public let layout: RunLayout
     /// The run's `--param` values.
     public var parameters: [String: String] = [:]
+    /// Variables of the runner's environment the attempt's process must not
+    /// inherit (``RunOptions/withheldVariables``).
+    public var withheldVariables: Set<String> = []
     /// Where the attempt's process group is noted while it runs (``RunRecorder/ledger``);
     /// `nil` notes nothing.
     public var ledger: ProcessGroupLedger?
@@ -145,9 +148,16 @@ public struct PlannedRun: Sendable {
     public let attemptsBefore: [StepID: Int]
     /// The shared context at the start of this session.
     public let context: [String: String]
+    /// The run's parameters as recorded: secret ones as `***`.
     public let parameters: [String: String]
     /// Whether this session continues an earlier one (`--resume`).
     public let resumed: Bool
+    /// The values of the secret parameters, for the steps only: an executor
+    /// must never write them where the run's records or others can read them.
+    public var secrets: [String: String] = [:]
+    /// Variables of the runner's environment no step may inherit
+    /// (``RunOptions/withheldVariables``).
+    public var withheldVariables: Set<String> = []
 
     public init(
         job: String, runID: String, layout: RunLayout, graph: JobGraph, plan: RunPlan,

@@ -22,6 +22,9 @@ public struct ChildProcess: Sendable {
         public var arguments: [String]
         /// Variables added to (or replacing) the runner's environment.
         public var environment: [String: String]
+        /// Variables of the runner's environment the child does not get (a
+        /// notification's secret URL); they win over ``environment``.
+        public var withheldVariables: Set<String> = []
         public var workingDirectory: String?
         /// The file that receives standard output and standard error; created
         /// if missing, appended to otherwise.
@@ -123,6 +126,7 @@ public struct ChildProcess: Sendable {
 
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in request.environment { environment[key] = value }
+        for name in request.withheldVariables { environment[name] = nil }
         let argv = CStringArray([request.executable] + request.arguments)
         let envp = CStringArray(environment.map { "\($0.key)=\($0.value)" })
         defer { argv.release(); envp.release() }

@@ -24,11 +24,12 @@ public struct CommandOutput: Sendable {
     ///     (mode 0600, removed afterwards), so a secret given this way is never
     ///     on a command line; `nil` for `/dev/null`.
     ///   - environment: Variables added to the runner's.
+    ///   - withholding: Variables of the runner's environment the command does not get.
     ///   - mergingErrors: Both streams in ``standardOutput``, in order.
     /// - Throws: ``ChildProcess/SpawnError`` when it cannot be started.
     public static func run(
         _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
-        mergingErrors: Bool = false, timeout: Double = 60
+        withholding: Set<String> = [], mergingErrors: Bool = false, timeout: Double = 60
     ) async throws -> CommandOutput {
         let base = FileManager.default.temporaryDirectory
             .appendingPathComponent("batchkit-command-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
@@ -47,9 +48,11 @@ public struct CommandOutput: Sendable {
             close(descriptor)
             guard code == 0 else { throw CSVHistoryFile.WriteError(path: inputFile.path, message: String(cString: strerror(code))) }
         }
-        let child = try await ChildProcess.spawn(ChildProcess.Request(
+        var request = ChildProcess.Request(
             executable: executable, arguments: arguments, environment: environment, logFile: outputFile.path,
-            standardInput: input == nil ? "/dev/null" : inputFile.path, errorFile: mergingErrors ? nil : errorFile.path))
+            standardInput: input == nil ? "/dev/null" : inputFile.path, errorFile: mergingErrors ? nil : errorFile.path)
+        request.withheldVariables = withholding
+        let child = try await ChildProcess.spawn(request)
         let timer = DispatchWorkItem { child.signalGroup(SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         let exit = await child.wait()

@@ -299,6 +299,22 @@ import Testing
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("--param sise: unknown parameter (did you mean size?)"))
 
+        // Declared secret, the size still reaches the Swift step (context.parameters),
+        // and the run records and shows it as ***.
+        let config = job.appendingPathComponent("config/base.json")
+        let declared = try String(contentsOf: config, encoding: .utf8)
+        try Data(declared.replacingOccurrences(of: #""size": {"type": "size","#, with: #""size": {"type": "size", "secret": true,"#).utf8).write(to: config)
+        let secret = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=2MB"], in: job)
+        #expect(secret.status == 0, "stdout:\n\(secret.stdout)\nstderr:\n\(secret.stderr)")
+        #expect(secret.stdout.contains("  size = ***  (--param)"), "\(secret.stdout)")
+        #expect(try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8).contains("_2000000."), "the step read the real size")
+        let secretRun = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        for file in ["state.json", "report.json", "report.txt"] {
+            #expect(!(try String(contentsOf: job.appendingPathComponent("logs/runs/\(secretRun)/\(file)"), encoding: .utf8)).contains("2MB"), "\(file)")
+        }
+        #expect(!(secret.stdout + secret.stderr).contains("2MB"))
+        try Data(declared.utf8).write(to: config)
+
         let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }

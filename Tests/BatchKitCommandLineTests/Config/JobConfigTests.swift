@@ -106,6 +106,75 @@ import Testing
         }
     }
 
+    /// Names a step would see as one `BATCHKIT_PARAM_…` variable, from every
+    /// source of parameters, and the message that names them.
+    @Test(arguments: [
+        (nil, [:], ["a.b": "1", "a-b": "2"],
+         "--param a-b and --param a.b: both become $BATCHKIT_PARAM_A_B, so a step would get only one of them; keep one name (names that differ only in case or in . - _ are one parameter to a step)"),
+        (nil, ["prod": #"{"params": {"A_B": 3}}"#], ["a.b": "1"],
+         "A_B in config/prod.json and --param a.b: both become $BATCHKIT_PARAM_A_B, so a step would get only one of them; keep one name (names that differ only in case or in . - _ are one parameter to a step)"),
+        (nil, ["prod": #"{"params": {"A_B": 3, "a-b": 4, "a.b": 5}}"#], [:],
+         "config/prod.json has A_B, a-b and a.b: all become $BATCHKIT_PARAM_A_B, so a step would get only one of them; keep one name (names that differ only in case or in . - _ are one parameter to a step)"),
+        (#"{"params": {"a.b": 1, "A-B": {"type": "int"}}}"#, [:], [:],
+         "config/base.json has A-B and a.b: both become $BATCHKIT_PARAM_A_B, so a step would get only one of them; keep one name (names that differ only in case or in . - _ are one parameter to a step)"),
+    ] as [(String?, [String: String], [String: String], String)])
+    func namesAStepWouldSeeAsOneVariableAreRefused(base: String?, environments: [String: String], commandLine: [String: String], message: String) throws {
+        let directory = try project(base: base, environments: environments)
+        do {
+            let config = try JobConfig.load(projectDirectory: directory.url, environment: environments.keys.first, variables: [:])
+            _ = try config.resolve(commandLine: commandLine, variables: [:])
+            Issue.record("a clash was taken")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func aSecretParameterIsDeclaredResolvedAndNeverQuotedInMessages() throws {
+        let base = #"{"params": {"day": "today", "pin": {"type": "int", "secret": true, "required": true}}}"#
+        let directory = try project(base: base)
+        let config = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        #expect(config.declarations?["pin"]?.secret == true)
+        #expect(config.declarations?["day"]?.secret == false)
+        let resolved = try config.resolve(commandLine: ["pin": "1234"], variables: [:])
+        #expect(resolved.values == ["day": "today", "pin": "1234"], "the steps get the value")
+        #expect(resolved.secrets == ["pin"])
+        #expect(resolved.sources["pin"] == "--param")
+
+        func problem(_ commandLine: [String: String], _ variables: [String: String] = [:]) -> String {
+            do {
+                _ = try config.resolve(commandLine: commandLine, variables: variables)
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem(["pin": "hunter2"]) == "--param pin=*** is not a whole number; config/base.json declares pin as int")
+        #expect(problem([:], ["BATCHKIT_PARAM_PIN": "hunter2"]) == "pin=*** (from $BATCHKIT_PARAM_PIN) is not a whole number; config/base.json declares pin as int")
+        let environmentFile = try project(base: base, environments: ["prod": #"{"params": {"pin": "hunter2"}}"#])
+        do {
+            _ = try JobConfig.load(projectDirectory: environmentFile.url, environment: "prod", variables: [:])
+            Issue.record("an ill-typed secret was taken")
+        } catch {
+            #expect(error.description == "config/prod.json: params.pin is ***, which is not a whole number (config/base.json declares it int)")
+        }
+        let notFlag = try project(base: #"{"params": {"pin": {"type": "int", "secret": "yes"}}}"#)
+        #expect(throws: JobConfig.Problem.self) { try JobConfig.load(projectDirectory: notFlag.url, environment: nil, variables: [:]) }
+    }
+
+    @Test func aResumedRunsSecretsAreTakenAgainOrTheErrorSaysHow() throws {
+        let base = #"{"params": {"password": {"type": "string", "secret": true, "required": true}, "token": {"type": "string", "secret": true}}}"#
+        let directory = try project(base: base)
+        let config = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        #expect(try config.secrets(["password"], resuming: "r1", commandLine: ["password": "hunter2"], variables: [:]) == ["password": "hunter2"])
+        #expect(try config.secrets(["password"], resuming: "r1", commandLine: [:], variables: ["BATCHKIT_PARAM_PASSWORD": "from-env"]) == ["password": "from-env"])
+        do {
+            _ = try config.secrets(["password", "token"], resuming: "r1", commandLine: [:], variables: [:])
+            Issue.record("a missing secret was taken")
+        } catch {
+            #expect(error.description == "--resume: run r1 has the secret parameters password, token, whose values are never recorded; give them again with --param password=… --param token=…, or set BATCHKIT_PARAM_PASSWORD and BATCHKIT_PARAM_TOKEN")
+        }
+    }
+
     @Test func webhookURLsComeFromTheEnvironmentAndAreNeverShown() throws {
         let secret = "https://hooks.example.com/services/T000/B000/SECRETTOKEN"
         let directory = try project(base: #"{"notify": {"webhook": {"url_env": "TEAM_HOOK"}, "on": ["failure"]}}"#)
@@ -125,5 +194,9 @@ import Testing
             projectDirectory: directory.url, environment: nil, variables: ["BATCHKIT_WEBHOOK_URL": "http://user:pw@10.0.0.1:8080/x?token=1"])
         #expect(override.notify.webhook?.label == "http://10.0.0.1:8080/…")
         #expect(override.notify.webhook?.source == "$BATCHKIT_WEBHOOK_URL")
+
+        // Steps never get the variables that hold notification secrets, set or not.
+        #expect(unset.notify.secretVariables == ["BATCHKIT_WEBHOOK_URL", "TEAM_HOOK"])
+        #expect(fromFile.notify.secretVariables == ["BATCHKIT_WEBHOOK_URL"])
     }
 }
