@@ -150,20 +150,35 @@ enum WebhookChannel {
         return "HTTP \(response.status)"
     }
 
-    private static func curl(url: String, body: Data, timeout: Double) async throws -> HTTPPost.Response {
+    /// `text` as a double-quoted curl config value, escaped scalar by scalar
+    /// (a quote a combining mark follows is still a quote to curl).
+    static func curlQuoted(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
+            case "\"": out.append(contentsOf: #"\""#.unicodeScalars)
+            case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
+            case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
+            case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        out.append("\"")
+        return String(out)
+    }
+
+    static func curl(url: String, body: Data, timeout: Double) async throws -> HTTPPost.Response {
         guard let curl = ExecutablePath.find("curl") else {
             throw Failure(description: "https webhooks are sent with curl, which is not on PATH; install curl (apt-get install curl)")
         }
-        func quoted(_ text: String) -> String {
-            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\""
-        }
         let config = """
-            url = \(quoted(url))
+            url = \(curlQuoted(url))
             request = "POST"
             header = "Content-Type: application/json"
             user-agent = "batchkit/\(BatchKit.version)"
-            data-binary = \(quoted(String(decoding: body, as: UTF8.self)))
+            data-binary = \(curlQuoted(String(decoding: body, as: UTF8.self)))
 
             """
         let result = try await CommandOutput.run(
@@ -206,7 +221,9 @@ enum EmailChannel {
             "X-Batchkit-Event: \(notice.event.rawValue)",
         ]
         // No header may carry a line break a job name or host smuggled in.
-        let clean = headers.map { $0.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
+        let clean = headers.map { header in
+            String(String.UnicodeScalarView(header.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : $0 }))
+        }
         return clean.joined(separator: "\n") + "\n\n" + notice.text + "\n"
     }
 

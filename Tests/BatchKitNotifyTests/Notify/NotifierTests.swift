@@ -1,6 +1,6 @@
 import BatchKit
 import BatchKitRunner
-import BatchKitNotify
+@testable import BatchKitNotify
 import Foundation
 import TestSupport
 import Testing
@@ -59,6 +59,20 @@ import Testing
         let problems = await notifier.send(RunNotice(event: .failure, job: "j", runID: "r1", status: "failed", logFolder: "/tmp"))
         #expect(problems == ["notification: email to ops@example.com failed: \(directory.path("sendmail").path) exited with status 75: sendmail: cannot connect to mail.example.com (logs/notifications.log)"])
         #expect(try directory.read("logs/notifications.log").contains("r1  failure  email to ops@example.com  FAILED: "))
+    }
+
+    /// curl reads the body from a config file it parses: a quote a combining
+    /// mark or an emoji modifier follows must still be escaped there.
+    @Test func curlGetsTheExactBodyWhateverFollowsAQuote() async throws {
+        guard requireTool("curl", for: "sending a webhook body through curl's config") != nil else { return }
+        let directory = try TemporaryDirectory()
+        guard let server = try await LoopbackHTTPServer(in: directory) else { return }
+        let body = #"{"text":"step \"say \"\#u{301}hi\" and \"\#u{1F3FB}\" failed\\n","back\\slash":"\#t"}"#
+        let response = try await WebhookChannel.curl(url: "http://127.0.0.1:\(server.port)/hook", body: Data(body.utf8), timeout: 10)
+        #expect(response.status == 200)
+        let received = try await server.waitForRequests(1)
+        #expect(received.first?.body == body)
+        #expect(WebhookChannel.curlQuoted("a\"\u{301}b").unicodeScalars.map(\.value) == [0x22, 0x61, 0x5C, 0x22, 0x301, 0x62, 0x22])
     }
 
     @Test func noNotifyCallsNothing() async throws {
