@@ -25,6 +25,8 @@ package enum ChildContract {
     package static let progressFile = "BATCHKIT_PROGRESS_FILE"
     /// The attempt's token, which follows every process it starts.
     package static let attemptToken = "BATCHKIT_ATTEMPT_TOKEN"
+    /// The run date, `YYYY-MM-DD` (``RunDate``).
+    package static let runDate = "BATCHKIT_RUN_DATE"
     /// A capped step's memory cap, in bytes.
     package static let memoryCap = "BATCHKIT_MEMORY_CAP"
 }

@@ -26,15 +26,19 @@ public struct StepContext: Sendable {
     public let progress: StepProgress
     /// The run's `--param key=value` values, with typed access.
     public let parameters: Parameters
+    /// The day the run is for (`--date`, by default the day the run started
+    /// in the job's time zone): what a nightly step processes.
+    public let runDate: RunDate
 
     /// Creates a context; the runner does this, and tests of steps may too.
     public init(
         job: String, runID: String, stepID: StepID, stepName: String, attempt: Int,
         projectDirectory: URL, runDirectory: URL, log: StepLogger = StepLogger(),
         values: SharedContext = SharedContext(), progress: StepProgress = .none,
-        parameters: Parameters = Parameters()
+        parameters: Parameters = Parameters(), runDate: RunDate = .today(in: RunDate.jobTimeZone)
     ) {
         self.parameters = parameters
+        self.runDate = runDate
         self.job = job
         self.runID = runID
         self.stepID = stepID

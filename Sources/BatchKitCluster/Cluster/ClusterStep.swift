@@ -38,6 +38,8 @@ package struct ClusterStepSpec: Codable, Sendable {
     var secretParameters: [String]?
     /// Variables the step must not inherit (``RunOptions/withheldVariables``).
     var withheldVariables: [String]?
+    /// The run date.
+    var runDate: RunDate?
 
     package var layout: RunLayout {
         RunLayout(projectDirectory: URL(fileURLWithPath: projectDirectory), workingDirectory: URL(fileURLWithPath: workingDirectory))
@@ -155,6 +157,7 @@ package enum ClusterStep {
                 job: spec.job, runID: spec.runID, step: step, attempt: number, layout: layout,
                 parameters: parameters, baseContext: context, ancestors: spec.ancestors, origin: origin)
             attempt.withheldVariables = Set(spec.withheldVariables ?? [])
+            attempt.runDate = spec.runDate
             let outcome = await attempt.run(with: executor)
             say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(VisibleText.line(outcome.message))")\n")
             if outcome.status == .pass { return true }

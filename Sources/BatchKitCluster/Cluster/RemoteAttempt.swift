@@ -67,6 +67,8 @@ package struct RemoteAttempt {
     var origin: String
     /// Variables the step must not inherit (``RunOptions/withheldVariables``).
     package var withheldVariables: Set<String> = []
+    /// The run date the step gets.
+    package var runDate: RunDate?
 
     package init(
         job: String, runID: String, step: Step, attempt: Int, layout: RunLayout, parameters: [String: String],
@@ -107,6 +109,7 @@ package struct RemoteAttempt {
             job: job, runID: runID, step: step, attempt: attempt, logFile: logFile, resultFile: resultFile,
             context: context, layout: layout, parameters: parameters)
         request.withheldVariables = withheldVariables
+        request.runDate = runDate
         var outcome = await executor.execute(request)
         outcome.host = host
         let environment = ProcessInfo.processInfo.environment

@@ -111,7 +111,7 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
             executable: executable, wrapsShellSteps: wrapsShellSteps,
             projectDirectory: run.layout.projectDirectory.path, workingDirectory: run.layout.workingDirectory.path,
             parameters: run.parameters, secretParameters: run.secrets.isEmpty ? nil : run.secrets.keys.sorted(),
-            withheldVariables: run.withheldVariables.isEmpty ? nil : run.withheldVariables.sorted())
+            withheldVariables: run.withheldVariables.isEmpty ? nil : run.withheldVariables.sorted(), runDate: run.runDate)
     }
 
     /// Where Slurm writes each job's own output (the wrapper's lines and

@@ -156,6 +156,11 @@ public enum JobCommand {
                           takes it again (--param K=V or $BATCHKIT_PARAM_K).
           --env NAME      Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).
                           Order: base.json < NAME.json < $BATCHKIT_PARAM_K < --param.
+          --date D        The run date, what a nightly step processes (context.runDate,
+                          $BATCHKIT_RUN_DATE): 2026-11-23, today (the default, in $TZ or
+                          the machine's time zone) or yesterday. A range 2026-11-01..2026-11-07
+                          is a backfill: one run per date, in order, stopping at the first
+                          that fails; --resume finishes it and goes on with the dates left.
           --wait-for P    Start only once file P exists (repeatable: all of them); the
                           run holds the job's lock while it waits.
           --wait-timeout D  Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row
@@ -186,7 +191,7 @@ public enum JobCommand {
           --uninstall     Remove it.
           --name NAME     The schedule's name (default: the job's), for several schedules.
           --unit-dir DIR  systemd: where the units go.
-          -- ARGS         Options for the scheduled run, as in -- --param day=yesterday.
+          -- ARGS         Options for the scheduled run, as in -- --date yesterday.
 
         PRUNE OPTIONS:
           --keep-runs N   Keep the job's N newest runs.

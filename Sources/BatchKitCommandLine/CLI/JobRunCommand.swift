@@ -23,7 +23,7 @@ enum JobRunCommand {
             arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json", "--no-notify"],
             options: [
                 "--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg",
-                "--env", "--wait-for", "--wait-timeout",
+                "--env", "--wait-for", "--wait-timeout", "--date",
             ],
             command: command)
         if parsed.has("--help") { return nil }
@@ -44,6 +44,14 @@ enum JobRunCommand {
         if options.resume, parsed.value("--env") != nil {
             throw UsageError("--resume continues a run in the environment it started with; leave out --env", command: command)
         }
+        if let text = parsed.value("--date") {
+            guard !options.resume else {
+                throw UsageError("--resume continues a run with the date it started with (and a backfill with the dates it had left); leave out --date", command: command)
+            }
+            let dates = try RunDateOption.dates(text, today: .today(in: RunDate.jobTimeZone), command: command)
+            options.runDate = dates.first
+            options.backfillRest = Array(dates.dropFirst())
+        }
         try configure(&options, parsed: parsed, job: job, layout: environment.layout, command: command)
         if options.testsOnly, options.resume || !options.selection.isEverything {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
@@ -55,10 +63,11 @@ enum JobRunCommand {
 
     static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
         let command = environment.command
-        guard let (parsed, options) = try parse(job, arguments: arguments, environment: environment) else {
+        guard let (parsed, parsedOptions) = try parse(job, arguments: arguments, environment: environment) else {
             Console.out(JobCommand.help(job, command: command))
             return ExitCode.success.rawValue
         }
+        var options = parsedOptions
         let slurm = try slurmOptions(parsed, command: command)
         let executor: any StepExecutor = slurm.map { SlurmExecutor(options: $0, wrapsShellSteps: true) }
             ?? LocalExecutor(wrapsShellSteps: true)
@@ -71,6 +80,10 @@ enum JobRunCommand {
                 var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
                 text += DryRun.parameters(resumed.map { ($0.parameters ?? [:], $0.parameterSources ?? [:], $0.environment) }
                     ?? (options.shownParameters, options.parameterSources, options.environment))
+                let firstDate = resumed?.runDate ?? options.runDate ?? .today(in: RunDate.jobTimeZone)
+                let later = resumed?.backfillRest ?? options.backfillRest
+                text += later.isEmpty ? "Run date \(firstDate)\n"
+                    : "Backfill: \(later.count + 1) runs, one per date, \(Backfill.range([firstDate] + later)) (stops at the first that fails)\n"
                 if let condition = options.waitFor {
                     text += "Would wait for \(condition.paths.joined(separator: ", "))"
                         + (condition.timeout.map { " for at most \(DurationFormat.seconds($0))" } ?? " for as long as it takes") + "\n"
@@ -98,34 +111,59 @@ enum JobRunCommand {
             progress.handle(.warning("received \(SignalName.name(number))\(why): stopping the run…"))
             cancellation.cancel()
         }
-        let task = Task { try await runner.run(options) { progress.handle($0) } }
-        cancellation.set(task)
-        let report: RunReport
-        do {
-            report = try await task.value
-            progress.finish()
-        } catch let error as NothingToResume {
-            progress.finish()
-            Console.out("\(error.message)\n")
-            return ExitCode.success.rawValue
-        } catch is CancellationError {
-            // Stopped before any step ran (while waiting for --wait-for files).
-            progress.finish()
-            Console.error("error: interrupted before the run started; nothing ran\n")
-            return ExitCode.stopped(by: signals.received ?? SIGINT).rawValue
-        } catch {
-            progress.finish()
-            throw error
+        // A backfill (`--date FROM..TO`) is one run per date, in order; each
+        // run records the dates left, so `--resume` of a failed date goes on.
+        var passedDates: [RunDate] = []
+        while true {
+            let current = options
+            let task = Task { try await runner.run(current) { progress.handle($0) } }
+            cancellation.set(task)
+            let report: RunReport
+            do {
+                report = try await task.value
+                progress.finish()
+            } catch let error as NothingToResume {
+                progress.finish()
+                Console.out("\(error.message)\n")
+                return ExitCode.success.rawValue
+            } catch is CancellationError {
+                // Stopped before any step ran (while waiting for --wait-for files).
+                progress.finish()
+                Console.error("error: interrupted before the run started; nothing ran\n")
+                return ExitCode.stopped(by: signals.received ?? SIGINT).rawValue
+            } catch {
+                progress.finish()
+                throw error
+            }
+            if parsed.has("--json") {
+                Console.out(try report.json())
+            } else {
+                Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
+            }
+            let rest = RunStateStore(layout: environment.layout).load(report.runID)?.backfillRest ?? []
+            // The code says what the report says: a signal that came after the
+            // run's records were closed (while the DAG was drawn) did not stop it.
+            if report.interrupted == true || signals.received != nil {
+                if !rest.isEmpty { Console.error(Backfill.stopped(at: report.runDate, rest: rest, command: command, interrupted: true)) }
+                return report.interrupted == true ? ExitCode.stopped(by: signals.received ?? SIGINT).rawValue
+                    : (report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue)
+            }
+            guard report.status == .pass else {
+                if !rest.isEmpty || !passedDates.isEmpty {
+                    Console.error(Backfill.stopped(at: report.runDate, rest: rest, command: command, interrupted: false))
+                }
+                return ExitCode.failure.rawValue
+            }
+            if let date = report.runDate { passedDates.append(date) }
+            guard let next = rest.first else {
+                if passedDates.count > 1 { Console.error(Backfill.finished(passedDates)) }
+                return ExitCode.success.rawValue
+            }
+            options.resume = false
+            options.runDate = next
+            options.backfillRest = Array(rest.dropFirst())
+            progress.handle(.note("backfill: next date \(next) (\(rest.count) left)"))
         }
-        if parsed.has("--json") {
-            Console.out(try report.json())
-        } else {
-            Console.out("\n" + report.render(style: TerminalStyle.forDescriptor(1)))
-        }
-        // The code says what the report says: a signal that came after the
-        // run's records were closed (while the DAG was drawn) did not stop it.
-        if report.interrupted == true { return ExitCode.stopped(by: signals.received ?? SIGINT).rawValue }
-        return report.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
     }
 
     /// Reads `config/` for `--env` (or `$BATCHKIT_ENV`, or the resumed run's

@@ -41,7 +41,7 @@ enum JobScheduleCommand {
           --unit-dir DIR  systemd: where the units go (default: /etc/systemd/system for root,
                           else ${XDG_CONFIG_HOME:-~/.config}/systemd/user with systemctl --user).
           -- RUN_OPTIONS  Everything after -- is given to the scheduled run, as in
-                          -- --param day=yesterday --jobs 2.
+                          -- --date yesterday --jobs 2.
           -h, --help      Show this help.
 
         The scheduled run gets only PATH from here: set other variables in the job.

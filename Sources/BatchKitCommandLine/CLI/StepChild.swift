@@ -38,7 +38,8 @@ enum StepChild {
             job: job.name, runID: runID, stepID: step.id, stepName: step.name, attempt: attempt,
             projectDirectory: layout.projectDirectory, runDirectory: layout.runDirectory(runID),
             values: SharedContext(shared), progress: StepProgress.fromEnvironment(),
-            parameters: Parameters.fromEnvironment())
+            parameters: Parameters.fromEnvironment(),
+            runDate: environment[ChildContract.runDate].flatMap { RunDate($0) } ?? .today(in: RunDate.jobTimeZone))
         let resultFile = URL(fileURLWithPath: resultPath)
         // The log is a file, so stdout would be fully buffered: print() output
         // would come after the logger's lines, or be lost in a crash.

@@ -106,7 +106,7 @@ public struct Engine: Sendable {
                     job: job.name, runID: runID, step: step, attempt: number, logFile: logFile,
                     resultFile: layout.resultFile(runID: runID, stepID: step.id, attempt: number),
                     context: recorder.state.context, layout: layout, parameters: recorder.state.parameters ?? [:],
-                    ledger: recorder.ledger)
+                    ledger: recorder.ledger, runDate: recorder.state.runDate)
                 guard noted else {
                     let entry = ExecutionRecord(
                         runID: runID, job: job.name, stepID: step.id, stepName: step.name, attempt: number, status: .fail,

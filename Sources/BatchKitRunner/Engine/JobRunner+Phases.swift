@@ -79,6 +79,7 @@ struct RunSession: Sendable {
             parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,
             parents: Dictionary(uniqueKeysWithValues: shown.map { ($0.stepID, graph.parents[$0.stepID] ?? []) }))
         report.interrupted = interrupted ? true : nil
+        report.runDate = state.runDate
         return report
     }
 }
@@ -187,6 +188,8 @@ extension JobRunner {
                 state.secretParameters = secrets.isEmpty ? nil : secrets.sorted()
             }
             state.environment = options.environment
+            state.runDate = options.runDate ?? .today(in: RunDate.jobTimeZone)
+            state.backfillRest = options.backfillRest.isEmpty ? nil : options.backfillRest
             recorder = try RunRecorder.start(state, layout: layout, keepsState: !options.testsOnly)
         }
         if !options.selection.isEverything || recorder.state.scope != nil {
@@ -213,6 +216,7 @@ extension JobRunner {
             context: state.context, parameters: state.parameters ?? [:], resumed: session.resumed)
         planned.secrets = secrets
         planned.withheldVariables = options.withheldVariables
+        planned.runDate = state.runDate
         do {
             try await executor.prepare(planned)
         } catch {

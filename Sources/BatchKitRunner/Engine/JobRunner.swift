@@ -32,6 +32,12 @@ public struct RunOptions: Sendable {
     public var environment: String?
     /// `--wait-for`: files that must exist before the run starts.
     public var waitFor: WaitCondition?
+    /// `--date`: the day the run is for; `nil` for today in the job's time
+    /// zone (``RunDate/jobTimeZone``). A resumed run keeps its own.
+    public var runDate: RunDate?
+    /// The dates a backfill (`--date FROM..TO`) runs after this one, recorded
+    /// so that `--resume` of a failed date goes on with them.
+    public var backfillRest: [RunDate] = []
     /// Who hears of the run's start and end (notifications: the command line
     /// plugs in `BatchKitNotify`'s `Notifier`); `nil` tells no one.
     public var notices: (any RunNoticeObserver)?

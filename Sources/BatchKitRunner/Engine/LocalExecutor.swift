@@ -142,6 +142,7 @@ public struct LocalExecutor: StepExecutor {
             OrphanSweeper.variable: Self.token(attempt),
         ]
         if let cap = attempt.step.policy.memory { environment[Self.memoryCapVariable] = String(cap.bytes) }
+        if let runDate = attempt.runDate { environment[ChildContract.runDate] = runDate.description }
         for (key, value) in Parameters(attempt.parameters).environment { environment[key] = value }
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {

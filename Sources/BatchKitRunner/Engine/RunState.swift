@@ -60,6 +60,12 @@ public struct RunState: Codable, Sendable, Equatable {
     public var secretParameters: [String]?
     /// The `--env` the run started with.
     public var environment: String?
+    /// The day the run is for (`--date`); `--resume` keeps it. `nil` in a
+    /// state of batchkit before 0.2.
+    public var runDate: RunDate?
+    /// The dates still to run after this one, when the run is part of a
+    /// backfill (`--date FROM..TO`): `--resume` goes on with them.
+    public var backfillRest: [RunDate]?
     /// How many rows of this run `logs/execution_logs.csv` held when this
     /// snapshot was written; rows the journal holds after it come next (see
     /// ``RunRecorder``).

@@ -26,11 +26,16 @@ public struct StepAttempt: Sendable {
 
     /// Where the attempt reports its progress.
     public var progressFile: URL { layout.progressFile(runID: runID, stepID: step.id) }
+    /// The run date (``ChildContract/runDate``); `nil` leaves the step to
+    /// take today's.
+    public var runDate: RunDate?
 
     package init(
         job: String, runID: String, step: Step, attempt: Int, logFile: URL, resultFile: URL,
-        context: [String: String], layout: RunLayout, parameters: [String: String] = [:], ledger: ProcessGroupLedger? = nil
+        context: [String: String], layout: RunLayout, parameters: [String: String] = [:], ledger: ProcessGroupLedger? = nil,
+        runDate: RunDate? = nil
     ) {
+        self.runDate = runDate
         self.job = job
         self.runID = runID
         self.step = step
@@ -158,6 +163,8 @@ public struct PlannedRun: Sendable {
     /// Variables of the runner's environment no step may inherit
     /// (``RunOptions/withheldVariables``).
     public var withheldVariables: Set<String> = []
+    /// The run date every step gets.
+    public var runDate: RunDate?
 
     public init(
         job: String, runID: String, layout: RunLayout, graph: JobGraph, plan: RunPlan,

@@ -85,6 +85,7 @@ public struct CSVHistoryFile: Sendable {
         guard fstat(descriptor, &status) == 0, status.st_size > 0 else { return nil }
         let (header, _) = readHeader(descriptor, size: Int(status.st_size))
         if header.count >= columns.count, Array(header.prefix(columns.count)) == columns { return nil }
+        if isOlder(header) { return nil }
         var buffer = [UInt8](repeating: 0, count: 120)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         let bytes = buffer.prefix(max(0, count)).prefix { $0 != 0x0A && $0 != 0x0D }
@@ -100,23 +101,21 @@ public struct CSVHistoryFile: Sendable {
         guard !rows.isEmpty else { return }
         try FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure() }
-        defer { close(descriptor) }
-        // Serialise with other writers (two runs of one job) for the header check.
-        flock(descriptor, LOCK_EX)
-        defer { flock(descriptor, LOCK_UN) }
+        let (descriptor, status) = try openLockedForAppend()
+        defer {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
 
         var text = ""
         var header = columns
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw failure() }
         if status.st_size == 0 {
             text = CSV.encodeRecord(columns)
         } else {
             let (existing, endsWithNewline) = readHeader(descriptor, size: Int(status.st_size))
             // Another program's file: appending would cut rows to its columns.
-            guard existing.count >= columns.count, Array(existing.prefix(columns.count)) == columns else {
+            // (An older batchkit's gets its new columns when the history is opened.)
+            guard existing.count >= columns.count && Array(existing.prefix(columns.count)) == columns || isOlder(existing) else {
                 throw WriteError(path: url.path, message: "it no longer starts with batchkit's header (it was replaced while the run went on)")
             }
             header = existing
@@ -135,6 +134,73 @@ public struct CSVHistoryFile: Sendable {
             _ = ftruncate(descriptor, status.st_size)
             throw WriteError(path: url.path, message: String(cString: strerror(code != 0 ? code : synced)))
         }
+    }
+
+    /// Opens the file for appending under its lock, creating it if needed.
+    /// Serialises with other writers (another job in the folder); if the
+    /// file was replaced while this waited for the lock (``addMissingColumns()``
+    /// renamed a new file over it), the new file is opened instead, so no row
+    /// goes into a file no longer in the folder.
+    private func openLockedForAppend() throws -> (Int32, stat) {
+        while true {
+            let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw failure() }
+            flock(descriptor, LOCK_EX)
+            var opened = stat()
+            var current = stat()
+            guard fstat(descriptor, &opened) == 0 else {
+                let error = failure()
+                close(descriptor)
+                throw error
+            }
+            if stat(url.path, &current) == 0, current.st_ino == opened.st_ino, current.st_dev == opened.st_dev {
+                return (descriptor, opened)
+            }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+    }
+
+    /// Whether `header` is an older batchkit's: this header without some of
+    /// its last columns (each release adds columns at the end only).
+    private func isOlder(_ header: [String]) -> Bool {
+        header.count >= 8 && header.count < columns.count && Array(columns.prefix(header.count)) == header
+    }
+
+    /// The columns an older batchkit's file lacks; empty when it has them all.
+    public func missingColumns() -> [String] {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0 else { return [] }
+        let (header, _) = readHeader(descriptor, size: Int(status.st_size))
+        return isOlder(header) ? Array(columns.dropFirst(header.count)) : []
+    }
+
+    /// Gives an older batchkit's file the columns it lacks: the file is
+    /// written again whole (temporary file, `fsync`, rename), earlier rows
+    /// with those fields empty, under the file's lock.
+    ///
+    /// - Throws: ``WriteError`` when it cannot be read or replaced.
+    public func addMissingColumns() throws {
+        let descriptor = open(url.path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        flock(descriptor, LOCK_EX)
+        defer { flock(descriptor, LOCK_UN) }
+        let table: CSVTable
+        do {
+            table = try CSVTable.read(url)
+        } catch {
+            throw WriteError(path: url.path, message: "cannot read it to add the columns \(missingColumns().joined(separator: ", ")): \(ErrorDescription.of(error))")
+        }
+        guard isOlder(table.header) else { return }
+        var text = CSV.encodeRecord(columns)
+        for row in table.rows {
+            text += CSV.encodeRecord(row + Array(repeating: "", count: max(0, columns.count - row.count)))
+        }
+        try DurableFile.replace(url, with: Data(text.utf8))
     }
 
     /// Appends `text` as it is (no header, no quoting), with the same

@@ -24,6 +24,9 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     /// The attempt's log file, relative to the project.
     public var logFile: String
     public var host: String
+    /// The run's date (``RunDate``); the recorder fills it in. Empty in rows
+    /// of batchkit before 0.2.
+    public var runDate: RunDate?
 
     public init(
         runID: String, job: String, stepID: StepID, stepName: String, attempt: Int, status: Status,
@@ -67,7 +70,7 @@ public struct ExecutionLog: Sendable {
     /// The columns of a new history file, in order.
     public static let columns = [
         "run_id", "job", "step_id", "step_name", "attempt", "status", "started_at", "ended_at",
-        "duration_s", "cpu_s", "max_rss_kb", "exit_status", "reason", "message", "log_file", "host",
+        "duration_s", "cpu_s", "max_rss_kb", "exit_status", "reason", "message", "log_file", "host", "run_date",
     ]
 
     private let file: CSVHistoryFile
@@ -98,7 +101,7 @@ public struct ExecutionLog: Sendable {
             "cpu_s": record.cpuSeconds.map { String(format: "%.3f", $0) } ?? "",
             "max_rss_kb": record.maxRSSKilobytes.map(String.init) ?? "",
             "exit_status": record.exitStatus, "reason": record.reason.rawValue, "message": record.message,
-            "log_file": record.logFile, "host": record.host,
+            "log_file": record.logFile, "host": record.host, "run_date": record.runDate?.description ?? "",
         ]
     }
 
@@ -108,7 +111,7 @@ public struct ExecutionLog: Sendable {
               let started = fields["started_at"].flatMap(Timestamp.parse),
               let ended = fields["ended_at"].flatMap(Timestamp.parse)
         else { return nil }
-        return ExecutionRecord(
+        var record = ExecutionRecord(
             runID: runID, job: fields["job"] ?? "", stepID: stepID, stepName: fields["step_name"] ?? "",
             attempt: fields["attempt"].flatMap { Int($0) } ?? 0, status: status,
             startedAt: started, endedAt: ended,
@@ -116,5 +119,7 @@ public struct ExecutionLog: Sendable {
             maxRSSKilobytes: fields["max_rss_kb"].flatMap { Int($0) },
             exitStatus: fields["exit_status"] ?? "", reason: FailureReason(word: fields["reason"] ?? ""),
             message: fields["message"] ?? "", logFile: fields["log_file"] ?? "", host: fields["host"] ?? "")
+        record.runDate = fields["run_date"].flatMap { RunDate($0) }
+        return record
     }
 }

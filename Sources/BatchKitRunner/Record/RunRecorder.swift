@@ -86,6 +86,12 @@ public final class RunRecorder: @unchecked Sendable {
                 if let torn = try file.repairTornTail(movingTo: layout.tornTail(of: url)) {
                     notes.append("\(layout.relative(url)) ended with an incomplete record (\(torn.bytes) bytes, cut short by a crash or a full disk); it was moved to \(layout.relative(torn.movedTo)) and the history goes on from the last complete record")
                 }
+                let missing = file.missingColumns()
+                if !missing.isEmpty {
+                    try file.addMissingColumns()
+                    CrashPoint.shared.passed()
+                    notes.append("\(layout.relative(url)) was written by an older batchkit; it now has the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) (empty in earlier rows)")
+                }
             } catch {
                 notes.append(ErrorDescription.of(error))
             }
@@ -208,6 +214,12 @@ public final class RunRecorder: @unchecked Sendable {
         try lock.withLock {
             var next = current
             change(&next)
+            let runDate = next.runDate
+            let rows = rows.map { row in
+                var row = row
+                if row.runDate == nil { row.runDate = runDate }
+                return row
+            }
             guard keepsState else {
                 current = next
                 return

@@ -36,6 +36,8 @@ public struct RunReport: Sendable, Codable {
     /// `true` when a signal stopped the run before its records were closed
     /// (the command line then exits 129, 130 or 143); absent otherwise.
     public var interrupted: Bool?
+    /// The day the run was for (`--date`).
+    public var runDate: RunDate?
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
