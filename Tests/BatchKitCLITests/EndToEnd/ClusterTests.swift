@@ -150,9 +150,14 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(await process.exitCode() == 0, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+        let code = await process.exitCode()
         let rows = try history(directory)
-        #expect(rows.map(\.stepID) == [1, 1, 2], "\(rows)")
+        // What Slurm said about each job, for a failure's message.
+        let slurmOutput = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path("logs/runs/\(runID)/slurm").path)) ?? [])
+            .sorted().map { "\($0):\n" + ((try? directory.read("logs/runs/\(runID)/slurm/\($0)")) ?? "") }.joined(separator: "\n")
+        let diagnosis = "rows: \(rows.map { "\($0.stepID)#\($0.attempt) \($0.status.rawValue) \($0.reason) \($0.message)" })\nslurm output:\n\(slurmOutput)\nrunner:\n\((try? String(contentsOf: output, encoding: .utf8)) ?? "")"
+        #expect(code == 0, "\(diagnosis)")
+        #expect(rows.map(\.stepID) == [1, 1, 2], "\(diagnosis)")
         #expect(rows.first?.status == .fail && rows.first?.reason == .lost, "\(rows.first.map { "\($0.reason): \($0.message)" } ?? "")")
         #expect(rows.dropFirst().allSatisfy { $0.status == .pass })
         #expect(try directory.read("next.txt") == "next\n")
