@@ -161,6 +161,12 @@ package enum ClusterStep {
             let outcome = await attempt.run(with: executor)
             say("[batchkit] attempt \(number): \(outcome.status.rawValue)\(outcome.reason == .empty ? "" : " (\(outcome.reason)) \(VisibleText.line(outcome.message))")\n")
             if outcome.status == .pass { return true }
+            if outcome.reason == .signal, ["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL"].contains(outcome.exitStatus) {
+                // The stop that killed the step (scancel, a requeue) reaches this
+                // program too, usually within moments: wait for it rather than
+                // start an attempt it would cut short.
+                for _ in 0..<20 where !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
+            }
             if outcome.reason == .interrupted || Task.isCancelled { return false }
             waitFirst = true
         }
