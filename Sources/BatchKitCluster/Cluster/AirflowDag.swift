@@ -198,8 +198,9 @@ public struct AirflowDag: Sendable {
 
     /// `text` as Jinja renders it back unchanged: Airflow renders a
     /// `bash_command` as a template, so each `{` is written as a Jinja
-    /// expression that yields it, and `{{`, `{%` or `{#` in a parameter's
-    /// value stays text.
+    /// expression that yields it, and a doubled brace, `{%` or `{#` in a
+    /// parameter's value stays text. (No doubled brace in this comment: the
+    /// file is vendored into generated jobs, see ``jinja(_:)``.)
     static func jinjaLiteral(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
