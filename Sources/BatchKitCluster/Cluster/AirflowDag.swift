@@ -4,9 +4,14 @@ import Foundation
 
 /// A job as an Apache Airflow 3 DAG file (`airflow.sdk`): one
 /// `BashOperator` per step, with the step's parents, retries, retry wait,
-/// backoff and timeout. Each task runs one attempt through the job's own
-/// entry point (`<job> __task ID`, see ``AirflowTask``), so a step behaves
-/// as it does under `./run.sh` and is recorded in the job's CSV history.
+/// backoff and timeout, then one that runs the post-job tests. Each task
+/// runs through the job's own entry point (`<job> __task ID`, see
+/// `AirflowTask`), so a step behaves as it does under `./run.sh` and is
+/// recorded in the job's CSV history.
+///
+/// The file holds what `export` was given (`--env`, `--param`) and nothing
+/// else of the configuration: each task resolves `config/` when it runs, as
+/// `./run.sh` does. A secret parameter's value is never written here.
 public struct AirflowDag: Sendable {
     /// The first line of every generated file; `export --out` overwrites
     /// only files that start with it.
@@ -20,13 +25,42 @@ public struct AirflowDag: Sendable {
     public let workingDirectory: String
     /// How the file was made, for its header: `./run.sh export airflow --out dags/x.py`.
     public let command: String
+    /// The `--env` export was given, which every task passes on; `nil` for
+    /// none (a task then uses its worker's `$BATCHKIT_ENV`, as `./run.sh` does).
+    public let environment: String?
+    /// The `--param` values export was given, which every task passes on.
+    /// Never a secret parameter's: those come from the workers' environment.
+    public let parameters: [String: String]
+    /// The job's secret parameters, named in the header with the variables
+    /// the workers must set.
+    public let secretParameters: [String]
 
-    public init(job: Job, graph: JobGraph, invocation: [String], workingDirectory: String, command: String) {
+    /// - Parameters:
+    ///   - environment: The `--env` to pass to every task.
+    ///   - parameters: The `--param` values to pass to every task (no secret ones).
+    ///   - secretParameters: The names of the job's secret parameters.
+    public init(
+        job: Job, graph: JobGraph, invocation: [String], workingDirectory: String, command: String,
+        environment: String? = nil, parameters: [String: String] = [:], secretParameters: [String] = []
+    ) {
         self.job = job
         self.graph = graph
         self.invocation = invocation
         self.workingDirectory = workingDirectory
         self.command = command
+        self.environment = environment
+        self.parameters = parameters
+        self.secretParameters = secretParameters.sorted()
+    }
+
+    /// The Airflow task id of the post-job tests.
+    public static let testsTaskID = "post_job_tests"
+
+    /// The words every task passes after `__task ID`: `--env NAME`, then
+    /// `--param KEY=VALUE` by key.
+    public var taskArguments: [String] {
+        (environment.map { ["--env", $0] } ?? [])
+            + parameters.sorted { $0.key < $1.key }.flatMap { ["--param", "\($0.key)=\($0.value)"] }
     }
 
     /// Airflow's DAG id: the job name with anything but letters, digits,
@@ -36,13 +70,15 @@ public struct AirflowDag: Sendable {
     /// The Python text of the DAG file.
     public func python(generatedAt date: Date = Date()) -> String {
         let entry = invocation.map(ShellWord.singleQuoted).joined(separator: " ")
+        let arguments = taskArguments.map(ShellWord.quotedArgument).joined(separator: " ")
+        let tests = job.tests.count
         var lines = [
             "\(Self.marker) \(BatchKit.version) on \(Timestamp.iso8601(date)) with:",
             "#     \(VisibleText.line(command))",
             "# from the job \"\(VisibleText.line(job.name))\" (\(graph.steps.count) step\(graph.steps.count == 1 ? "" : "s")). Do not edit it: change the job and export again.",
             "#",
             "# Each task runs one attempt of one step through the job's own entry point,",
-            "#     \(VisibleText.line(entry)) __task ID",
+            "#     \(VisibleText.line(entry)) __task ID\(arguments.isEmpty ? "" : " " + VisibleText.line(arguments))",
             "# as ./run.sh runs it (same binary, timeout and process-group handling); its output is in",
             "# the task log and in logs/runs/airflow-<run id>/, and each attempt is a row of",
             "# logs/execution_logs.csv. A step sees the shared context its ancestors set in the same",
@@ -51,6 +87,27 @@ public struct AirflowDag: Sendable {
             "# grace and 30 s, so batchkit's own timeout fires first and is recorded as such.",
             "# The job folder must be at the same path on every Airflow worker; max_active_runs=1",
             "# because the steps of two runs would share the job's outputs.",
+            "#",
+            "# Parameters: each task resolves them as ./run.sh does, when it runs: the defaults in",
+            "# config/base.json, then config/<env>.json, then $BATCHKIT_PARAM_<KEY> in the worker's",
+            "# environment, then ARGS below (what export was given); a task whose required parameter",
+            "# has no value fails before its step runs.",
+        ]
+        if !secretParameters.isEmpty {
+            let variables = secretParameters.map { "$" + Parameters.variableName($0) }.joined(separator: ", ")
+            lines += [
+                "# Secret parameters (\(VisibleText.line(secretParameters.joined(separator: ", ")))) are never written here: set",
+                "# \(VisibleText.line(variables)) in the workers' environment, or put them in a",
+                "# config/<env>.json kept on the workers and out of version control.",
+            ]
+        }
+        if tests > 0 {
+            lines += [
+                "# Once every step passed, the last task, \(Self.testsTaskID), runs the job's \(tests) post-job test\(tests == 1 ? "" : "s")",
+                "# (recorded in logs/test_results.csv); a failed test fails the DAG run.",
+            ]
+        }
+        lines += [
             "",
             "from datetime import timedelta",
             "",
@@ -60,6 +117,7 @@ public struct AirflowDag: Sendable {
             "",
             "JOB_DIR = \(Self.pythonString(workingDirectory))",
             "ENTRY = \(Self.pythonString(entry))",
+            "ARGS = \(Self.pythonString(Self.jinjaLiteral(arguments.isEmpty ? "" : arguments + " ")))",
             "",
             "with DAG(",
             "    dag_id=\(Self.pythonString(dagID)),",
@@ -71,14 +129,16 @@ public struct AirflowDag: Sendable {
             "    tags=[\"batchkit\"],",
             ") as dag:",
         ]
+        let environmentArgument = "env={\"BATCHKIT_AIRFLOW_RUN_ID\": \"\(Self.jinja("run_id"))\", \"BATCHKIT_AIRFLOW_TRY\": \"\(Self.jinja("ti.try_number"))\"}"
         for step in graph.steps {
             let policy = step.policy
             var arguments = [
                 "task_id=\(Self.pythonString(Self.taskID(step)))",
-                // The trailing space stops Jinja from reading the command as a template file name.
-                "bash_command=ENTRY + \" __task \(step.id) \"",
+                // The space after the id (ARGS ends with one too) stops Jinja from reading the
+                // command as a template file name.
+                "bash_command=ENTRY + \" __task \(step.id) \" + ARGS",
                 "cwd=JOB_DIR",
-                "env={\"BATCHKIT_AIRFLOW_RUN_ID\": \"\(Self.jinja("run_id"))\", \"BATCHKIT_AIRFLOW_TRY\": \"\(Self.jinja("ti.try_number"))\"}",
+                environmentArgument,
                 "append_env=True",
                 "retries=\(max(0, policy.maxAttempts - 1))",
                 "retry_delay=timedelta(seconds=\(Self.number(policy.retryWait)))",
@@ -93,11 +153,30 @@ public struct AirflowDag: Sendable {
             lines += arguments.map { "        \($0)," }
             lines.append("    )")
         }
-        let edges = graph.steps.compactMap { step -> String? in
+        if tests > 0 {
+            lines.append("    \(Self.testsTaskID) = BashOperator(")
+            lines += [
+                "task_id=\(Self.pythonString(Self.testsTaskID))",
+                "bash_command=ENTRY + \" __task tests \" + ARGS",
+                "cwd=JOB_DIR",
+                environmentArgument,
+                "append_env=True",
+                "retries=0",
+                "doc_md=\(Self.pythonString("The job's \(tests) post-job test\(tests == 1 ? "" : "s"), on what this run's steps wrote"))",
+            ].map { "        \($0)," }
+            lines.append("    )")
+        }
+        func downstream(_ variables: [String]) -> String {
+            variables.count == 1 ? variables[0] : "[\(variables.joined(separator: ", "))]"
+        }
+        var edges = graph.steps.compactMap { step -> String? in
             let children = (graph.children[step.id] ?? []).sorted().compactMap(graph.step).map(Self.variable)
             guard !children.isEmpty else { return nil }
-            return "    \(Self.variable(step)) >> " + (children.count == 1 ? children[0] : "[\(children.joined(separator: ", "))]")
+            return "    \(Self.variable(step)) >> " + downstream(children)
         }
+        // After the last steps, so after every step: it runs only when all of them passed.
+        let last = graph.steps.filter { (graph.children[$0.id] ?? []).isEmpty }.map(Self.variable)
+        if tests > 0, !last.isEmpty { edges.append("    \(downstream(last)) >> \(Self.testsTaskID)") }
         if !edges.isEmpty { lines += [""] + edges }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -115,6 +194,19 @@ public struct AirflowDag: Sendable {
     static func jinja(_ expression: String) -> String {
         let open = String(repeating: "{", count: 2), close = String(repeating: "}", count: 2)
         return "\(open) \(expression) \(close)"
+    }
+
+    /// `text` as Jinja renders it back unchanged: Airflow renders a
+    /// `bash_command` as a template, so each `{` is written as a Jinja
+    /// expression that yields it, and a doubled brace, `{%` or `{#` in a
+    /// parameter's value stays text. (No doubled brace in this comment: the
+    /// file is vendored into generated jobs, see ``jinja(_:)``.)
+    static func jinjaLiteral(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "{" { out.append(contentsOf: jinja("'{'").unicodeScalars) } else { out.append(scalar) }
+        }
+        return String(out)
     }
 
     /// The longest id written, under Airflow's 250 characters and short

@@ -129,7 +129,8 @@ public enum JobCommand {
           dag             Print the DAG without running anything.
           report [RUN_ID] Print a past run's report (default: the latest run).
           history         Summarise every run: pass rate, median and p95 time per step.
-          export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE; see export --help).
+          export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE, --env, --param;
+                          see export --help).
           schedule        Print a crontab entry (or systemd timer) that runs the job, or
                           --install it (see schedule --help).
           prune           Remove old run folders under logs/runs/ (see prune --help).

@@ -260,11 +260,93 @@ import Testing
     // MARK: Airflow
 
     /// Runs an exported DAG with scripts/airflow/dags-test.sh.
-    func airflowTest(_ file: URL, airflow: String) async throws -> CommandResult {
+    /// Runs an exported DAG with scripts/airflow/dags-test.sh; `environment`
+    /// is the workers'.
+    func airflowTest(_ file: URL, airflow: String, environment: [String: String] = [:]) async throws -> CommandResult {
         let venv = URL(fileURLWithPath: airflow).deletingLastPathComponent().deletingLastPathComponent().path
         return try await runProgram(
             "/bin/bash", [checkoutRoot.appendingPathComponent("scripts/airflow/dags-test.sh").path, file.path],
-            in: file.deletingLastPathComponent(), environment: ["BATCHKIT_AIRFLOW_VENV": venv])
+            in: file.deletingLastPathComponent(), environment: environment.merging(["BATCHKIT_AIRFLOW_VENV": venv]) { $1 })
+    }
+
+    /// Files under `directory` whose text holds `text`.
+    func files(in directory: URL, containing text: String) -> [String] {
+        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)
+        return (walker?.allObjects as? [URL] ?? []).compactMap { url in
+            guard let data = FileManager.default.contents(atPath: url.path), String(decoding: data, as: UTF8.self).contains(text) else { return nil }
+            return url.path
+        }
+    }
+
+    /// `export airflow --env/--param` is checked as `./run.sh` checks a run
+    /// (the same messages, exit 64), refuses to write a secret, and each
+    /// task resolves the parameters on its worker as `./run.sh` does:
+    /// defaults, config/<env>.json, what export was given, a secret from the
+    /// worker's environment, and no step runs when a required one is missing.
+    @Test func exportedTasksResolveTheirParametersAsRunDoes() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", """
+            #SHELL
+            1|-1|1|0|Show|echo "top_n=$BATCHKIT_PARAM_TOP_N region=$BATCHKIT_PARAM_REGION day=$BATCHKIT_PARAM_DAY token=$BATCHKIT_PARAM_TOKEN" > seen.txt|
+            2|1|1|0|Next|echo next|
+
+            """)
+        try directory.write("config/base.json", """
+            {"params": {
+              "top_n": 3,
+              "region": "eu",
+              "day": {"type": "string", "required": true, "description": "the day to load"},
+              "token": {"type": "string", "required": true, "secret": true}
+            }}
+            """)
+        try directory.write("config/prod.json", #"{"params": {"region": "us"}}"#)
+        let batchkit = try batchkitBinary()
+        func export(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+            try await runProgram(batchkit, ["run", "t.lst", "export", "airflow", "--out", "dags/t.py"] + arguments, in: directory.url, environment: environment)
+        }
+        // What ./run.sh refuses, export refuses with the same words.
+        for arguments in [["--param", "day=x", "--param", "dya=1"], ["--param", "day=x", "--param", "top_n=many"], ["--env", "staging", "--param", "day=x"], []] {
+            let refused = try await export(arguments, environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
+            let run = try await runProgram(batchkit, ["run", "t.lst", "--dry-run"] + arguments, in: directory.url, environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
+            #expect(refused.status == 64 && run.status == 64 && refused.stderr == run.stderr, "\(arguments): \(refused.stderr) vs \(run.stderr)")
+        }
+        let unknown = try await export(["--param", "day=x", "--param", "dya=1"])
+        #expect(unknown.stderr.contains("error: --param dya: unknown parameter (did you mean day?); its parameters are day, region, token, top_n in config/base.json"), "\(unknown.stderr)")
+        let missing = try await export([])
+        #expect(missing.stderr == "error: missing required parameter: day (the day to load): give --param day=…, set BATCHKIT_PARAM_DAY, or set it in config/<env>.json\n", "a missing secret is the workers' to give: \(missing.stderr)")
+        let secret = try await export(["--param", "day=x", "--param", "token=hunter2"])
+        #expect(secret.status == 64 && secret.stderr.hasPrefix("error: --param token: token is a secret parameter, and the DAG file would hold its value; set BATCHKIT_PARAM_TOKEN in the Airflow workers' environment instead"), "\(secret.stderr)")
+        #expect(!(secret.stdout + secret.stderr).contains("hunter2"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("dags/t.py").path), "nothing is written when export refuses")
+
+        let exported = try await export(["--env", "prod", "--param", "day={{ ds }}"], environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("""
+            Parameters (environment prod), as each task resolves them:
+              day = {{ ds }}  (--param: in the file)
+              region = us  (config/prod.json)
+              token = ***  ($BATCHKIT_PARAM_TOKEN here: not in the file, so the workers must set it too)
+              top_n = 3  (config/base.json)
+            """), "\(exported.stdout)")
+        #expect(files(in: directory.url, containing: "hunter2").isEmpty, "a secret is never written")
+        let dag = try directory.read("dags/t.py")
+        #expect(dag.contains("# Secret parameters (token) are never written here: set\n# $BATCHKIT_PARAM_TOKEN in the workers' environment"))
+
+        guard let airflow = requireAirflow(for: "resolving an exported DAG's parameters in Airflow tasks") else { return }
+        // A worker without the secret: the first task stops before its step runs, and says why.
+        let without = try await airflowTest(directory.path("dags/t.py"), airflow: airflow)
+        #expect(without.status != 0)
+        #expect((without.stdout + without.stderr).contains(#"error: step 01 "Show" did not run (Airflow run manual__"#), "\(without.stdout.suffix(3000))")
+        #expect((without.stdout + without.stderr).contains("missing required parameter: token: give --param token=…, set BATCHKIT_PARAM_TOKEN"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("seen.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path), "nothing ran, nothing is recorded")
+
+        let with = try await airflowTest(directory.path("dags/t.py"), airflow: airflow, environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
+        #expect(with.status == 0, "\(with.stdout.suffix(4000))\n\(with.stderr.suffix(4000))")
+        #expect(try directory.read("seen.txt") == "top_n=3 region=us day={{ ds }} token=hunter2\n", "the default, the environment file, the --param given at export (Jinja left it alone) and the worker's secret")
+        #expect((with.stdout + with.stderr).contains("[batchkit]   token = ***  ($BATCHKIT_PARAM_TOKEN)"))
+        #expect(Set(try history(directory).map(\.status)) == [.pass])
+        #expect(files(in: directory.path("logs"), containing: "hunter2").isEmpty, "the records never hold the secret")
     }
 
     @Test func anExportedTaskListRunsInAirflowWithItsRetries() async throws {
@@ -303,7 +385,9 @@ import Testing
     }
 
     /// A generated Swift job, built once: its Swift steps run on Slurm through
-    /// the job's own binary, and its exported DAG runs in Airflow.
+    /// the job's own binary, and its exported DAG runs in Airflow with the
+    /// job's parameters (a declared default, a required one given at export)
+    /// and its post-job tests as the last task, whose failure fails the run.
     @Test func aGeneratedSwiftJobRunsOnSlurmAndInAirflow() async throws {
         let slurm = await requireSlurm(for: "running a generated Swift job on Slurm")
         let airflow = requireAirflow(for: "running a generated Swift job's DAG in Airflow")
@@ -312,32 +396,83 @@ import Testing
         let created = try await runProgram(try batchkitBinary(), ["new", "cluster-job"], in: directory.url)
         #expect(created.status == 0, "\(created.stderr)")
         let job = directory.path("cluster-job")
+        // A declared parameter with a default and a required one, a step that shows
+        // what it got, and one more post-job test, which fails when asked to.
+        try directory.write("cluster-job/config/base.json", """
+            {"params": {"top_n": 3, "day": {"type": "string", "required": true, "description": "the day to load"}}}
+            """)
+        let module = try #require(try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("Sources").path).first { $0 != "Run" })
+        let extract = "cluster-job/Sources/\(module)/01_extract.swift", tests = "cluster-job/Sources/\(module)/PostJobTests.swift"
+        let opening = "static let extract = Step(\"Extract\") { context in\n"
+        #expect(try directory.read(extract).contains(opening))
+        try directory.write(extract, try directory.read(extract).replacingOccurrences(of: opening, with: opening + """
+                    context.log.info("parameters top_n=\\(context.parameters.string("top_n") ?? "nil") day=\\(context.parameters.string("day") ?? "nil")")
+
+            """))
+        let list = "let postJobTests: [Check] = [\n"
+        #expect(try directory.read(tests).contains(list))
+        try directory.write(tests, try directory.read(tests).replacingOccurrences(of: list, with: list + """
+                Check("no failure was asked for") { context in
+                    if FileManager.default.fileExists(atPath: context.path("fail-tests").path) { throw CheckFailure("fail-tests exists") }
+                    return "none"
+                },
+
+            """))
         let build = try await runProgram("/bin/bash", ["./install.sh", "--quiet"], in: job)
         #expect(build.status == 0, "\(build.stdout)\n\(build.stderr)")
         func rows() throws -> [ExecutionRecord] { try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll() }
+        /// The rows of logs/test_results.csv of run `runID`: test name and status.
+        func testResults(_ runID: String) throws -> [(test: String, status: String, startedAt: String)] {
+            let table = try CSVTable.read(job.appendingPathComponent("logs/test_results.csv"))
+            let (run, test, status, started) = (table.column("run_id") ?? 0, table.column("test") ?? 0, table.column("status") ?? 0, table.column("started_at") ?? 0)
+            return table.rows.filter { $0[run] == runID }.map { ($0[test], $0[status], $0[started]) }
+        }
 
         if slurm {
-            let run = try await runProgram("/bin/bash", ["./run.sh", "--backend", "slurm"], in: job)
+            let run = try await runProgram("/bin/bash", ["./run.sh", "--backend", "slurm", "--param", "day=2026-11-01"], in: job)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("PASS  4/4 steps passed"))
-            #expect(run.stdout.contains("Post-job tests  7 passed, 0 failed"), "the steps' outputs and context are complete")
+            #expect(run.stdout.contains("Post-job tests  8 passed, 0 failed"), "the steps' outputs and context are complete")
             let recorded = try rows()
             #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass })
             #expect(recorded.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 }, "each Swift step ran as its own process")
             let log = try String(contentsOf: job.appendingPathComponent(recorded[0].logFile), encoding: .utf8)
-            #expect(log.contains("(Slurm job ") && log.contains("extracted 41 rows"))
+            #expect(log.contains("(Slurm job ") && log.contains("extracted 41 rows") && log.contains("parameters top_n=3 day=2026-11-01"))
         }
         if let airflow {
-            let export = try await runProgram("/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py"], in: job)
+            // Export refuses what a run would refuse: the required parameter has no value.
+            let refused = try await runProgram("/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py"], in: job)
+            #expect(refused.status == 64, "\(refused.stdout)\n\(refused.stderr)")
+            #expect(refused.stderr.contains("error: missing required parameter: day (the day to load): give --param day=…"), "\(refused.stderr)")
+            let export = try await runProgram(
+                "/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py", "--param", "day=2026-11-02"], in: job)
             #expect(export.status == 0, "\(export.stderr)")
+            #expect(export.stdout.contains("(4 step tasks, then post_job_tests)"), "\(export.stdout)")
             let before = try rows().count
             let result = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow)
             #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
             let recorded = try rows().dropFirst(before)
             #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
-            // The post-job tests pass on what the Airflow run wrote.
-            let tests = try await runProgram("/bin/bash", ["./run.sh", "--tests-only"], in: job)
-            #expect(tests.status == 0, "\(tests.stdout)")
+            let runID = try #require(recorded.first?.runID)
+            // The step saw the declared default and the --param given at export.
+            let log = try String(contentsOf: job.appendingPathComponent(try #require(recorded.first).logFile), encoding: .utf8)
+            #expect(log.contains("parameters top_n=3 day=2026-11-02"), "\(log)")
+            // The tests task ran after every step, on what they wrote, and recorded its results.
+            #expect((result.stdout + result.stderr).contains("[batchkit] post-job tests: 8 passed, 0 failed"), "\(result.stdout.suffix(4000))")
+            let results = try testResults(runID)
+            #expect(results.count == 8 && results.allSatisfy { $0.status == "PASS" }, "\(results)")
+            let lastStep = try #require(recorded.map(\.endedAt).max())
+            #expect(results.allSatisfy { $0.startedAt >= Timestamp.iso8601(lastStep) }, "the tests start after the last step ended")
+
+            // A failed post-job test fails the DAG run, and is recorded.
+            try directory.write("cluster-job/fail-tests", "")
+            let failing = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow)
+            #expect(failing.status != 0, "\(failing.stdout.suffix(4000))")
+            #expect((failing.stdout + failing.stderr).contains("[batchkit]   FAIL no failure was asked for: fail-tests exists"), "\(failing.stdout.suffix(4000))")
+            let second = try rows().dropFirst(before + recorded.count)
+            #expect(second.map(\.stepID) == [1, 2, 3, 4] && second.allSatisfy { $0.status == .pass }, "the steps passed; the tests failed the run")
+            let failed = try testResults(try #require(second.first?.runID))
+            #expect(failed.count == 8 && failed.filter { $0.status == "FAIL" }.map(\.test) == ["no failure was asked for"], "\(failed)")
         }
     }
 }

@@ -27,12 +27,56 @@ struct AirflowDagTests {
         #expect(text.contains("from airflow.sdk import DAG"))
         #expect(text.contains("    dag_id=\"nightly_report\","))
         #expect(text.contains("task_id=\"02_load\""))
-        #expect(text.contains("bash_command=ENTRY + \" __task 2 \""))
+        #expect(text.contains("bash_command=ENTRY + \" __task 2 \" + ARGS,") && text.contains("\nARGS = \"\"\n"))
         #expect(text.contains("retries=2,\n        retry_delay=timedelta(seconds=10),\n        retry_exponential_backoff=2,\n        execution_timeout=timedelta(seconds=635),\n        pool_slots=2,"))
         #expect(text.contains("task_id=\"01_extract\"") && text.contains("retries=0,"))
         #expect(!text.components(separatedBy: "step_01 = BashOperator(")[1].components(separatedBy: ")\n")[0].contains("execution_timeout"),
                 "no timeout, no execution_timeout")
         #expect(text.hasSuffix("    step_01 >> [step_02, step_03]\n    step_02 >> step_04\n    step_03 >> step_04\n"))
+        #expect(!text.contains(AirflowDag.testsTaskID), "a job without post-job tests has no tests task")
+    }
+
+    @Test func thePostJobTestsRunLastAfterEveryStep() throws {
+        let steps = [shellStep(1, "Extract", "true"), shellStep(2, "Load", after: [1], "true"), shellStep(3, "Report", after: [1], "true")]
+        let job = Job("nightly", steps: steps, tests: [.fileNotEmpty("out.csv"), .fileNotEmpty("report.txt")])
+        let dag = AirflowDag(job: job, graph: try JobGraph(job: job), invocation: ["/opt/nightly"], workingDirectory: "/srv", command: "./run.sh export airflow")
+        let text = dag.python()
+        let task = try #require(text.components(separatedBy: "    post_job_tests = BashOperator(\n").dropFirst().first?.components(separatedBy: "\n    )\n").first)
+        #expect(task.contains("task_id=\"post_job_tests\",") && task.contains("bash_command=ENTRY + \" __task tests \" + ARGS,"))
+        #expect(task.contains("retries=0,") && task.contains("BATCHKIT_AIRFLOW_RUN_ID"))
+        #expect(text.hasSuffix("    step_01 >> [step_02, step_03]\n    [step_02, step_03] >> post_job_tests\n"), "after every last step, so after every step")
+        #expect(text.contains("# Once every step passed, the last task, post_job_tests, runs the job's 2 post-job tests"))
+    }
+
+    /// What export was given reaches every task as the words Airflow's Jinja
+    /// and `sh` make of `ARGS`: values with `{{`, `{%`, `{#`, quotes, spaces
+    /// and a `.sh` ending (which Airflow would take for a template file)
+    /// arrive as given. Secret parameters are named in the header, with the
+    /// variables the workers must set.
+    @Test func exportArgumentsReachEveryTaskThroughJinjaAndTheShellAsGiven() async throws {
+        guard let airflow = requireAirflow(for: "rendering an exported DAG's commands with Airflow's Jinja") else { return }
+        let python = URL(fileURLWithPath: airflow).deletingLastPathComponent().appendingPathComponent("python").path
+        let job = Job("nightly", steps: [shellStep(1, "Extract", "true")])
+        let given = ["day": "{{ ds }} {% if %} {# no #}", "label": "it's \"here\" $HOME `x`", "script": "run.sh", "n": "3"]
+        let dag = AirflowDag(
+            job: job, graph: try JobGraph(job: job), invocation: ["/opt/nightly"], workingDirectory: "/srv", command: "./run.sh export airflow",
+            environment: "prod", parameters: given, secretParameters: ["token", "db.password"])
+        #expect(dag.taskArguments == ["--env", "prod", "--param", "day={{ ds }} {% if %} {# no #}", "--param", "label=it's \"here\" $HOME `x`", "--param", "n=3", "--param", "script=run.sh"])
+        let text = dag.python()
+        #expect(text.contains("# Secret parameters (db.password, token) are never written here: set\n# $BATCHKIT_PARAM_DB_PASSWORD, $BATCHKIT_PARAM_TOKEN in the workers' environment"))
+        let directory = try TemporaryDirectory()
+        try directory.write("dag.py", text)
+        try directory.write("render.py", """
+            import ast, subprocess, sys, jinja2
+            tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+            assigns = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for t in n.targets}
+            command = jinja2.Environment().from_string(" __task 1 " + assigns["ARGS"]).render()
+            sys.stdout.write(subprocess.run(["/bin/sh", "-c", "printf '%s\\\\0' " + command], capture_output=True, check=True).stdout.decode())
+            """)
+        let result = try await runProgram(python, ["render.py", "dag.py"], in: directory.url)
+        #expect(result.status == 0, "\(result.stderr)\n\(text)")
+        let words = result.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(words == ["__task", "1"] + dag.taskArguments, "\(words)")
     }
 
     @Test func namesAndPathsAreValidPythonWhateverTheyContain() async throws {
