@@ -88,21 +88,6 @@ enum JobScheduleCommand {
         if parsed.value("--unit-dir") != nil, !parsed.has("--systemd") {
             throw UsageError("--unit-dir is for --systemd units", command: command)
         }
-        // The scheduled run's options are checked now, not at 2 a.m.
-        do {
-            if let (_, options) = try JobRunCommand.parse(job, arguments: runArguments, environment: environment),
-               let secret = options.secretParameters.sorted().first(where: { options.parameterSources[$0] == "--param" }) {
-                // The run options go into the crontab or unit file, in plain text.
-                throw UsageError(
-                    "--param \(secret): \(secret) is a secret parameter, and a schedule would write its value into the "
-                        + "\(parsed.has("--systemd") ? "systemd unit" : "crontab"); put it in a config/<env>.json kept out of "
-                        + "version control and schedule the run with --env <env>", command: command)
-            }
-        } catch let error as UsageError {
-            throw UsageError("after --: \(error.message)", command: command)
-        } catch let error as JobConfig.Problem {
-            throw UsageError("after --: \(error.message)", command: command)
-        }
         let layout = environment.layout
         let name = parsed.value("--name") ?? defaultName(job.name)
         let directory = layout.projectDirectory.path
@@ -120,10 +105,14 @@ enum JobScheduleCommand {
             }
             return try await uninstall(scheduled, systemd: parsed.has("--systemd") ? folder : nil, command: command)
         }
+        // Its own options before the scheduled run's: a missing or bad --cron
+        // is the mistake to report, not a parameter that run would lack.
         guard let cron = parsed.value("--cron") else {
             throw UsageError("say when with --cron, as in: \(command) --cron \"0 2 * * *\"", command: command)
         }
         let expression = try CronExpression(cron)
+        let units = parsed.has("--systemd") ? try SystemdUnits(expression: expression, run: scheduled) : nil
+        try checkRunOptions(job, environment: environment, arguments: runArguments, systemd: parsed.has("--systemd"), command: command)
         guard FileManager.default.isExecutableFile(atPath: scheduled.command[0]) else {
             throw ScheduleError(.io, "cannot schedule \(job.name): \(scheduled.command[0]) is missing or not executable")
         }
@@ -136,8 +125,7 @@ enum JobScheduleCommand {
             + (runArguments.isEmpty ? "" : " -- " + runArguments.map(ShellWord.quoted).joined(separator: " "))
         let next = nextRuns(expression)
 
-        if parsed.has("--systemd") {
-            let units = try SystemdUnits(expression: expression, run: scheduled)
+        if let units {
             guard parsed.has("--install") else {
                 Console.out("""
                     # \(VisibleText.line(job.name)): "\(expression.text)" is OnCalendar=\(units.onCalendar); \(next)
@@ -191,6 +179,27 @@ enum JobScheduleCommand {
             Console.error("note: no running cron daemon was found (/run/crond.pid); start it (systemctl start cron, or service cron start) or the entry never runs\n")
         }
         return ExitCode.success.rawValue
+    }
+
+    /// The scheduled run's options, checked now rather than at 2 a.m.: as
+    /// `run` would check them, and refusing a secret given with `--param`,
+    /// which would be written in plain text into the crontab or unit.
+    ///
+    /// - Throws: ``UsageError`` saying "after --: …".
+    private static func checkRunOptions(_ job: Job, environment: JobCommand.Environment, arguments: [String], systemd: Bool, command: String) throws {
+        do {
+            if let (_, options) = try JobRunCommand.parse(job, arguments: arguments, environment: environment),
+               let secret = options.secretParameters.sorted().first(where: { options.parameterSources[$0] == "--param" }) {
+                throw UsageError(
+                    "--param \(secret): \(secret) is a secret parameter, and a schedule would write its value into the "
+                        + "\(systemd ? "systemd unit" : "crontab"); put it in a config/<env>.json kept out of "
+                        + "version control and schedule the run with --env <env>", command: command)
+            }
+        } catch let error as UsageError {
+            throw UsageError("after --: \(error.message)", command: command)
+        } catch let error as JobConfig.Problem {
+            throw UsageError("after --: \(error.message)", command: command)
+        }
     }
 
     private static func uninstall(_ scheduled: ScheduledRun, systemd folder: SystemdUnitFolder?, command: String) async throws -> Int32 {
