@@ -14,6 +14,38 @@ import Foundation
 /// [--unit-dir DIR] [-- RUN_OPTIONS…]`: a crontab entry, or a systemd service
 /// and timer, that runs the job unattended.
 enum JobScheduleCommand {
+    /// Its options, as `--help` shows them and the parser takes them.
+    static let options: [OptionDeclaration] = [
+        .option("--cron", "EXPR", """
+            When, in the machine's local time: five fields, minute hour
+            day-of-month month day-of-week, each *, a number, a range a-b, a list
+            a,b, or a step */n or a-b/n; months and weekdays may be names (jan,
+            mon; 0 and 7 are Sunday). Or @hourly, @daily, @midnight, @weekly,
+            @monthly, @yearly, @annually, or @reboot (cron only). As in cron,
+            when both day fields are restricted either one matching is enough.
+            """),
+        .flag("--systemd", "A systemd service and timer (OnCalendar= from EXPR, Persistent=true)\ninstead of a crontab entry."),
+        .flag("--install", """
+            cron: put the entry in your crontab, replacing this schedule's earlier
+            one; every other line stays as it is. systemd: write the units, then
+            systemctl daemon-reload and enable --now the timer.
+            """),
+        .flag("--uninstall", "Remove what --install installed."),
+        .option("--name", "NAME", "The schedule's name (default: the job's), for several schedules of one\njob; the units are batchkit-NAME.service and batchkit-NAME.timer."),
+        .option("--unit-dir", "DIR", """
+            systemd: where the units go (default: /etc/systemd/system for root,
+            else ${XDG_CONFIG_HOME:-~/.config}/systemd/user with systemctl --user).
+            """),
+        .help,
+    ]
+
+    /// The row for what follows `--`, which is no option of its own.
+    static let runOptionsRow = """
+          -- RUN_OPTIONS  Everything after -- is given to the scheduled run, as in
+                          -- --param day=yesterday --jobs 2.
+
+        """
+
     static func usage(_ command: String) -> String {
         """
         USAGE: \(command) --cron EXPR [--systemd] [--install] [--name NAME] [--unit-dir DIR] [-- RUN_OPTIONS...]
@@ -24,26 +56,7 @@ enum JobScheduleCommand {
         job is rebuilt) and its output appended to logs/schedule.log. --install installs it.
 
         OPTIONS:
-          --cron EXPR     When, in the machine's local time: five fields, minute hour
-                          day-of-month month day-of-week, each *, a number, a range a-b, a list
-                          a,b, or a step */n or a-b/n; months and weekdays may be names (jan,
-                          mon; 0 and 7 are Sunday). Or @hourly, @daily, @midnight, @weekly,
-                          @monthly, @yearly, @annually, or @reboot (cron only). As in cron,
-                          when both day fields are restricted either one matching is enough.
-          --systemd       A systemd service and timer (OnCalendar= from EXPR, Persistent=true)
-                          instead of a crontab entry.
-          --install       cron: put the entry in your crontab, replacing this schedule's earlier
-                          one; every other line stays as it is. systemd: write the units, then
-                          systemctl daemon-reload and enable --now the timer.
-          --uninstall     Remove what --install installed.
-          --name NAME     The schedule's name (default: the job's), for several schedules of one
-                          job; the units are batchkit-NAME.service and batchkit-NAME.timer.
-          --unit-dir DIR  systemd: where the units go (default: /etc/systemd/system for root,
-                          else ${XDG_CONFIG_HOME:-~/.config}/systemd/user with systemctl --user).
-          -- RUN_OPTIONS  Everything after -- is given to the scheduled run, as in
-                          -- --param day=yesterday --jobs 2.
-          -h, --help      Show this help.
-
+        \(OptionDeclaration.helpText(options))\(runOptionsRow)
         The scheduled run gets only PATH from here: set other variables in the job.
         A user's systemd timers run while they are logged in, unless lingering is on
         (loginctl enable-linger USER).
@@ -72,9 +85,7 @@ enum JobScheduleCommand {
         let separator = arguments.firstIndex(of: "--")
         let own = separator.map { Array(arguments[..<$0]) } ?? arguments
         let runArguments = separator.map { Array(arguments[($0 + 1)...]) } ?? []
-        let parsed = try Arguments(
-            own, flags: ["--help", "--systemd", "--install", "--uninstall"], options: ["--cron", "--name", "--unit-dir"],
-            command: command)
+        let parsed = try Arguments(own, declared: options, command: command)
         if parsed.has("--help") {
             Console.out(usage(command))
             return ExitCode.success.rawValue

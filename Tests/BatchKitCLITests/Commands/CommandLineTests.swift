@@ -42,6 +42,23 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    /// A mistyped command, of batchkit or of a job, gets the nearest one.
+    @Test(arguments: [
+        (["nwe", "x"], "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade"),
+        (["help", "upgarde"], "unknown command 'upgarde' (did you mean upgrade?)"),
+        (["run", "t.lst", "histroy"], "unknown command 'histroy' (did you mean history?); commands are run, steps, dag"),
+        (["run", "t.lst", "--jbos", "2"], "unknown option --jbos for 'batchkit run t.lst' (did you mean --jobs?)"),
+        (["run", "t.lst", "prune", "--keep-run", "2"], "(did you mean --keep-runs?)"),
+    ])
+    func aMistypedCommandOrOptionGetsTheNearestOne(arguments: [String], message: String) async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|hello|echo hi|\n")
+        let result = try await batchkit(arguments, in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs").path), "nothing ran")
+    }
+
     @Test(arguments: ["my job", "1job", "struct", "a/b", ""])
     func badNamesExit64AndCreateNothing(name: String) async throws {
         let directory = try TemporaryDirectory()

@@ -221,10 +221,21 @@ import Testing
         let mermaid = try await run(["dag", "--format", "mermaid"])
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try await run(["steps"])
-        #expect(steps.stdout.contains("05  Trap  (after: 04; E2eJob/05_trap.swift)"))
-        #expect(steps.stdout.contains("10  Over cap  (after: 04; E2eJob/10_over_cap.swift; memory 150 MB)"))
+        #expect(steps.stdout.contains("05  Trap  (after: 04; Sources/E2eJob/05_trap.swift)"))
+        #expect(steps.stdout.contains("10  Over cap  (after: 04; Sources/E2eJob/10_over_cap.swift; memory 150 MB)"))
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
+        // The job binary's help is the one HelpAgreementTests checks through a task list, less --workdir.
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|hello|echo hi|\n")
+        let listHelp = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--help"], in: directory.url)
+        let jobSections = HelpAgreementTests.sections(help.stdout)
+        let listSections = HelpAgreementTests.sections(listHelp.stdout)
+        for title in HelpAgreementTests.sectionCommands.keys.sorted() {
+            let listed = HelpAgreementTests.optionRows(listSections[title] ?? "").filter { $0.name != "--workdir" }
+            #expect(HelpAgreementTests.optionRows(jobSections[title] ?? "") == listed, "\(title)")
+        }
+        #expect(jobSections["COMMANDS"]?.contains("run (default)   Run the steps, then the post-job tests; print the report.") == true)
+        #expect(help.stdout.contains("logs/test_results.csv     one row per post-job test per run"))
         let usage = try await run(["--bogus"])
         #expect(usage.status == 64 && usage.stderr.contains("unknown option --bogus"))
 
