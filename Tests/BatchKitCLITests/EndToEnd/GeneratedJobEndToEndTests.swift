@@ -303,6 +303,17 @@ import Testing
         #expect(generated.stdout.contains("  size = 3MB  (--param)"))
         let summary = try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
         #expect(summary.contains("_3000000."), "the generated input was used")
+        if template == "wordcount" {
+            // top_n is declared with a default, which the step reads without an optional.
+            func topWords() throws -> Int {
+                try String(contentsOf: job.appendingPathComponent("data/output/top_words.txt"), encoding: .utf8).split(separator: "\n").count
+            }
+            #expect(generated.stdout.contains("  top_n = 20  (config/base.json)"), "\(generated.stdout)")
+            #expect(try topWords() == 20)
+            let three = try await runProgram("/bin/bash", ["./run.sh", "--only", "3", "--param", "top_n=3"], in: job)
+            #expect(three.status == 0, "stdout:\n\(three.stdout)\nstderr:\n\(three.stderr)")
+            #expect(try topWords() == 3)
+        }
         let bad = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=lots"], in: job)
         #expect(bad.status == 64, "a parameter config/base.json declares is checked before anything runs")
         #expect(bad.stderr.contains("--param size=lots is not a size such as 200MB or 2GB; config/base.json declares size as size"))
