@@ -42,7 +42,9 @@ import Testing
         }
         #expect(first.stdout.contains("Post-job tests  7 passed, 0 failed"))
         #expect(first.stdout.contains("Logs     logs/runs/"))
-        #expect(first.stderr.contains("Building e2e-job for the first time"))
+        #expect(first.stderr.contains("Building e2e-job for the first time (54 s on 2 cores when measured; later runs start at once)..."))
+        #expect(first.stderr.contains("\n  10 s  ["), "a cold build shows how far it is every 10 s: \(first.stderr)")
+        #expect(first.stderr.contains("\nBuilt in "), "\(first.stderr)")
         #expect(first.stderr.contains("START   01 Extract"))
         #expect(!first.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 
