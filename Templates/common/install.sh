@@ -71,7 +71,7 @@ show_progress() {
     if [ "$redraw" = 1 ]; then
       printf '\r\033[K  %d s  %s' "$((SECONDS - started))" "$step" >&2
     elif [ "$SECONDS" -ge "$next" ]; then
-      echo "  $((SECONDS - started)) s  ${step:-starting}" >&2
+      echo "  $((SECONDS - started)) s  ${step:-planning the build}" >&2
       next=$((next + 10))
     fi
   done

@@ -43,7 +43,7 @@ import Testing
         #expect(first.stdout.contains("Post-job tests  7 passed, 0 failed"))
         #expect(first.stdout.contains("Logs     logs/runs/"))
         #expect(first.stderr.contains("Building e2e-job for the first time (54 s on 2 cores when measured; later runs start at once)..."))
-        #expect(first.stderr.contains("\n  10 s  ["), "a cold build shows how far it is every 10 s: \(first.stderr)")
+        #expect(first.stderr.contains("\n  10 s  "), "a cold build shows how far it is every 10 s: \(first.stderr)")
         #expect(first.stderr.contains("\nBuilt in "), "\(first.stderr)")
         #expect(first.stderr.contains("START   01 Extract"))
         #expect(!first.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
@@ -302,7 +302,9 @@ import Testing
 
         let generated = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=3MB"], in: job)
         #expect(generated.status == 0, "stdout:\n\(generated.stdout)\nstderr:\n\(generated.stderr)")
-        #expect(generated.stdout.contains("  size = 3MB  (--param)"))
+        // The report aligns the names: wordcount also shows its top_n.
+        let size = template == "wordcount" ? "  size  =" : "  size ="
+        #expect(generated.stdout.contains("\(size) 3MB  (--param)"), "\(generated.stdout)")
         let summary = try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
         #expect(summary.contains("_3000000."), "the generated input was used")
         if template == "wordcount" {
@@ -330,7 +332,7 @@ import Testing
         try Data(declared.replacingOccurrences(of: #""size": {"type": "size","#, with: #""size": {"type": "size", "secret": true,"#).utf8).write(to: config)
         let secret = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=2MB"], in: job)
         #expect(secret.status == 0, "stdout:\n\(secret.stdout)\nstderr:\n\(secret.stderr)")
-        #expect(secret.stdout.contains("  size = ***  (--param)"), "\(secret.stdout)")
+        #expect(secret.stdout.contains("\(size) ***  (--param)"), "\(secret.stdout)")
         #expect(try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8).contains("_2000000."), "the step read the real size")
         let secretRun = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
         for file in ["state.json", "report.json", "report.txt"] {
