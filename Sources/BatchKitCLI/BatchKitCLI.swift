@@ -69,9 +69,7 @@ public enum BatchKitCLI {
                 return ExitCode.success.rawValue
             }
             if let name = arguments.dropFirst().first {
-                guard let command = commands[name] else {
-                    return report(UsageError("unknown command '\(name)'; commands: \((commands.keys + [RunCommand.name]).sorted().joined(separator: ", "))", command: "batchkit"))
-                }
+                guard let command = commands[name] else { return report(unknownCommand(name)) }
                 Console.out(command.help)
             } else {
                 Console.out(help)
@@ -80,9 +78,7 @@ public enum BatchKitCLI {
         default:
             break
         }
-        guard let command = commands[first] else {
-            return report(UsageError("unknown command '\(first)'; commands: \((commands.keys + [RunCommand.name]).sorted().joined(separator: ", "))", command: "batchkit"))
-        }
+        guard let command = commands[first] else { return report(unknownCommand(first)) }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {
             Console.out(command.help)
@@ -101,6 +97,13 @@ public enum BatchKitCLI {
             Console.reportError(ErrorDescription.of(error))
             return ExitCode.failure.rawValue
         }
+    }
+
+    /// "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade".
+    private static func unknownCommand(_ name: String) -> UsageError {
+        let names = (commands.keys + [RunCommand.name, "help"]).sorted()
+        return UsageError(
+            "unknown command '\(name)'\(Suggestion.hint(for: name, among: names)); commands: \(names.joined(separator: ", "))", command: "batchkit")
     }
 
     private static func report(_ error: UsageError) -> Int32 {

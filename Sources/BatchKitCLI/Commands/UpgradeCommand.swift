@@ -11,7 +11,9 @@ enum UpgradeCommand: CLICommand {
 
         Replaces the job's vendored runtime, the local package Vendor/BatchKit/,
         with the copy that comes with this batchkit (\(BatchKit.version)), records the
-        version in Vendor/BatchKit/VERSION and lists the files that changed.
+        version in Vendor/BatchKit/VERSION and lists the files that changed. Only
+        files whose content differs are written, so the next ./run.sh rebuilds only
+        what changed; run twice, the second upgrade writes nothing.
 
         A job made by batchkit 0.1.0 built the runtime as a target of its own
         package; upgrade moves it to the vendored package: it rewrites Package.swift,
@@ -48,20 +50,27 @@ enum UpgradeCommand: CLICommand {
                     + "Nothing was changed. Save the edits (git diff Vendor/ > local.patch), then run `batchkit upgrade --force`")
         }
         var migrated: [String] = []
+        let written: VendoredRuntime.Written
         do {
             // A 0.1 job built the runtime as a target of its own; today it is a local package.
             if JobManifest.isOld(project.root) { migrated = try JobManifest.migrate(project.root) }
-            try vendored.install(from: resources, version: BatchKit.version)
+            written = try vendored.install(from: resources, version: BatchKit.version)
         } catch let error as GeneratorError {
             throw error
         } catch {
             throw GeneratorError(.io, "cannot update \(vendored.folder.path): \(ErrorDescription.of(error))")
         }
+        // Files left as they were keep their times, so the next ./run.sh rebuilds only for what changed.
         let detail = differences.isEmpty ? "no files changed" : differences.summary
         if before == BatchKit.version {
-            return "Vendor/BatchKit is at \(before); \(differences.isEmpty ? "it already matched this batchkit" : "replaced by hand-edited files: \(detail)").\n"
+            return written.written.isEmpty && written.removed.isEmpty
+                ? "Vendor/BatchKit is at \(before); it already matched this batchkit, so nothing was written (\(written.unchanged) files unchanged).\n"
+                : "Vendor/BatchKit is at \(before); put back what was edited by hand ("
+                    + (differences.isEmpty ? (written.written + written.removed).joined(separator: ", ") : differences.summary)
+                    + "); \(written.summary).\n"
         }
         let moved = migrated.isEmpty ? "" : "; moved the job to the vendored package layout: \(migrated.joined(separator: ", "))"
-        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version): \(detail)\(moved). Review with `git diff`, then run ./run.sh and swift test.\n"
+        return "Upgraded Vendor/BatchKit from \(before) to \(BatchKit.version): \(detail); \(written.summary)\(moved). "
+            + "Review with `git diff`, then run ./run.sh (it rebuilds what changed) and swift test.\n"
     }
 }

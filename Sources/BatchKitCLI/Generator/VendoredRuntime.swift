@@ -88,40 +88,118 @@ struct VendoredRuntime {
         return Data(template.replacingOccurrences(of: "{{BATCHKIT_VERSION}}", with: version).utf8)
     }
 
-    /// Copies the runtime from `resources` and records `version`. The new
-    /// sources are assembled beside the old ones and swapped in with renames,
-    /// so an interrupted upgrade leaves a complete copy behind; the manifest
-    /// goes in after them.
-    func install(from resources: Resources, version: String) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        let staging = folder.appendingPathComponent(".Sources.new-\(getpid())")
-        let retired = folder.appendingPathComponent(".Sources.old-\(getpid())")
-        try? manager.removeItem(at: staging)
-        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+    /// What ``install(from:version:)`` did, by path under `Vendor/BatchKit/`.
+    struct Written: Equatable {
+        /// Files whose content changed (or that were new), rewritten.
+        var written: [String] = []
+        /// Files only the old copy had, removed.
+        var removed: [String] = []
+        /// Files that already held the new content, left untouched.
+        var unchanged = 0
+
+        /// "2 files written, 1 removed, 141 unchanged".
+        var summary: String {
+            let files = written.count == 1 ? "1 file" : "\(written.count) files"
+            return "\(files) written" + (removed.isEmpty ? "" : ", \(removed.count) removed") + ", \(unchanged) unchanged"
+        }
+    }
+
+    /// The files of the runtime `resources` holds for `version`, by path
+    /// under `Vendor/BatchKit/`: the sources, then `Package.swift`,
+    /// `README.md` and, last, `VERSION`.
+    func expectedFiles(from resources: Resources, version: String) throws -> [(path: String, data: Data)] {
+        var files: [(String, Data)] = []
         for module in Self.modules {
-            try manager.copyItem(at: resources.runtimeSources.appendingPathComponent(module), to: staging.appendingPathComponent(module))
+            let folder = resources.runtimeSources.appendingPathComponent(module)
+            guard FileManager.default.fileExists(atPath: folder.path) else {
+                throw GeneratorError(.missingResources, "the runtime sources have no \(folder.path); reinstall batchkit with ./install.sh")
+            }
+            for (path, data) in Self.files(under: folder).sorted(by: { $0.key < $1.key }) {
+                files.append(("Sources/\(module)/\(path)", data))
+            }
         }
-        if manager.fileExists(atPath: sources.path) {
-            try manager.moveItem(at: sources, to: retired)
+        files.append(("Package.swift", try Self.manifestText(resources, version: version)))
+        files.append(("README.md", Data(Self.readme(version).utf8)))
+        files.append(("VERSION", Data("\(version)\n".utf8)))
+        return files
+    }
+
+    /// Brings the vendored copy to `resources`' runtime and records
+    /// `version`, writing only the files whose content differs: a file left
+    /// as it was keeps its modification time, so neither `run.sh` nor SwiftPM
+    /// rebuilds for it. Each file is written beside its place and renamed
+    /// in, and `VERSION` goes last, so an interrupted upgrade leaves whole
+    /// files and the old version recorded: running it again finishes it.
+    /// Files under `Sources/` that the runtime no longer has are removed.
+    @discardableResult
+    func install(from resources: Resources, version: String) throws -> Written {
+        let manager = FileManager.default
+        let expected = try expectedFiles(from: resources, version: version)
+        var result = Written()
+        for (path, data) in expected {
+            let file = folder.appendingPathComponent(path)
+            if manager.contents(atPath: file.path) == data {
+                result.unchanged += 1
+                continue
+            }
+            try manager.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: file, options: .atomic)
+            result.written.append(path)
         }
-        try manager.moveItem(at: staging, to: sources)
-        try? manager.removeItem(at: retired)
-        try Self.manifestText(resources, version: version).write(to: manifest, options: .atomic)
-        try Data("\(version)\n".utf8).write(to: versionFile, options: .atomic)
-        let readme = """
-            # Vendored BatchKit \(version)
+        let kept = Set(expected.map(\.path))
+        for path in Self.allFiles(under: sources).sorted() where !kept.contains("Sources/" + path) {
+            try manager.removeItem(at: sources.appendingPathComponent(path))
+            result.removed.append("Sources/" + path)
+        }
+        try Self.removeEmptyFolders(under: sources)
+        return result
+    }
 
-            This folder is a copy of the BatchKit runtime, made by `batchkit new` (or
-            `batchkit upgrade`): a local package whose modules the job's Package.swift names
-            (`BatchKit` for steps, `BatchKitParallel` for MapReduce, `BatchKitCommandLine` for
-            the job binary). The job needs nothing but the Swift toolchain: no network.
+    /// Every file under `root`, hidden ones too, by relative path.
+    private static func allFiles(under root: URL) -> [String] {
+        var files: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        while let path = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(path)
+            }
+        }
+        return files
+    }
 
-            Do not edit these files: `batchkit upgrade`, run in the job's folder, replaces them
-            with the installed batchkit's copy and updates `VERSION`. Review the change with
-            `git diff Vendor/` and run `./run.sh` and `swift test` before committing it.
+    /// Removes the folders under `root` that hold nothing (a module or a
+    /// folder the runtime no longer has), deepest first.
+    private static func removeEmptyFolders(under root: URL) throws {
+        let manager = FileManager.default
+        var folders: [String] = []
+        let enumerator = manager.enumerator(atPath: root.path)
+        while let path = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if manager.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), isDirectory.boolValue {
+                folders.append(path)
+            }
+        }
+        for path in folders.sorted(by: { $0.count > $1.count }) {
+            let folder = root.appendingPathComponent(path)
+            if (try? manager.contentsOfDirectory(atPath: folder.path))?.isEmpty == true { try manager.removeItem(at: folder) }
+        }
+    }
 
-            """
-        try Data(readme.utf8).write(to: folder.appendingPathComponent("README.md"), options: .atomic)
+    /// The vendored folder's README for `version`.
+    private static func readme(_ version: String) -> String {
+        """
+        # Vendored BatchKit \(version)
+
+        This folder is a copy of the BatchKit runtime, made by `batchkit new` (or
+        `batchkit upgrade`): a local package whose modules the job's Package.swift names
+        (`BatchKit` for steps, `BatchKitParallel` for MapReduce, `BatchKitCommandLine` for
+        the job binary). The job needs nothing but the Swift toolchain: no network.
+
+        Do not edit these files: `batchkit upgrade`, run in the job's folder, replaces them
+        with the installed batchkit's copy and updates `VERSION`. Review the change with
+        `git diff Vendor/` and run `./run.sh` and `swift test` before committing it.
+
+        """
     }
 }

@@ -60,7 +60,8 @@ public struct Arguments: Sendable {
                     throw UsageError("\(name) needs a value", command: command)
                 }
             } else {
-                throw UsageError("unknown option \(name) for '\(command)'", command: command)
+                let hint = Suggestion.hint(for: name, among: Array(flags) + Array(options))
+                throw UsageError("unknown option \(name) for '\(command)'\(hint)", command: command)
             }
         }
     }

@@ -33,6 +33,10 @@ public enum JobCommand {
         /// which `schedule` adds `run` and the run's options: the job's
         /// `run.sh` (the default), or `batchkit run FILE.lst --workdir DIR`.
         public var scheduledCommand: [String]
+        /// Options of the command in front of the job (`batchkit run`'s
+        /// `--workdir`), which that command parses; help lists them with the
+        /// run options.
+        package var ownOptions: [OptionDeclaration] = []
 
         public init(
             layout: RunLayout, command: String, publisher: DagPublisher?, invocation: [String] = [ExecutablePath.current],
@@ -69,15 +73,15 @@ public enum JobCommand {
             case "run":
                 return try await JobRunCommand.run(job, arguments: arguments, environment: environment)
             case "steps":
-                return try steps(job, environment: environment, arguments: arguments)
+                return try JobGraphCommands.steps(job, environment: environment, arguments: arguments)
             case "dag":
-                return try await dag(job, environment: environment, arguments: arguments)
+                return try await JobGraphCommands.dag(job, environment: environment, arguments: arguments)
             case "report":
                 return try JobInfoCommands.report(job, environment: environment, arguments: arguments)
             case "history":
                 return try JobInfoCommands.history(job, environment: environment, arguments: arguments)
             case "help":
-                Console.out(help(job, command: command))
+                Console.out(JobHelp.text(job, environment: environment))
                 return ExitCode.success.rawValue
             case "version":
                 Console.out("\(VisibleText.line(job.name)) (BatchKit \(BatchKit.version))\n")
@@ -97,7 +101,10 @@ public enum JobCommand {
             case "prune":
                 return try JobPruneCommand.run(job, environment: environment, arguments: arguments)
             default:
-                throw UsageError("unknown command '\(subcommand)'; commands are run, steps, dag, report, history, export, schedule, prune, help, version", command: command)
+                let names = JobHelp.commands.map(\.name)
+                throw UsageError(
+                    "unknown command '\(subcommand)'\(Suggestion.hint(for: subcommand, among: names)); commands are \(names.joined(separator: ", "))",
+                    command: command)
             }
         } catch let error as UsageError {
             Console.reportError(String(describing: error))
@@ -115,178 +122,6 @@ public enum JobCommand {
             Console.reportError(ErrorDescription.of(error))
             return ExitCode.failure.rawValue
         }
-    }
-
-    static func help(_ job: Job, command: String) -> String {
-        """
-        \(VisibleText.line(job.name)): a batch job run by BatchKit \(BatchKit.version)
-
-        USAGE: \(command) [COMMAND] [OPTIONS]
-
-        COMMANDS:
-          run (default)   Run the steps, then the post-job tests; print the report.
-          steps           List the steps, their parents and their files.
-          dag             Print the DAG without running anything.
-          report [RUN_ID] Print a past run's report (default: the latest run).
-          history         Summarise every run: pass rate, median and p95 time per step.
-          export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE, --env, --param;
-                          see export --help).
-          schedule        Print a crontab entry (or systemd timer) that runs the job, or
-                          --install it (see schedule --help).
-          prune           Remove old run folders under logs/runs/ (see prune --help).
-          help            Show this help.
-          version         Print the job's name and BatchKit version (also --version).
-
-        RUN OPTIONS:
-          --jobs N        Run at most N slots of steps at once (default: the number of cores;
-                          local runs only).
-          --fail-fast     After a step fails, start no new steps.
-          --resume        Continue the last unfinished or failed run: steps that passed are
-                          not rerun, the shared context is restored.
-          --only IDS      Run only these steps (comma-separated ids).
-          --from ID       Run ID and the steps downstream of it.
-          --to ID         Run ID and the steps upstream of it.
-          --exclude IDS   Do not run these steps.
-                          The four combine: a step runs when it passes all that are given.
-                          Steps left out are not run and are not waited for.
-          --param K=V     A parameter for the steps (repeatable), read in Swift with
-                          context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
-                          When config/base.json declares "params", only those are accepted
-                          and each is checked against its type before anything runs. One
-                          declared "secret": true is shown and recorded as ***, so --resume
-                          takes it again (--param K=V or $BATCHKIT_PARAM_K).
-          --env NAME      Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).
-                          Order: base.json < NAME.json < $BATCHKIT_PARAM_K < --param.
-          --date D        The run date, what a nightly step processes (context.runDate,
-                          $BATCHKIT_RUN_DATE): 2026-11-23, today (the default, in $TZ or
-                          the machine's time zone) or yesterday. A range 2026-11-01..2026-11-07
-                          is a backfill: one run per date, in order, stopping at the first
-                          that fails; --resume finishes it and goes on with the dates left.
-          --wait-for P    Start only once file P exists (repeatable: all of them); the
-                          run holds the job's lock while it waits.
-          --wait-timeout D  Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row
-                          with reason "wait timeout", and a failure notification.
-          --no-notify     Send no notifications for this run (webhook, email, hooks).
-          --backend B     local (the default) or slurm: submit every step as an sbatch job
-                          (afterok on its parents, time limit from its timeout, retries on
-                          the node), wait, and record the results as a local run does. The
-                          job folder must be on a filesystem the nodes share.
-          --partition P   slurm: the partition to submit to.
-          --account A     slurm: the account to charge.
-          --sbatch-arg X  slurm: one more sbatch flag, as in --sbatch-arg=--qos=high (repeatable).
-          --dry-run       Print the plan (waves, and why steps are left out); run nothing.
-                          With --backend slurm, also the sbatch commands.
-          --tests-only    Run only the post-job tests, on the current outputs.
-          --json          Print the report as JSON instead of text.
-          -h, --help      Show this help.\(command.hasPrefix("batchkit run") ? "\n  --workdir DIR   Where logs/ goes (default: the task list's folder)." : "")
-
-        DAG OPTIONS:
-          --format F      dot (default), mermaid, text, or svg (svg needs Graphviz).
-
-        SCHEDULE OPTIONS:
-          --cron EXPR     When: "0 2 * * *" (minute hour day-of-month month day-of-week,
-                          with *, a-b, a,b, */n, names) or @hourly, @daily, @weekly, @monthly,
-                          @yearly, @reboot. The run's output is appended to logs/schedule.log.
-          --systemd       A systemd service and timer instead of a crontab entry.
-          --install       Install it (crontab, or the unit folder and systemctl enable --now).
-          --uninstall     Remove it.
-          --name NAME     The schedule's name (default: the job's), for several schedules.
-          --unit-dir DIR  systemd: where the units go.
-          -- ARGS         Options for the scheduled run, as in -- --date yesterday.
-
-        PRUNE OPTIONS:
-          --keep-runs N   Keep the job's N newest runs.
-          --keep-days D   Keep runs started less than D days ago. With both, a run either
-                          keeps is kept. The run --resume continues is always kept, and the
-                          history CSV files are never touched.
-          --dry-run       List what would be removed; remove nothing.
-          --json          JSON instead of text.
-
-        REPORT AND HISTORY OPTIONS:
-          --json          JSON instead of text.
-          --since DATE    history only: runs started at or after DATE (2026-11-01 or an
-                          ISO-8601 time).
-
-        FILES:
-          logs/execution_logs.csv   one row per step attempt, appended by every run
-          logs/test_results.csv     one row per post-job test per run
-          logs/notifications.log    one line per notification sent, or why it was not
-          config/base.json          parameters and notifications; config/<env>.json overrides
-          logs/runs/<run_id>/       each attempt's log, state.json, report.txt, report.json
-                                    and junit.xml (the steps and tests for CI systems)
-          logs/schedule.log         the output of scheduled runs
-
-        NOTIFICATIONS: on start, success and failure, to a webhook (Slack-compatible JSON;
-        URL from $BATCHKIT_WEBHOOK_URL or config notify.webhook.url_env) and by email
-        through the local sendmail ($BATCHKIT_NOTIFY_EMAIL or notify.email.to). A failed
-        notification is logged and never fails the run.
-
-        EXIT CODES: 0 all passed, 1 a step or test failed (or the build failed, another
-        run holds the lock, or --wait-for timed out; both leave a FAIL row), 64 usage
-        error, invalid job or invalid config/parameters, 130/143 interrupted by
-        SIGINT/SIGTERM (continue with --resume).
-
-        """
-    }
-
-    private static func steps(_ job: Job, environment: Environment, arguments: [String]) throws -> Int32 {
-        let command = "\(environment.command) steps"
-        let parsed = try Arguments(arguments, flags: ["--help"], options: [], command: command)
-        if parsed.has("--help") {
-            Console.out("USAGE: \(command)\n\nLists each step: its id, name, parents, where it is declared, and its memory cap.\n")
-            return ExitCode.success.rawValue
-        }
-        if let extra = parsed.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'", command: command)
-        }
-        let graph = try JobRunner(job: job, layout: environment.layout).validate()
-        var text = ""
-        for step in graph.steps {
-            let parents = graph.parents[step.id] ?? []
-            let after = parents.isEmpty ? "-" : parents.map { $0.display }.joined(separator: ",")
-            let memory = step.policy.memory.map { "; memory \($0)" } ?? ""
-            text += "\(step.displayID)  \(VisibleText.line(step.name))  (after: \(after); \(VisibleText.line(step.source))\(memory))\n"
-        }
-        Console.out(text)
-        return ExitCode.success.rawValue
-    }
-
-    private static func dag(_ job: Job, environment: Environment, arguments: [String]) async throws -> Int32 {
-        let command = "\(environment.command) dag"
-        let parsed = try Arguments(arguments, flags: ["--help"], options: ["--format"], command: command)
-        if parsed.has("--help") {
-            Console.out("USAGE: \(command) [--format dot|mermaid|text|svg]\n\nPrints the job's DAG without running anything.\n")
-            return ExitCode.success.rawValue
-        }
-        if let extra = parsed.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'", command: command)
-        }
-        let graph = try JobRunner(job: job, layout: environment.layout).validate()
-        let document = DagDocument(jobName: job.name, graph: graph)
-        switch parsed.value("--format") ?? "dot" {
-        case "dot":
-            Console.out(document.dot())
-        case "mermaid":
-            Console.out(MermaidDiagram(document).text() + "\n")
-        case "text":
-            let lines = DagText.lines(
-                steps: graph.steps.map { ($0.id, $0.name, nil) },
-                parents: Dictionary(uniqueKeysWithValues: graph.steps.map { ($0.id, graph.parents[$0.id] ?? []) }),
-                style: TerminalStyle.forDescriptor(1))
-            Console.out(lines.joined(separator: "\n") + "\n")
-        case "svg":
-            guard let dot = Graphviz.dotExecutable() else {
-                Console.error("error: --format svg needs Graphviz's `dot`; install it (apt-get install graphviz) or use --format dot\n")
-                return ExitCode.failure.rawValue
-            }
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("batchkit-dag-\(getpid()).svg")
-            defer { try? FileManager.default.removeItem(at: output) }
-            try await Graphviz.render(dot: document.dot(), format: "svg", to: output, executable: dot)
-            Console.out(try String(contentsOf: output, encoding: .utf8))
-        case let other:
-            throw UsageError("unknown --format '\(other)'; use dot, mermaid, text or svg", command: command)
-        }
-        return ExitCode.success.rawValue
     }
 
     /// The job's root: `BATCHKIT_PROJECT_DIR`, else the package the binary

@@ -8,6 +8,15 @@ import Foundation
 /// `prune --keep-runs N | --keep-days D [--dry-run] [--json]`: removes old
 /// run folders under `logs/runs/`, never the history files.
 enum JobPruneCommand {
+    /// Its options, as `--help` shows them and the parser takes them.
+    static let options: [OptionDeclaration] = [
+        .option("--keep-runs", "N", "Keep the job's N newest runs (0 or more)."),
+        .option("--keep-days", "D", "Keep runs started less than D days ago (0 or more; 0.5 is 12 hours).\nWith both, a run that either keeps is kept."),
+        .flag("--dry-run", "List what would be removed; remove nothing."),
+        .flag("--json", "Print the result as JSON."),
+        .help,
+    ]
+
     static func usage(_ command: String) -> String {
         """
         USAGE: \(command) --keep-runs N | --keep-days D [--dry-run] [--json]
@@ -16,13 +25,7 @@ enum JobPruneCommand {
         logs/execution_logs.csv and logs/test_results.csv keep every run's rows.
 
         OPTIONS:
-          --keep-runs N   Keep the job's N newest runs (0 or more).
-          --keep-days D   Keep runs started less than D days ago (0 or more; 0.5 is 12 hours).
-                          With both, a run that either keeps is kept.
-          --dry-run       List what would be removed; remove nothing.
-          --json          Print the result as JSON.
-          -h, --help      Show this help.
-
+        \(OptionDeclaration.helpText(options))
         Never removed: the run --resume would continue, a run whose state says it is
         running, other jobs' runs (task lists can share logs/), folders with no run
         state, and Airflow's airflow-... folders. prune takes the job's lock, so it
@@ -34,7 +37,7 @@ enum JobPruneCommand {
 
     static func run(_ job: Job, environment: JobCommand.Environment, arguments: [String]) throws -> Int32 {
         let command = "\(environment.command) prune"
-        let parsed = try Arguments(arguments, flags: ["--help", "--dry-run", "--json"], options: ["--keep-runs", "--keep-days"], command: command)
+        let parsed = try Arguments(arguments, declared: options, command: command)
         if parsed.has("--help") {
             Console.out(usage(command))
             return ExitCode.success.rawValue

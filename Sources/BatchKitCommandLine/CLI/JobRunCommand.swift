@@ -14,18 +14,59 @@ import Foundation
 /// turned into an orderly stop, and prints the report (or the plan, for
 /// `--dry-run`).
 enum JobRunCommand {
+    /// The run options, as `--help` shows them and the parser takes them.
+    static let options: [OptionDeclaration] = [
+        .option("--jobs", "N", "Run at most N slots of steps at once (default: the number of cores;\nlocal runs only)."),
+        .flag("--fail-fast", "After a step fails, start no new steps."),
+        .flag("--resume", "Continue the last unfinished or failed run: steps that passed are\nnot rerun, the shared context is restored."),
+        .option("--only", "IDS", "Run only these steps (comma-separated ids)."),
+        .option("--from", "ID", "Run ID and the steps downstream of it."),
+        .option("--to", "ID", "Run ID and the steps upstream of it."),
+        .option("--exclude", "IDS", """
+            Do not run these steps.
+            The four combine: a step runs when it passes all that are given.
+            Steps left out are not run and are not waited for.
+            """),
+        .option("--param", "K=V", """
+            A parameter for the steps (repeatable), read in Swift with
+            context.parameters, in shell as $BATCHKIT_PARAM_K; kept on --resume.
+            When config/base.json declares "params", only those are accepted
+            and each is checked against its type before anything runs. One
+            declared "secret": true is shown and recorded as ***, so --resume
+            takes it again (--param K=V or $BATCHKIT_PARAM_K).
+            """),
+        .option("--env", "NAME", "Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).\nOrder: base.json < NAME.json < $BATCHKIT_PARAM_K < --param."),
+        .option("--date", "D", """
+            The run date, what a nightly step processes (context.runDate,
+            $BATCHKIT_RUN_DATE): 2026-11-23, today (the default, in $TZ or
+            the machine's time zone) or yesterday. A range 2026-11-01..2026-11-07
+            is a backfill: one run per date, in order, stopping at the first
+            that fails; --resume finishes it and goes on with the dates left.
+            """),
+        .option("--wait-for", "P", "Start only once file P exists (repeatable: all of them); the\nrun holds the job's lock while it waits."),
+        .option("--wait-timeout", "D", "Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row\nwith reason \"wait timeout\", and a failure notification."),
+        .flag("--no-notify", "Send no notifications for this run (webhook, email, hooks)."),
+        .option("--backend", "B", """
+            local (the default) or slurm: submit every step as an sbatch job
+            (afterok on its parents, time limit from its timeout, retries on
+            the node), wait, and record the results as a local run does. The
+            job folder must be on a filesystem the nodes share.
+            """),
+        .option("--partition", "P", "slurm: the partition to submit to."),
+        .option("--account", "A", "slurm: the account to charge."),
+        .option("--sbatch-arg", "X", "slurm: one more sbatch flag, as in --sbatch-arg=--qos=high (repeatable)."),
+        .flag("--dry-run", "Print the plan (waves, and why steps are left out); run nothing.\nWith --backend slurm, also the sbatch commands."),
+        .flag("--tests-only", "Run only the post-job tests, on the current outputs."),
+        .flag("--json", "Print the report as JSON instead of text."),
+        .help,
+    ]
+
     /// The run options of `arguments`, checked as far as they can be
     /// without running: usage, the configuration and the parameters. `nil`
     /// for `--help`. `schedule` uses it to refuse a run that would fail.
     static func parse(_ job: Job, arguments: [String], environment: JobCommand.Environment) throws -> (Arguments, RunOptions)? {
         let command = environment.command
-        let parsed = try Arguments(
-            arguments, flags: ["--help", "--tests-only", "--fail-fast", "--resume", "--dry-run", "--json", "--no-notify"],
-            options: [
-                "--jobs", "--only", "--from", "--to", "--exclude", "--param", "--backend", "--partition", "--account", "--sbatch-arg",
-                "--env", "--wait-for", "--wait-timeout", "--date",
-            ],
-            command: command)
+        let parsed = try Arguments(arguments, declared: Self.options, command: command)
         if parsed.has("--help") { return nil }
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
@@ -64,7 +105,7 @@ enum JobRunCommand {
     static func run(_ job: Job, arguments: [String], environment: JobCommand.Environment) async throws -> Int32 {
         let command = environment.command
         guard let (parsed, parsedOptions) = try parse(job, arguments: arguments, environment: environment) else {
-            Console.out(JobCommand.help(job, command: command))
+            Console.out(JobHelp.text(job, environment: environment))
             return ExitCode.success.rawValue
         }
         var options = parsedOptions

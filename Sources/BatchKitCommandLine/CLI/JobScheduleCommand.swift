@@ -14,6 +14,38 @@ import Foundation
 /// [--unit-dir DIR] [-- RUN_OPTIONS…]`: a crontab entry, or a systemd service
 /// and timer, that runs the job unattended.
 enum JobScheduleCommand {
+    /// Its options, as `--help` shows them and the parser takes them.
+    static let options: [OptionDeclaration] = [
+        .option("--cron", "EXPR", """
+            When, in the machine's local time: five fields, minute hour
+            day-of-month month day-of-week, each *, a number, a range a-b, a list
+            a,b, or a step */n or a-b/n; months and weekdays may be names (jan,
+            mon; 0 and 7 are Sunday). Or @hourly, @daily, @midnight, @weekly,
+            @monthly, @yearly, @annually, or @reboot (cron only). As in cron,
+            when both day fields are restricted either one matching is enough.
+            """),
+        .flag("--systemd", "A systemd service and timer (OnCalendar= from EXPR, Persistent=true)\ninstead of a crontab entry."),
+        .flag("--install", """
+            cron: put the entry in your crontab, replacing this schedule's earlier
+            one; every other line stays as it is. systemd: write the units, then
+            systemctl daemon-reload and enable --now the timer.
+            """),
+        .flag("--uninstall", "Remove what --install installed."),
+        .option("--name", "NAME", "The schedule's name (default: the job's), for several schedules of one\njob; the units are batchkit-NAME.service and batchkit-NAME.timer."),
+        .option("--unit-dir", "DIR", """
+            systemd: where the units go (default: /etc/systemd/system for root,
+            else ${XDG_CONFIG_HOME:-~/.config}/systemd/user with systemctl --user).
+            """),
+        .help,
+    ]
+
+    /// The row for what follows `--`, which is no option of its own.
+    static let runOptionsRow = """
+          -- RUN_OPTIONS  Everything after -- is given to the scheduled run, as in
+                          -- --date yesterday --jobs 2.
+
+        """
+
     static func usage(_ command: String) -> String {
         """
         USAGE: \(command) --cron EXPR [--systemd] [--install] [--name NAME] [--unit-dir DIR] [-- RUN_OPTIONS...]
@@ -24,26 +56,7 @@ enum JobScheduleCommand {
         job is rebuilt) and its output appended to logs/schedule.log. --install installs it.
 
         OPTIONS:
-          --cron EXPR     When, in the machine's local time: five fields, minute hour
-                          day-of-month month day-of-week, each *, a number, a range a-b, a list
-                          a,b, or a step */n or a-b/n; months and weekdays may be names (jan,
-                          mon; 0 and 7 are Sunday). Or @hourly, @daily, @midnight, @weekly,
-                          @monthly, @yearly, @annually, or @reboot (cron only). As in cron,
-                          when both day fields are restricted either one matching is enough.
-          --systemd       A systemd service and timer (OnCalendar= from EXPR, Persistent=true)
-                          instead of a crontab entry.
-          --install       cron: put the entry in your crontab, replacing this schedule's earlier
-                          one; every other line stays as it is. systemd: write the units, then
-                          systemctl daemon-reload and enable --now the timer.
-          --uninstall     Remove what --install installed.
-          --name NAME     The schedule's name (default: the job's), for several schedules of one
-                          job; the units are batchkit-NAME.service and batchkit-NAME.timer.
-          --unit-dir DIR  systemd: where the units go (default: /etc/systemd/system for root,
-                          else ${XDG_CONFIG_HOME:-~/.config}/systemd/user with systemctl --user).
-          -- RUN_OPTIONS  Everything after -- is given to the scheduled run, as in
-                          -- --date yesterday --jobs 2.
-          -h, --help      Show this help.
-
+        \(OptionDeclaration.helpText(options))\(runOptionsRow)
         The scheduled run gets only PATH from here: set other variables in the job.
         A user's systemd timers run while they are logged in, unless lingering is on
         (loginctl enable-linger USER).
@@ -72,9 +85,7 @@ enum JobScheduleCommand {
         let separator = arguments.firstIndex(of: "--")
         let own = separator.map { Array(arguments[..<$0]) } ?? arguments
         let runArguments = separator.map { Array(arguments[($0 + 1)...]) } ?? []
-        let parsed = try Arguments(
-            own, flags: ["--help", "--systemd", "--install", "--uninstall"], options: ["--cron", "--name", "--unit-dir"],
-            command: command)
+        let parsed = try Arguments(own, declared: options, command: command)
         if parsed.has("--help") {
             Console.out(usage(command))
             return ExitCode.success.rawValue
@@ -87,21 +98,6 @@ enum JobScheduleCommand {
         }
         if parsed.value("--unit-dir") != nil, !parsed.has("--systemd") {
             throw UsageError("--unit-dir is for --systemd units", command: command)
-        }
-        // The scheduled run's options are checked now, not at 2 a.m.
-        do {
-            if let (_, options) = try JobRunCommand.parse(job, arguments: runArguments, environment: environment),
-               let secret = options.secretParameters.sorted().first(where: { options.parameterSources[$0] == "--param" }) {
-                // The run options go into the crontab or unit file, in plain text.
-                throw UsageError(
-                    "--param \(secret): \(secret) is a secret parameter, and a schedule would write its value into the "
-                        + "\(parsed.has("--systemd") ? "systemd unit" : "crontab"); put it in a config/<env>.json kept out of "
-                        + "version control and schedule the run with --env <env>", command: command)
-            }
-        } catch let error as UsageError {
-            throw UsageError("after --: \(error.message)", command: command)
-        } catch let error as JobConfig.Problem {
-            throw UsageError("after --: \(error.message)", command: command)
         }
         let layout = environment.layout
         let name = parsed.value("--name") ?? defaultName(job.name)
@@ -120,10 +116,14 @@ enum JobScheduleCommand {
             }
             return try await uninstall(scheduled, systemd: parsed.has("--systemd") ? folder : nil, command: command)
         }
+        // Its own options before the scheduled run's: a missing or bad --cron
+        // is the mistake to report, not a parameter that run would lack.
         guard let cron = parsed.value("--cron") else {
             throw UsageError("say when with --cron, as in: \(command) --cron \"0 2 * * *\"", command: command)
         }
         let expression = try CronExpression(cron)
+        let units = parsed.has("--systemd") ? try SystemdUnits(expression: expression, run: scheduled) : nil
+        try checkRunOptions(job, environment: environment, arguments: runArguments, systemd: parsed.has("--systemd"), command: command)
         guard FileManager.default.isExecutableFile(atPath: scheduled.command[0]) else {
             throw ScheduleError(.io, "cannot schedule \(job.name): \(scheduled.command[0]) is missing or not executable")
         }
@@ -136,8 +136,7 @@ enum JobScheduleCommand {
             + (runArguments.isEmpty ? "" : " -- " + runArguments.map(ShellWord.quoted).joined(separator: " "))
         let next = nextRuns(expression)
 
-        if parsed.has("--systemd") {
-            let units = try SystemdUnits(expression: expression, run: scheduled)
+        if let units {
             guard parsed.has("--install") else {
                 Console.out("""
                     # \(VisibleText.line(job.name)): "\(expression.text)" is OnCalendar=\(units.onCalendar); \(next)
@@ -191,6 +190,27 @@ enum JobScheduleCommand {
             Console.error("note: no running cron daemon was found (/run/crond.pid); start it (systemctl start cron, or service cron start) or the entry never runs\n")
         }
         return ExitCode.success.rawValue
+    }
+
+    /// The scheduled run's options, checked now rather than at 2 a.m.: as
+    /// `run` would check them, and refusing a secret given with `--param`,
+    /// which would be written in plain text into the crontab or unit.
+    ///
+    /// - Throws: ``UsageError`` saying "after --: …".
+    private static func checkRunOptions(_ job: Job, environment: JobCommand.Environment, arguments: [String], systemd: Bool, command: String) throws {
+        do {
+            if let (_, options) = try JobRunCommand.parse(job, arguments: arguments, environment: environment),
+               let secret = options.secretParameters.sorted().first(where: { options.parameterSources[$0] == "--param" }) {
+                throw UsageError(
+                    "--param \(secret): \(secret) is a secret parameter, and a schedule would write its value into the "
+                        + "\(systemd ? "systemd unit" : "crontab"); put it in a config/<env>.json kept out of "
+                        + "version control and schedule the run with --env <env>", command: command)
+            }
+        } catch let error as UsageError {
+            throw UsageError("after --: \(error.message)", command: command)
+        } catch let error as JobConfig.Problem {
+            throw UsageError("after --: \(error.message)", command: command)
+        }
     }
 
     private static func uninstall(_ scheduled: ScheduledRun, systemd folder: SystemdUnitFolder?, command: String) async throws -> Int32 {

@@ -21,7 +21,7 @@ extension JobConfig {
             return try Self.refusingNUL(resolved)
         }
         for key in commandLine.keys.sorted() where declarations[key] == nil {
-            let hint = Self.closest(key, among: Array(declarations.keys)).map { " (did you mean \($0)?)" } ?? ""
+            let hint = Suggestion.hint(for: key, among: Array(declarations.keys))
             throw Problem("--param \(key): unknown parameter\(hint); \(Self.known(declarations)) in config/base.json")
         }
         var missing: [String] = []

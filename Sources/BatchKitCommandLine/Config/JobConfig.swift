@@ -271,24 +271,4 @@ public struct JobConfig: Sendable {
             ? "it declares none under \"params\""
             : "its parameters are " + declarations.keys.sorted().joined(separator: ", ")
     }
-
-    /// The declared name nearest to a mistyped one, when it is close.
-    static func closest(_ name: String, among names: [String]) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var row = Array(0...b.count)
-            for (i, x) in a.enumerated() {
-                var previous = row[0]
-                row[0] = i + 1
-                for (j, y) in b.enumerated() {
-                    let current = row[j + 1]
-                    row[j + 1] = min(row[j + 1] + 1, row[j] + 1, previous + (x == y ? 0 : 1))
-                    previous = current
-                }
-            }
-            return row[b.count]
-        }
-        let scored = names.map { ($0, distance(Array(name.lowercased()), Array($0.lowercased()))) }
-        guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), best.1 <= max(2, name.count / 3) else { return nil }
-        return best.0
-    }
 }

@@ -73,7 +73,8 @@ struct RunSession: Sendable {
             job: job.name, runID: runID, status: passed ? .pass : .fail, startedAt: started, endedAt: ended,
             steps: shown, tests: tests, testsNotRun: testsNotRun, failureLogTails: tails,
             logDirectory: layout.relative(layout.runDirectory(runID)),
-            historyFiles: [layout.relative(layout.executionLog), layout.relative(layout.testResults)],
+            historyFiles: [layout.relative(layout.executionLog)]
+                + (job.tests.isEmpty && !FileManager.default.fileExists(atPath: layout.testResults.path) ? [] : [layout.relative(layout.testResults)]),
             notes: (interrupted ? ["interrupted: continue with --resume"] : []) + notes + recorder.problems
                 + (unrecordedNote.map { [$0] } ?? []),
             parameters: state.parameters ?? [:], parameterSources: state.parameterSources ?? [:], environment: state.environment,

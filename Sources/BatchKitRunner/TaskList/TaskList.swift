@@ -120,7 +120,7 @@ public struct TaskList: Sendable {
     private static func task(_ line: String, source: String, folder: URL, environment: [String: String]) throws(LineError) -> Step {
         let fields = split(line)
         guard (7...9).contains(fields.count) else {
-            let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\|" : ""
+            let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\| (|| as \\|\\|), or put the pipeline in a script" : ""
             throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
         }
         for (index, field) in fields.enumerated() {
@@ -157,14 +157,16 @@ public struct TaskList: Sendable {
         var timeout: Double?
         if fields.count >= 8, !fields[7].isEmpty {
             guard let value = seconds(fields[7]), value > 0 else {
-                throw LineError("TIMEOUT \"\(fields[7])\" is not a duration above 0 (seconds, or a number with s, m or h)")
+                throw LineError("TIMEOUT \"\(fields[7])\" is not a duration above 0 (seconds, or a number with s, m or h)"
+                    + pipeHint(fields, bad: fields[7]))
             }
             timeout = value
         }
         var memory: ByteCount?
         if fields.count == 9, !fields[8].isEmpty {
             guard let value = ByteCount(fields[8]), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
-                throw LineError("MEMORY \"\(fields[8])\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)")
+                throw LineError("MEMORY \"\(fields[8])\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)"
+                    + pipeHint(fields, bad: fields[8]))
             }
             memory = value
         }
@@ -172,6 +174,17 @@ public struct TaskList: Sendable {
             id: id, name: fields[4], parents: parents, source: source, action: .shell(command),
             policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout, memory: memory),
             mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
+    }
+
+    /// Why a TIMEOUT or MEMORY that is not a number is most likely there: a
+    /// `|` or `||` in the command split it into more fields, and its tail
+    /// landed in these columns. Empty when `bad` reads as a number's attempt.
+    private static func pipeHint(_ fields: [String], bad: String) -> String {
+        let looksNumeric = bad.utf8.first.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") } ?? true
+        guard !looksNumeric || bad.utf8.contains(UInt8(ascii: " ")) else { return "" }
+        return "; SHELL_COMMAND reads \"\(fields[5])\": if the command has a | or || in it, the line was cut there, "
+            + "because | separates the fields. Write each | of the command as \\|, or put the pipeline in a script "
+            + "and give the script as SHELL_COMMAND"
     }
 
     /// Splits on `|`, honouring `\|`, and trims each field. Works on UTF-8

@@ -42,6 +42,23 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    /// A mistyped command, of batchkit or of a job, gets the nearest one.
+    @Test(arguments: [
+        (["nwe", "x"], "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade"),
+        (["help", "upgarde"], "unknown command 'upgarde' (did you mean upgrade?)"),
+        (["run", "t.lst", "histroy"], "unknown command 'histroy' (did you mean history?); commands are run, steps, dag"),
+        (["run", "t.lst", "--jbos", "2"], "unknown option --jbos for 'batchkit run t.lst' (did you mean --jobs?)"),
+        (["run", "t.lst", "prune", "--keep-run", "2"], "(did you mean --keep-runs?)"),
+    ])
+    func aMistypedCommandOrOptionGetsTheNearestOne(arguments: [String], message: String) async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", "#SHELL\n1|-1|1|0|hello|echo hi|\n")
+        let result = try await batchkit(arguments, in: directory.url)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs").path), "nothing ran")
+    }
+
     @Test(arguments: ["my job", "1job", "struct", "a/b", ""])
     func badNamesExit64AndCreateNothing(name: String) async throws {
         let directory = try TemporaryDirectory()
@@ -176,6 +193,61 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift").path))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: vendor.appendingPathComponent("Sources").path)
         #expect(leftovers.sorted() == ["BatchKit", "BatchKitCluster", "BatchKitCommandLine", "BatchKitNotify", "BatchKitParallel", "BatchKitRunner", "BatchKitSchedule"])
+    }
+
+    /// Every file and folder of the job's vendored copy and manifest, with its
+    /// modification time, after setting them all to 2020-01-01: a file
+    /// rewritten since then, even with the same bytes, shows a newer time.
+    static func agedTimes(_ job: URL) throws -> [String: Date] {
+        let old = Date(timeIntervalSince1970: 1_577_836_800)
+        var paths = ["Package.swift", "Vendor"]
+        let enumerator = FileManager.default.enumerator(atPath: job.appendingPathComponent("Vendor").path)
+        while let path = enumerator?.nextObject() as? String { paths.append("Vendor/" + path) }
+        for path in paths {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: job.appendingPathComponent(path).path)
+        }
+        return try times(job, paths)
+    }
+
+    static func times(_ job: URL, _ paths: [String]) throws -> [String: Date] {
+        var times: [String: Date] = [:]
+        for path in paths {
+            let attributes = try FileManager.default.attributesOfItem(atPath: job.appendingPathComponent(path).path)
+            times[path] = attributes[.modificationDate] as? Date
+        }
+        return times
+    }
+
+    /// `upgrade` writes only what differs, so `run.sh` and SwiftPM rebuild
+    /// only for that: a second upgrade, or one of a job already current,
+    /// touches no file and no folder.
+    @Test func upgradeWritesOnlyTheFilesThatDiffer() async throws {
+        let directory = try TemporaryDirectory()
+        await #expect(try batchkit(["new", "twice"], in: directory.url).status == 0)
+        let job = directory.path("twice")
+        let vendor = job.appendingPathComponent("Vendor/BatchKit")
+
+        let current = try Self.agedTimes(job)
+        let already = try await batchkit(["upgrade"], in: job)
+        #expect(already.status == 0, "\(already.stderr)")
+        #expect(already.stdout.contains("it already matched this batchkit, so nothing was written ("), "\(already.stdout)")
+        #expect(try Self.times(job, Array(current.keys)) == current, "an upgrade with nothing to change touched files")
+
+        try Data("0.0.1\n".utf8).write(to: vendor.appendingPathComponent("VERSION"))
+        try Data("// stale\n".utf8).write(to: vendor.appendingPathComponent("Sources/BatchKit/BatchKit.swift"))
+        let before = try Self.agedTimes(job)
+        let first = try await batchkit(["upgrade"], in: job)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("from 0.0.1 to \(BatchKit.version): 1 changed (Sources/BatchKit/BatchKit.swift); 2 files written, "), "\(first.stdout)")
+        let touched = try Self.times(job, Array(before.keys)).filter { before[$0.key] != $0.value }.keys.sorted()
+        #expect(touched == ["Vendor/BatchKit", "Vendor/BatchKit/Sources/BatchKit", "Vendor/BatchKit/Sources/BatchKit/BatchKit.swift", "Vendor/BatchKit/VERSION"],
+                "only the two files that differed (and their folders, for the rename)")
+
+        let after = try Self.agedTimes(job)
+        let second = try await batchkit(["upgrade"], in: job)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("it already matched this batchkit, so nothing was written"), "\(second.stdout)")
+        #expect(try Self.times(job, Array(after.keys)) == after, "the second upgrade touched files")
     }
 
     @Test func upgradeRefusesToDiscardHandEditsWithoutForce() async throws {

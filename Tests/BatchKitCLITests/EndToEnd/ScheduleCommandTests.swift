@@ -196,6 +196,34 @@ import Testing
         #expect(result.stderr.contains("Run 'batchkit run job/t.lst schedule --help' for usage."))
     }
 
+    /// A job whose scheduled run would lack a required parameter: the
+    /// schedule's own mistakes come first, and `--uninstall` needs no run.
+    @Test(arguments: [
+        ([String](), "say when with --cron"),
+        (["--cron", "0 2 * *"], "invalid cron expression \"0 2 * *\": it has 4 fields"),
+        (["--cron", "@reboot", "--systemd"], "@reboot has no systemd timer equivalent"),
+        (["--cron", "@daily"], "after --: missing required parameter: day"),
+    ])
+    func theSchedulesOwnOptionsAreCheckedBeforeTheRunsParameters(arguments: [String], message: String) async throws {
+        let directory = try TemporaryDirectory()
+        _ = try makeJob(directory, folder: "job")
+        try directory.write("job/config/base.json", #"{"params": {"day": {"type": "string", "required": true}}}"#)
+        let result = try await schedule(directory, arguments, folder: "job")
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: \(message)"), "\(result.stderr)")
+        let given = try await schedule(directory, ["--cron", "@daily", "--", "--param", "day=yesterday"], folder: "job")
+        #expect(given.status == 0, "\(given.stderr)")
+    }
+
+    @Test func uninstallNeedsNoParameterOfTheRun() async throws {
+        let directory = try TemporaryDirectory()
+        _ = try makeJob(directory, folder: "job")
+        try directory.write("job/config/base.json", #"{"params": {"day": {"type": "string", "required": true}}}"#)
+        let result = try await schedule(directory, ["--uninstall", "--systemd", "--unit-dir", directory.path("units").path], folder: "job")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("No units batchkit-t.service or .timer in"), "\(result.stdout)")
+    }
+
     @Test func helpListsScheduleAndPrune() async throws {
         let directory = try TemporaryDirectory()
         _ = try makeJob(directory, folder: "job")

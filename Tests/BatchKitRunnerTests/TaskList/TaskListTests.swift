@@ -81,6 +81,32 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("1|-1|1|0|a|true || { echo no; exit 1; }|", "TIMEOUT \"{ echo no; exit 1; }\" is not a duration above 0", "\"true\""),
+        ("1|-1|1|0|a|sort in.txt | uniq -c | head|", "TIMEOUT \"head\" is not a duration above 0", "\"sort in.txt\""),
+        ("1|-1|1|0|a|cat f | grep x | wc -l", "TIMEOUT \"wc -l\" is not a duration above 0", "\"cat f\""),
+        ("1|-1|1|0|a|./load.sh||10m|tee load.out", "MEMORY \"tee load.out\" is not a memory size", "\"./load.sh\""),
+    ])
+    func aBarInsideTheCommandIsNamedAsTheLikelyCause(line: String, message: String, command: String) {
+        do {
+            _ = try parse("#SHELL\n\(line)\n")
+            Issue.record("accepted: \(line)")
+        } catch {
+            let problem = error.problems.first ?? ""
+            #expect(problem.hasPrefix("tasks.lst:2: \(message)"), "\(problem)")
+            #expect(problem.contains("SHELL_COMMAND reads \(command): if the command has a | or || in it, the line was cut there"), "\(problem)")
+            #expect(problem.contains("Write each | of the command as \\|, or put the pipeline in a script"), "\(problem)")
+        }
+    }
+
+    @Test(arguments: ["1|-1|1|0|a|true||0", "1|-1|1|0|a|true||5x", "1|-1|1|0|a|true|||512"])
+    func aNumberThatIsWrongGetsNoPipeHint(line: String) {
+        #expect(throws: TaskList.ParseError.self) { try parse("#SHELL\n\(line)\n") }
+        do { _ = try parse("#SHELL\n\(line)\n") } catch {
+            #expect(error.problems.first?.contains("SHELL_COMMAND reads") == false, "\(error.problems)")
+        }
+    }
+
     @Test func theNinthColumnIsAMemoryCap() throws {
         let list = try parse("""
             #SHELL
