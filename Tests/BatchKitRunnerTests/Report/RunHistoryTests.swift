@@ -46,7 +46,7 @@ import Testing
 
         let text = summary.render()
         #expect(text.hasPrefix("j: 5 runs\n"))
-        #expect(text.contains("02  Load     5     80%     1.10 s    4.00 s    PASS 4.00 s  ⚠ slow: 3.6× its median"))
+        #expect(text.contains("02  Load     5     80%     2             1.10 s    4.00 s    PASS 4.00 s  ⚠ slow: 3.6× its median"))
     }
 
     @Test func sinceKeepsOnlyLaterRuns() throws {

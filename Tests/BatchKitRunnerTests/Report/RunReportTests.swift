@@ -38,12 +38,15 @@ import Testing
         #expect(text.contains("  03  Load            SKIPPED  0      -         -         -          step 02 \"Validate input\" failed\n"))
         #expect(text.contains("02 Validate input failed: 3 of 10 rows rejected\n  | last line of the log\n  log: logs/runs/r1/02.log"))
         #expect(text.contains("Post-job tests  1 passed, 0 failed\n  PASS  output exists  (12 bytes)"))
-        #expect(text.contains("Time     1.25 s wall for 1.70 s of steps: 1.4× speed-up from running steps in parallel"))
+        #expect(text.contains("Time     1.25 s wall, 1.20 s with steps running: 1.70 s of step time, 1.4× speed-up from running steps in parallel"))
+        var second = Self.record(2, "b", .pass, 0.9)
+        second.startedAt += 1
+        second.endedAt += 1
         let sequential = RunReport(
             job: "j", runID: "r", status: .pass, startedAt: Self.start, endedAt: Self.start.addingTimeInterval(2),
-            steps: [StepRun(stepID: 1, name: "a", records: [Self.record(1, "a", .pass, 1)]), StepRun(stepID: 2, name: "b", records: [Self.record(2, "b", .pass, 0.9)])],
+            steps: [StepRun(stepID: 1, name: "a", records: [Self.record(1, "a", .pass, 1)]), StepRun(stepID: 2, name: "b", records: [second])],
             tests: [], testsNotRun: nil, failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
-        #expect(sequential.render().contains("Time     2.00 s wall for 1.90 s of steps (no parallel speed-up: the steps ran one after another)"))
+        #expect(sequential.render().contains("Time     2.00 s wall, 1.90 s with steps running, one after another (no parallel speed-up)"))
         #expect(text.contains("  wave 1  01 Extract         PASS\n  wave 2  02 Validate input  FAIL     ← 01\n  wave 3  03 Load            SKIPPED  ← 02\n"))
         #expect(text.contains("Logs     logs/runs/r1/  (report.txt, report.json, junit.xml)"))
         #expect(text.contains("Note     a note"))
