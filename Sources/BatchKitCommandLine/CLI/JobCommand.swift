@@ -127,8 +127,10 @@ public enum JobCommand {
           run (default)   Run the steps, then the post-job tests; print the report.
           steps           List the steps, their parents and their files.
           dag             Print the DAG without running anything.
-          report [RUN_ID] Print a past run's report (default: the latest run).
-          history         Summarise every run: pass rate, median and p95 time per step.
+          report [RUN_ID] Print a past run's report (default: the latest run; RUN_ID may be
+                          any part of a run's id that only one run has).
+          history         Summarise every run: pass rate, failed tries, median and p95 time
+                          per step, and how the runs ended; --runs lists each run.
           export airflow  Write the job as an Apache Airflow 3 DAG (--out FILE; see export --help).
           schedule        Print a crontab entry (or systemd timer) that runs the job, or
                           --install it (see schedule --help).
@@ -200,6 +202,9 @@ public enum JobCommand {
           --json          JSON instead of text.
           --since DATE    history only: runs started at or after DATE (2026-11-01 or an
                           ISO-8601 time).
+          --runs          history only: list each run with its status (PASS, FAIL,
+                          interrupted, unfinished, not started), start, duration and the
+                          steps or post-job tests that failed.
 
         FILES:
           logs/execution_logs.csv   one row per step attempt, appended by every run

@@ -32,7 +32,7 @@ extension RunHistory {
             return count == 0 ? nil : "\(count) " + Self.paint(outcome, style: style)
         }
         lines.append("")
-        lines.append(style.paint("Runs", .bold) + "  \(counts.joined(separator: ", "))  (history --runs lists each run)")
+        lines.append(style.paint("Runs", .bold) + ": \(counts.joined(separator: ", ")) (history --runs lists each run)")
         if !notStarted.isEmpty {
             let counts = Dictionary(grouping: notStarted, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
             lines.append("")

@@ -3,9 +3,11 @@ import Foundation
 
 extension RunReport {
     /// The report as text for a terminal or a file: the status line, a table
-    /// of steps (status, attempts, wall and CPU time, peak memory, the slowest
-    /// marked), failures with the end of their logs, the test results, the
-    /// parallel speed-up, the DAG with each step's status, and where the logs are.
+    /// of steps (status, the run's attempts, wall and CPU time, peak memory,
+    /// the slowest marked), failures with the end of their logs, the test
+    /// results, the parallel speed-up, the DAG with each step's status, and
+    /// where the logs are. For a resumed run, the headline, the slowest and
+    /// the times are this session's; steps that passed earlier are marked.
     /// Names, messages and values are shown through ``VisibleText``, so none
     /// can move the cursor or clear the screen; the JSON keeps them as they are.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
@@ -102,8 +104,8 @@ extension RunReport {
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
-        // The slowest steps that ran: one when there are few, up to three.
-        let ran = steps.filter { $0.attempts > 0 }.sorted { $0.durationSeconds > $1.durationSeconds }
+        // The slowest steps that ran in this session: one when there are few, up to three.
+        let ran = steps.filter { $0.attempts > 0 && !passedEarlier($0) }.sorted { $0.durationSeconds > $1.durationSeconds }
         let slowest = Array(ran.prefix(ran.count >= 6 ? 3 : (ran.count >= 2 ? 1 : 0)).map(\.stepID))
 
         var lines = ["  " + style.paint(

@@ -52,6 +52,66 @@ import Testing
         #expect(text.contains("Note     a note"))
     }
 
+    /// An attempt of step `id` from `from` to `to` seconds after `start`.
+    static func attempt(_ id: StepID, _ attempt: Int, _ status: Status, from: Double, to: Double) -> ExecutionRecord {
+        ExecutionRecord(
+            runID: "r1", job: "job", stepID: id, stepName: "s\(id)", attempt: attempt, status: status,
+            startedAt: start.addingTimeInterval(from), endedAt: start.addingTimeInterval(to))
+    }
+
+    static func run(startingAt offset: Double, seconds: Double, _ steps: [StepRun]) -> RunReport {
+        RunReport(
+            job: "j", runID: "r1", status: .pass, startedAt: start.addingTimeInterval(offset),
+            endedAt: start.addingTimeInterval(offset + seconds), steps: steps, tests: [], testsNotRun: nil,
+            failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
+    }
+
+    @Test func stepsThatOverlappedShowASpeedUpHoweverLongTheRunTook() {
+        // 04 and 05 ran side by side, then the post-job tests took 8 s: the
+        // old rule (step time / wall time) said the steps ran one after another.
+        let report = Self.run(startingAt: 0, seconds: 10, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .pass, from: 0, to: 0.5)]),
+            StepRun(stepID: 4, name: "s4", records: [Self.attempt(4, 1, .pass, from: 0.5, to: 1.5)]),
+            StepRun(stepID: 5, name: "s5", records: [Self.attempt(5, 1, .pass, from: 0.6, to: 1.6)]),
+        ])
+        #expect(report.render().contains(
+            "Time     10.0 s wall, 1.60 s with steps running: 2.50 s of step time, 1.6× speed-up from running steps in parallel\n"))
+    }
+
+    @Test func stepsOneAfterAnotherShowNoSpeedUpHoweverShortTheRun() {
+        // A retry waited 2 s between attempts: wall time covers that, the steps do not overlap.
+        let report = Self.run(startingAt: 0, seconds: 4, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .fail, from: 0, to: 0.5), Self.attempt(1, 2, .pass, from: 2.5, to: 3)]),
+            StepRun(stepID: 2, name: "s2", records: [Self.attempt(2, 1, .pass, from: 3, to: 3.9)]),
+        ])
+        #expect(report.render().contains("Time     4.00 s wall, 1.90 s with steps running, one after another (no parallel speed-up)\n"))
+    }
+
+    @Test func aResumedRunCountsOnlyThisSessionsStepsInItsTimeAndHeadline() {
+        // Steps 01 and 02 passed in the first session (0–61 s); this session
+        // starts at 100 s and runs 03 (its attempt 2) and then 04.
+        let report = Self.run(startingAt: 100, seconds: 0.5, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .pass, from: 0, to: 60)]),
+            StepRun(stepID: 2, name: "s2", records: [Self.attempt(2, 1, .pass, from: 60, to: 61)]),
+            StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 2, .pass, from: 100.1, to: 100.2)]),
+            StepRun(stepID: 4, name: "s4", records: [Self.attempt(4, 1, .pass, from: 100.2, to: 100.4)]),
+        ])
+        let text = report.render()
+        #expect(text.hasPrefix("j  run r1  PASS  4/4 steps passed (2 earlier, 2 in this session of 0.50 s)\n"), "\(text)")
+        #expect(text.contains("  01  s1    PASS     1      1 m 00 s  -         -          passed in an earlier session\n"))
+        #expect(text.contains("  03  s3    PASS     2      0.10 s"), "TRIES is the run's attempt number, as in the CSV")
+        #expect(text.contains("Time     0.50 s wall this session, 0.30 s with steps running, one after another (no parallel speed-up)\n"))
+        #expect(!text.contains("×"), "61 s of earlier steps in a 0.5 s session is no speed-up")
+        #expect(report.parallelTime.stepSeconds < 0.31)
+    }
+
+    @Test func triesIsTheHighestAttemptNumberOfTheRun() {
+        // A resumed step shows this session's attempts: numbers 3 and 4 of the run.
+        let step = StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 3, .fail, from: 0, to: 1), Self.attempt(3, 4, .pass, from: 1, to: 2)])
+        #expect(step.attempts == 4)
+        #expect(StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 0, .skipped, from: 0, to: 0)]).attempts == 0)
+    }
+
     @Test func theThreeSlowestAreMarkedInABiggerRun() {
         let steps = (1...6).map { id in
             StepRun(stepID: StepID(id), name: "s\(id)", records: [Self.record(StepID(id), "s\(id)", .pass, Double(id))])
