@@ -52,7 +52,8 @@ extension RunHistory {
         guard !runList.isEmpty else { return "\(job): no runs in the history\(scope) yet.\n" }
         let idWidth = max(3, runList.map { VisibleText.line($0.runID).count }.max() ?? 0)
         var lines = [
-            "\(style.paint(job, .bold)): \(runList.count) run\(runList.count == 1 ? "" : "s")\(scope), oldest first", "",
+            "\(style.paint(job, .bold)): \(runs) run\(runs == 1 ? "" : "s")"
+                + (runList.count > runs ? " and \(runList.count - runs) that did not start" : "") + "\(scope), oldest first", "",
             "  " + style.paint("STARTED (UTC)        \(Self.pad("RUN", idWidth))  STATUS       DURATION  WHAT FAILED", .bold),
         ]
         for run in runList {

@@ -41,7 +41,8 @@ public struct RunHistory: Sendable, Codable {
     }
 
     public var job: String
-    /// Runs that started.
+    /// Runs that started: with steps, with post-job tests only
+    /// (`--tests-only`), or still unfinished.
     public var runs: Int
     public var since: Date?
     public var steps: [StepSummary]
@@ -90,14 +91,13 @@ public struct RunHistory: Sendable, Codable {
                     notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
                     continue
                 }
-                let run = runs.number(row[runColumn], started: started, ended: field(endColumn), steps: true)
+                let run = runs.number(row[runColumn], started: started, ended: field(endColumn))
                 if status == .fail { failedAttempts[id, default: 0] += 1 }
                 finals[id, default: [:]][run] = Final(
                     status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn],
                     reason: reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
             }
         }
-        let stepRuns = runs.withSteps
         let tests = try testResults.map { try Self.latestTests($0, job: job, cutoff: cutoff, runs: &runs) } ?? [:]
         let rank = runs.ranks()
 
@@ -152,7 +152,7 @@ public struct RunHistory: Sendable, Codable {
         }
         list.sort { ($0.startedAt, $0.runID) < ($1.startedAt, $1.runID) }
         return RunHistory(
-            job: job, runs: stepRuns, since: since, steps: steps, notStarted: notStarted.sorted { $0.at < $1.at }, runList: list)
+            job: job, runs: list.filter { $0.outcome != .notStarted }.count, since: since, steps: steps, notStarted: notStarted.sorted { $0.at < $1.at }, runList: list)
     }
 
     /// The runs met in the history files, numbered as met, with the first
@@ -162,10 +162,8 @@ public struct RunHistory: Sendable, Codable {
         var ids: [String] = []
         var starts: [String] = []
         var ends: [String] = []
-        /// Runs with step rows (not only test rows, as `--tests-only` leaves).
-        var withSteps = 0
 
-        mutating func number(_ runID: String, started: String, ended: String, steps: Bool) -> Int {
+        mutating func number(_ runID: String, started: String, ended: String) -> Int {
             if let known = numbers[runID] {
                 if started < starts[known] { starts[known] = started }
                 if ended > ends[known] { ends[known] = ended }
@@ -175,7 +173,6 @@ public struct RunHistory: Sendable, Codable {
             ids.append(runID)
             starts.append(started)
             ends.append(max(started, ended))
-            if steps { withSteps += 1 }
             return ids.count - 1
         }
 
@@ -205,7 +202,7 @@ public struct RunHistory: Sendable, Codable {
             if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
             guard let status = Status(outcome: row[statusColumn]) else { continue }
             let ended = endColumn.map { $0 < row.count ? row[$0] : "" } ?? ""
-            let run = runs.number(row[runColumn], started: row[startColumn], ended: ended, steps: false)
+            let run = runs.number(row[runColumn], started: row[startColumn], ended: ended)
             if let index = tests[run]?.firstIndex(where: { $0.name == row[testColumn] }) {
                 tests[run]?[index].status = status
             } else {
