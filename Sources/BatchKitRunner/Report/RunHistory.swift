@@ -95,7 +95,8 @@ public struct RunHistory: Sendable, Codable {
                 if status == .fail { failedAttempts[id, default: 0] += 1 }
                 finals[id, default: [:]][run] = Final(
                     status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn],
-                    reason: reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
+                    // Only a row that did not pass has a reason (and most rows pass).
+                    reason: status == .pass || reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
             }
         }
         let tests = try testResults.map { try Self.latestTests($0, job: job, cutoff: cutoff, runs: &runs) } ?? [:]
