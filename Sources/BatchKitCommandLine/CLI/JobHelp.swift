@@ -18,8 +18,8 @@ package enum JobHelp {
         Command(name: "run", label: "run (default)", summary: "Run the steps, then the post-job tests; print the report."),
         Command(name: "steps", label: "steps", summary: "List the steps, their parents and their files."),
         Command(name: "dag", label: "dag", summary: "Print the DAG without running anything."),
-        Command(name: "report", label: "report [RUN_ID]", summary: "Print a past run's report (default: the latest run)."),
-        Command(name: "history", label: "history", summary: "Summarise every run: pass rate, median and p95 time per step."),
+        Command(name: "report", label: "report [RUN_ID]", summary: "Print a past run's report (default: the latest run; RUN_ID may be\nany part of a run's id that only one run has)."),
+        Command(name: "history", label: "history", summary: "Summarise every run: pass rate, failed tries, median and p95 time\nper step, and how the runs ended; --runs lists each run."),
         Command(name: "export", label: "export airflow", summary: "Write the job as an Apache Airflow 3 DAG."),
         Command(
             name: "schedule", label: "schedule",
@@ -34,6 +34,7 @@ package enum JobHelp {
     // shows of them, and HelpAgreementTests holds the two together.
     static let reportOptions: [OptionDeclaration] = [.flag("--json", "JSON instead of text.")]
     static let historyOptions: [OptionDeclaration] = [
+        .flag("--runs", "List each run: its status, date, duration and what failed."),
         .option("--since", "DATE", "Only runs started at or after DATE (2026-11-01 or an ISO-8601\ntime)."),
         .flag("--json", "JSON instead of text."),
     ]

@@ -12,7 +12,13 @@ enum JobInfoCommands {
         let command = "\(environment.command) report"
         let parsed = try Arguments(arguments, flags: ["--help", "--json"], options: [], command: command)
         if parsed.has("--help") {
-            Console.out("USAGE: \(command) [RUN_ID] [--json]\n\nPrints a past run's report (default: the latest run's), as text or JSON.\n")
+            Console.out("""
+                USAGE: \(command) [RUN_ID] [--json]
+
+                Prints a past run's report (default: the latest run's), as text or JSON.
+                RUN_ID may be any part of a run's id that only one run has (41e5, 20261121T1430).
+
+                """)
             return ExitCode.success.rawValue
         }
         guard parsed.positionals.count <= 1 else {
@@ -30,17 +36,7 @@ enum JobInfoCommands {
             .sorted()
         let runID: String
         if let wanted = parsed.positionals.first {
-            // A unique prefix is enough: `report 20261121T1430`.
-            let matches = runs.filter { $0.hasPrefix(wanted) }
-            guard matches.count == 1, let match = matches.first else {
-                let hint = runs.suffix(5).joined(separator: ", ")
-                throw UsageError(
-                    matches.isEmpty
-                        ? "no run \(wanted) with a report in \(layout.relative(layout.runsDirectory)); recent runs: \(hint.isEmpty ? "none" : hint)"
-                        : "\(wanted) matches \(matches.count) runs; give more of the id",
-                    command: command)
-            }
-            runID = match
+            runID = try match(wanted, in: runs, folder: layout.relative(layout.runsDirectory), command: command)
         } else {
             guard let latest = runs.last else {
                 Console.out("\(VisibleText.line(job.name)) has no runs with a report yet; run it first.\n")
@@ -53,18 +49,47 @@ enum JobInfoCommands {
         return ExitCode.success.rawValue
     }
 
-    /// `history [--since DATE] [--json]`.
+    /// The run `wanted` names: the run whose id it is, else the one run
+    /// whose id contains it (`report 41e5`, `report 20261121T1430`).
+    ///
+    /// - Throws: ``UsageError`` (exit 64) when no run's id contains it, with
+    ///   the latest runs, or when several do, with them.
+    static func match(_ wanted: String, in runs: [String], folder: String, command: String) throws -> String {
+        guard !wanted.isEmpty else { throw UsageError("RUN_ID is empty; give a run's id or part of it", command: command) }
+        if runs.contains(wanted) { return wanted }
+        let matches = runs.filter { $0.contains(wanted) }
+        if matches.count == 1, let match = matches.first { return match }
+        let shown = VisibleText.line(wanted)
+        guard !matches.isEmpty else {
+            let recent = runs.suffix(5).reversed().joined(separator: ", ")
+            throw UsageError(
+                "no run with a report in \(folder) has \(shown) in its id; latest runs: \(recent.isEmpty ? "none" : recent)",
+                command: command)
+        }
+        let listed = matches.suffix(10).reversed().joined(separator: ", ")
+        throw UsageError(
+            "\(shown) is in the ids of \(matches.count) runs: \(listed)\(matches.count > 10 ? ", …" : ""); give more of the id",
+            command: command)
+    }
+
+    /// `history [--runs] [--since DATE] [--json]`.
     static func history(_ job: Job, environment: JobCommand.Environment, arguments: [String]) throws -> Int32 {
         let command = "\(environment.command) history"
-        let parsed = try Arguments(arguments, flags: ["--help", "--json"], options: ["--since"], command: command)
+        let parsed = try Arguments(arguments, flags: ["--help", "--json", "--runs"], options: ["--since"], command: command)
         if parsed.has("--help") {
             Console.out("""
-                USAGE: \(command) [--since DATE] [--json]
+                USAGE: \(command) [--runs] [--since DATE] [--json]
 
                 Summarises logs/execution_logs.csv: for each step, the runs it was attempted in,
-                its pass rate, the median and 95th percentile of its time, and its last status.
-                A step whose latest time is at least twice its median is flagged as slow.
+                its pass rate, its failed attempts (retried ones too), the median and 95th
+                percentile of its time, and its last status; then how many runs passed,
+                failed (a step or a post-job test, from logs/test_results.csv), were
+                interrupted, or did not start. A step whose latest time is at least twice its
+                median is flagged as slow.
 
+                  --runs         List every run instead, oldest first: its start (UTC), id,
+                                 status (PASS, FAIL, interrupted, unfinished, not started),
+                                 duration, and the steps (with their reasons) or tests that failed.
                   --since DATE   Only runs started at or after DATE: 2026-11-01, or an ISO-8601
                                  time such as 2026-11-01T06:00:00Z.
                   --json         JSON instead of text.
@@ -82,11 +107,16 @@ enum JobInfoCommands {
             }
             since = date
         }
-        let history = try RunHistory.load(environment.layout.executionLog, job: job.name, since: since)
-        if parsed.has("--json") {
-            Console.out(String(decoding: try JSONCoding.encoder().encode(history), as: UTF8.self) + "\n")
-        } else {
-            Console.out(history.render(style: TerminalStyle.forDescriptor(1)))
+        let layout = environment.layout
+        let history = try RunHistory.load(
+            layout.executionLog, testResults: layout.testResults, job: job.name, since: since,
+            latest: RunStateStore(layout: layout).latest(job: job.name))
+        let style = TerminalStyle.forDescriptor(1)
+        switch (parsed.has("--runs"), parsed.has("--json")) {
+        case (true, true): Console.out(String(decoding: try JSONCoding.encoder().encode(history.runList), as: UTF8.self) + "\n")
+        case (true, false): Console.out(history.renderRuns(style: style))
+        case (false, true): Console.out(String(decoding: try JSONCoding.encoder().encode(history), as: UTF8.self) + "\n")
+        case (false, false): Console.out(history.render(style: style))
         }
         return ExitCode.success.rawValue
     }

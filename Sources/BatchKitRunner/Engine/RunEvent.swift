@@ -28,8 +28,11 @@ public struct StepRun: Sendable, Codable {
 
     /// The final status: that of the last record.
     public var status: Status { records.last?.status ?? .skipped }
-    /// Attempts actually made.
-    public var attempts: Int { records.filter { $0.attempt > 0 }.count }
+    /// Attempts made in the run, across resumes: the highest attempt
+    /// number, as the CSV history and the progress line number them (a
+    /// resumed step's records are this session's, so counting them would
+    /// miss the attempts an earlier session made).
+    public var attempts: Int { records.map(\.attempt).max() ?? 0 }
     /// Wall time across all attempts, in seconds.
     public var durationSeconds: Double { records.reduce(0) { $0 + $1.durationSeconds } }
 }

@@ -2,9 +2,11 @@ import BatchKit
 import Foundation
 
 /// `./run.sh history`: what `logs/execution_logs.csv` says about each step
-/// across runs — how often it ran and passed, how long it usually takes
-/// (median and 95th percentile), how it did last time — with a flag on a
-/// step whose latest time is far above its median.
+/// across runs — how often it ran and passed, how many of its attempts
+/// failed, how long it usually takes (median and 95th percentile), how it
+/// did last time — with a flag on a step whose latest time is far above its
+/// median; and, with `logs/test_results.csv`, how each run ended
+/// (`history --runs`).
 public struct RunHistory: Sendable, Codable {
     /// One step's summary.
     public struct StepSummary: Sendable, Codable, Equatable {
@@ -12,8 +14,12 @@ public struct RunHistory: Sendable, Codable {
         public var name: String
         /// Runs in which the step was attempted (not SKIPPED).
         public var runs: Int
+        /// Runs whose final attempt of the step passed.
         public var passes: Int
         public var passRate: Double
+        /// Failed attempts, retried ones included: a step that passed on
+        /// its second attempt in every run still shows here.
+        public var failedAttempts: Int
         /// Median and 95th percentile of the final attempt's wall time, over
         /// passing runs (over all attempted runs if none passed).
         public var medianSeconds: Double
@@ -35,73 +41,70 @@ public struct RunHistory: Sendable, Codable {
     }
 
     public var job: String
-    /// Runs that started.
+    /// Runs that started: with steps, with post-job tests only
+    /// (`--tests-only`), or still unfinished.
     public var runs: Int
     public var since: Date?
     public var steps: [StepSummary]
     /// Runs that did not start, oldest first.
     public var notStarted: [NotStarted] = []
+    /// Every run, started or not, oldest first: how it ended and what failed.
+    public var runList: [RunSummary] = []
 
     /// Summarises the history at `url`, optionally only runs started at or
     /// after `since`. Reads the file in one pass without date parsing, so
     /// 100,000 rows take well under a second (see `bench/history.sh`).
-    public static func load(_ url: URL, job: String, since: Date? = nil) throws -> RunHistory {
-        // No file, or an empty one (created before a run that wrote no row): no runs.
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-        guard let size, size > 0 else {
-            return RunHistory(job: job, runs: 0, since: since, steps: [], notStarted: [])
-        }
-        let table = try CSVTable.read(url)
-        func column(_ name: String) throws -> Int {
-            guard let index = table.column(name) else {
-                throw CSVTable.ReadError(path: url.path, message: "the history has no \(name) column")
-            }
-            return index
-        }
-        let jobColumn = table.column("job")
-        let runColumn = try column("run_id"), stepColumn = try column("step_id"), nameColumn = try column("step_name")
-        let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
+    ///
+    /// - Parameters:
+    ///   - url: `logs/execution_logs.csv`.
+    ///   - testResults: `logs/test_results.csv`, for the runs whose post-job
+    ///     tests failed (and runs of `--tests-only`); `nil` to leave tests out.
+    ///   - latest: The job's latest run's state: when it says `running`, that
+    ///     run is listed as unfinished rather than judged by its rows so far.
+    /// - Throws: `CSVTable.ReadError` when a file cannot be read or lacks a column.
+    public static func load(
+        _ url: URL, testResults: URL? = nil, job: String, since: Date? = nil, latest: RunState? = nil
+    ) throws -> RunHistory {
         let cutoff = since.map(Timestamp.iso8601)
-        let reasonColumn = table.column("reason"), messageColumn = table.column("message")
+        var runs = RunTable()
         var notStarted: [NotStarted] = []
 
         // The final record of each (run, step): the last row, as rows are
         // appended in order. Runs are numbered as met, to keep keys cheap.
-        struct Final { var status: Status; var seconds: Double; var name: String }
-        var runNumber: [String: Int] = [:]
-        var runIDs: [String] = []
-        var runStarts: [String] = []
+        struct Final { var status: Status; var seconds: Double; var name: String; var reason: FailureReason }
         var finals: [StepID: [Int: Final]] = [:]
-        for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
-            let started = row[startColumn]
-            if let cutoff, started < cutoff { continue }
-            // Task lists that share a folder share the history file.
-            if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
-            guard let id = StepID(row[stepColumn]), let status = Status(outcome: row[statusColumn]) else { continue }
-            if id == ExecutionRecord.runStepID {
+        var failedAttempts: [StepID: Int] = [:]
+        if let table = try Self.table(url) {
+            let column = try Self.columns(table, url)
+            let runColumn = try column("run_id"), stepColumn = try column("step_id"), nameColumn = try column("step_name")
+            let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
+            let jobColumn = table.column("job"), endColumn = table.column("ended_at")
+            let reasonColumn = table.column("reason"), messageColumn = table.column("message")
+            for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
+                let started = row[startColumn]
+                if let cutoff, started < cutoff { continue }
+                // Task lists that share a folder share the history file.
+                if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
+                guard let id = StepID(row[stepColumn]), let status = Status(outcome: row[statusColumn]) else { continue }
                 func field(_ column: Int?) -> String { column.map { $0 < row.count ? row[$0] : "" } ?? "" }
-                notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
-                continue
+                if id == ExecutionRecord.runStepID {
+                    notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
+                    continue
+                }
+                let run = runs.number(row[runColumn], started: started, ended: field(endColumn))
+                if status == .fail { failedAttempts[id, default: 0] += 1 }
+                finals[id, default: [:]][run] = Final(
+                    status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn],
+                    // Only a row that did not pass has a reason (and most rows pass).
+                    reason: status == .pass || reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
             }
-            let run: Int
-            if let known = runNumber[row[runColumn]] {
-                run = known
-                if started < runStarts[run] { runStarts[run] = started }
-            } else {
-                run = runIDs.count
-                runNumber[row[runColumn]] = run
-                runIDs.append(row[runColumn])
-                runStarts.append(started)
-            }
-            finals[id, default: [:]][run] = Final(status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn])
         }
-        // Runs by start time (then id), as ranks.
-        var rank = [Int](repeating: 0, count: runIDs.count)
-        for (position, run) in runIDs.indices.sorted(by: { (runStarts[$0], runIDs[$0]) < (runStarts[$1], runIDs[$1]) }).enumerated() {
-            rank[run] = position
-        }
+        let tests = try testResults.map { try Self.latestTests($0, job: job, cutoff: cutoff, runs: &runs) } ?? [:]
+        let rank = runs.ranks()
 
         var steps: [StepSummary] = []
+        var failed: [Int: [RunSummary.FailedStep]] = [:]
+        var interrupted: Set<Int> = [], notPassed: Set<Int> = []
         for (id, byRun) in finals.sorted(by: { $0.key < $1.key }) {
             let ordered = byRun.sorted { rank[$0.key] < rank[$1.key] }
             let attempted = ordered.filter { $0.value.status != .skipped }
@@ -113,11 +116,119 @@ public struct RunHistory: Sendable, Codable {
             steps.append(StepSummary(
                 stepID: id, name: last.value.name, runs: attempted.count, passes: passes.count,
                 passRate: attempted.isEmpty ? 0 : Double(passes.count) / Double(attempted.count),
-                medianSeconds: median, p95Seconds: percentile(timed, 0.95),
-                lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runIDs[last.key],
+                failedAttempts: failedAttempts[id] ?? 0, medianSeconds: median, p95Seconds: percentile(timed, 0.95),
+                lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runs.ids[last.key],
                 slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
+            for (run, final) in byRun where final.status != .pass {
+                notPassed.insert(run)
+                if [.interrupted, .runnerDied, .notRun].contains(final.reason) { interrupted.insert(run) }
+                if final.status == .fail { failed[run, default: []].append(.init(stepID: id, name: final.name, reason: final.reason)) }
+            }
         }
-        return RunHistory(job: job, runs: runIDs.count, since: since, steps: steps, notStarted: notStarted.sorted { $0.at < $1.at })
+
+        var list = runs.ids.indices.map { run -> RunSummary in
+            let failedTests = (tests[run] ?? []).filter { $0.status == .fail }.map(\.name)
+            let outcome: RunSummary.Outcome = interrupted.contains(run) ? .interrupted
+                : (notPassed.contains(run) || !failedTests.isEmpty ? .fail : .pass)
+            let seconds = (RunSummary.epochSeconds(runs.ends[run]) ?? 0) - (RunSummary.epochSeconds(runs.starts[run]) ?? 0)
+            return RunSummary(
+                runID: runs.ids[run], outcome: outcome, startedAt: runs.starts[run], seconds: max(0, seconds),
+                failedSteps: failed[run] ?? [], failedTests: failedTests, notStartedBecause: nil)
+        }
+        if let latest, latest.job == job, latest.phase == .running {
+            let started = Timestamp.iso8601(latest.startedAt)
+            if let index = list.firstIndex(where: { $0.runID == latest.runID }) {
+                list[index].outcome = .unfinished
+            } else if cutoff.map({ started >= $0 }) ?? true {
+                list.append(RunSummary(
+                    runID: latest.runID, outcome: .unfinished, startedAt: started, seconds: max(0, Date().timeIntervalSince(latest.startedAt)),
+                    failedSteps: [], failedTests: [], notStartedBecause: nil))
+            }
+        }
+        for entry in notStarted {
+            let because = entry.message.hasPrefix("not started: ") ? String(entry.message.dropFirst(13)) : entry.message
+            list.append(RunSummary(
+                runID: entry.runID, outcome: .notStarted, startedAt: entry.at, seconds: 0, failedSteps: [], failedTests: [],
+                notStartedBecause: entry.reason + (because.isEmpty ? "" : ": " + because)))
+        }
+        list.sort { ($0.startedAt, $0.runID) < ($1.startedAt, $1.runID) }
+        return RunHistory(
+            job: job, runs: list.filter { $0.outcome != .notStarted }.count, since: since, steps: steps, notStarted: notStarted.sorted { $0.at < $1.at }, runList: list)
+    }
+
+    /// The runs met in the history files, numbered as met, with the first
+    /// start and last end each shows (ISO-8601 text sorts as time).
+    private struct RunTable {
+        var numbers: [String: Int] = [:]
+        var ids: [String] = []
+        var starts: [String] = []
+        var ends: [String] = []
+
+        mutating func number(_ runID: String, started: String, ended: String) -> Int {
+            if let known = numbers[runID] {
+                if started < starts[known] { starts[known] = started }
+                if ended > ends[known] { ends[known] = ended }
+                return known
+            }
+            numbers[runID] = ids.count
+            ids.append(runID)
+            starts.append(started)
+            ends.append(max(started, ended))
+            return ids.count - 1
+        }
+
+        /// Each run's position by start time (then id).
+        func ranks() -> [Int] {
+            var rank = [Int](repeating: 0, count: ids.count)
+            for (position, run) in ids.indices.sorted(by: { (starts[$0], ids[$0]) < (starts[$1], ids[$1]) }).enumerated() {
+                rank[run] = position
+            }
+            return rank
+        }
+    }
+
+    /// Each run's latest result of each post-job test (a resumed run writes
+    /// its tests again), by run number, in the order the tests first appear.
+    private static func latestTests(
+        _ url: URL, job: String, cutoff: String?, runs: inout RunTable
+    ) throws -> [Int: [(name: String, status: Status)]] {
+        guard let table = try Self.table(url) else { return [:] }
+        let column = try Self.columns(table, url)
+        let runColumn = try column("run_id"), testColumn = try column("test"), statusColumn = try column("status")
+        let startColumn = try column("started_at")
+        let jobColumn = table.column("job"), endColumn = table.column("ended_at")
+        var tests: [Int: [(name: String, status: Status)]] = [:]
+        for row in table.rows where row.count > max(runColumn, testColumn, statusColumn, startColumn) {
+            if let cutoff, row[startColumn] < cutoff { continue }
+            if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
+            guard let status = Status(outcome: row[statusColumn]) else { continue }
+            let ended = endColumn.map { $0 < row.count ? row[$0] : "" } ?? ""
+            let run = runs.number(row[runColumn], started: row[startColumn], ended: ended)
+            if let index = tests[run]?.firstIndex(where: { $0.name == row[testColumn] }) {
+                tests[run]?[index].status = status
+            } else {
+                tests[run, default: []].append((row[testColumn], status))
+            }
+        }
+        return tests
+    }
+
+    /// The file as a table; `nil` when there is none or it is empty (created
+    /// before a run that wrote no row).
+    private static func table(_ url: URL) throws -> CSVTable? {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        guard let size, size > 0 else { return nil }
+        return try CSVTable.read(url)
+    }
+
+    /// A lookup of `table`'s columns that names the file when one is missing.
+    private static func columns(_ table: CSVTable, _ url: URL) throws -> (String) throws -> Int {
+        { name in
+            guard let index = table.column(name) else {
+                throw CSVTable.ReadError(path: url.path, message: "the history has no \(name) column")
+            }
+            return index
+        }
     }
 
     /// The `q` quantile of sorted values, by the nearest-rank method.
@@ -125,39 +236,5 @@ public struct RunHistory: Sendable, Codable {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((q * Double(sorted.count)).rounded(.up))
         return sorted[min(max(rank, 1), sorted.count) - 1]
-    }
-
-    /// The summary as a table, names and messages shown through
-    /// ``VisibleText``.
-    public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
-        let scope = since.map { " since \(Timestamp.iso8601($0))" } ?? ""
-        let job = VisibleText.line(job)
-        guard !steps.isEmpty || !notStarted.isEmpty else { return "\(job): no runs in the history\(scope) yet.\n" }
-        var lines = ["\(style.paint(job, .bold)): \(runs) run\(runs == 1 ? "" : "s")\(scope)", ""]
-        let names = steps.map { VisibleText.line($0.name) }
-        let nameWidth = max(4, names.map(\.count).max() ?? 0)
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-        }
-        lines.append("  " + style.paint("ID  \(pad("STEP", nameWidth))  RUNS  PASS    MEDIAN    P95       LAST", .bold))
-        for (step, name) in zip(steps, names) {
-            var line = "  \(pad(step.stepID.display, 2))  \(pad(name, nameWidth))  \(pad(String(step.runs), 6))"
-                + pad(String(format: "%.0f%%", step.passRate * 100), 8)
-                + pad(DurationFormat.seconds(step.medianSeconds), 10) + pad(DurationFormat.seconds(step.p95Seconds), 10)
-                + style.status(step.lastStatus) + " " + (step.lastStatus == .skipped ? "" : DurationFormat.seconds(step.lastSeconds))
-            if step.slow {
-                line += style.paint("  ⚠ slow: \(String(format: "%.1f", step.lastSeconds / max(step.medianSeconds, 0.001)))× its median", .yellow)
-            }
-            lines.append(line.trimmingTrailingSpaces())
-        }
-        if !notStarted.isEmpty {
-            let counts = Dictionary(grouping: notStarted, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
-            lines.append("")
-            lines.append(style.paint("Not started", .bold) + ": \(notStarted.count) (\(counts.joined(separator: ", "))); latest:")
-            for entry in notStarted.suffix(3) {
-                lines.append("  \(entry.at)  " + style.paint(VisibleText.line(entry.reason), .red) + "  \(VisibleText.line(String(entry.message.prefix(160))))")
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

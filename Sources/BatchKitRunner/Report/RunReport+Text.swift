@@ -3,17 +3,26 @@ import Foundation
 
 extension RunReport {
     /// The report as text for a terminal or a file: the status line, a table
-    /// of steps (status, attempts, wall and CPU time, peak memory, the slowest
-    /// marked), failures with the end of their logs, the test results, the
-    /// parallel speed-up, the DAG with each step's status, and where the logs are.
+    /// of steps (status, the run's attempts, wall and CPU time, peak memory,
+    /// the slowest marked), failures with the end of their logs, the test
+    /// results, the parallel speed-up, the DAG with each step's status, and
+    /// where the logs are. For a resumed run, the headline, the slowest and
+    /// the times are this session's; steps that passed earlier are marked.
     /// Names, messages and values are shown through ``VisibleText``, so none
     /// can move the cursor or clear the screen; the JSON keeps them as they are.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         var lines: [String] = []
         let passedSteps = steps.filter { $0.status == .pass }.count
-        let summary = steps.isEmpty
-            ? "post-job tests only, in \(DurationFormat.seconds(wallSeconds))"
-            : "\(passedSteps)/\(steps.count) steps passed in \(DurationFormat.seconds(wallSeconds))"
+        let earlier = steps.filter(passedEarlier).count
+        let wall = DurationFormat.seconds(wallSeconds)
+        let summary = if steps.isEmpty {
+            "post-job tests only, in \(wall)"
+        } else if earlier > 0 {
+            // A resumed run: the wall time is this session's, and so are its steps.
+            "\(passedSteps)/\(steps.count) steps passed (\(earlier) earlier, \(passedSteps - earlier) in this session of \(wall))"
+        } else {
+            "\(passedSteps)/\(steps.count) steps passed in \(wall)"
+        }
         lines.append("\(style.paint(VisibleText.line(job), .bold))  run \(runID)  \(style.status(status))  \(summary)")
         lines.append("")
         lines += stepTable(style: style)
@@ -41,13 +50,9 @@ extension RunReport {
             }
         }
 
-        if steps.count > 1 {
+        if let time = timeLine(earlier: earlier) {
             lines.append("")
-            let speedUp = wallSeconds > 0 ? stepSeconds / wallSeconds : 1
-            let gain = speedUp >= 1.1
-                ? String(format: ": %.1f× speed-up from running steps in parallel", speedUp)
-                : " (no parallel speed-up: the steps ran one after another)"
-            lines.append(style.paint("Time", .bold) + "     \(DurationFormat.seconds(wallSeconds)) wall for \(DurationFormat.seconds(stepSeconds)) of steps" + gain)
+            lines.append(style.paint("Time", .bold) + "     " + time)
         }
         lines += parameterLines(style: style)
         if !steps.isEmpty {
@@ -63,6 +68,20 @@ extension RunReport {
         lines.append("\(style.paint("History", .bold))  \(historyFiles.joined(separator: ", "))")
         for note in notes { lines.append("\(style.paint("Note", .yellow))     \(VisibleText.lines(note))") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The session's wall time, how long steps ran in it and the speed-up
+    /// from running them in parallel, measured on the attempts' own times
+    /// (``ParallelTime``); `nil` when fewer than two steps ran.
+    private func timeLine(earlier: Int) -> String? {
+        let ran = steps.filter { step in !passedEarlier(step) && step.records.contains { $0.attempt > 0 } }
+        guard ran.count > 1 else { return nil }
+        let time = parallelTime
+        let head = "\(DurationFormat.seconds(wallSeconds)) wall\(earlier > 0 ? " this session" : ""), "
+            + "\(DurationFormat.seconds(time.busySeconds)) with steps running"
+        guard time.overlapped else { return head + ", one after another (no parallel speed-up)" }
+        let speedUp = String(format: time.speedUp >= 1.1 ? "%.1f" : "%.2f", time.speedUp)
+        return head + ": \(DurationFormat.seconds(time.stepSeconds)) of step time, \(speedUp)× speed-up from running steps in parallel"
     }
 
     /// The effective parameters, each with where it came from, and the environment.
@@ -86,8 +105,8 @@ extension RunReport {
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
-        // The slowest steps that ran: one when there are few, up to three.
-        let ran = steps.filter { $0.attempts > 0 }.sorted { $0.durationSeconds > $1.durationSeconds }
+        // The slowest steps that ran in this session: one when there are few, up to three.
+        let ran = steps.filter { $0.attempts > 0 && !passedEarlier($0) }.sorted { $0.durationSeconds > $1.durationSeconds }
         let slowest = Array(ran.prefix(ran.count >= 6 ? 3 : (ran.count >= 2 ? 1 : 0)).map(\.stepID))
 
         var lines = ["  " + style.paint(
@@ -105,6 +124,8 @@ extension RunReport {
             }
             if let last = step.records.last, last.status != .pass, !last.message.isEmpty {
                 line += "  " + style.paint(VisibleText.line(last.message), last.status == .fail ? .red : .gray)
+            } else if passedEarlier(step) {
+                line += "  " + style.paint("passed in an earlier session", .gray)
             }
             lines.append(line.trimmingTrailingSpaces())
         }

@@ -63,12 +63,28 @@ public struct RunReport: Sendable, Codable {
         self.parents = parents
     }
 
-    /// Wall time of the whole run, in seconds.
+    /// Wall time of the run, in seconds; of this session, for a resumed run.
     public var wallSeconds: Double { endedAt.timeIntervalSince(startedAt) }
 
-
-    /// Sum of the steps' wall times, in seconds (what a sequential run would take).
+    /// Sum of the shown steps' wall times, in seconds (what running them one
+    /// after another would take), including those that passed in an earlier
+    /// session of a resumed run.
     public var stepSeconds: Double { steps.reduce(0) { $0 + $1.durationSeconds } }
+
+    /// Whether `step` passed in an earlier session of this resumed run: the
+    /// report shows such a step with the records of that session, which all
+    /// ended before this one started (``startedAt``). A step run in this
+    /// session has no record that ended before it started.
+    public func passedEarlier(_ step: StepRun) -> Bool {
+        step.status == .pass && step.records.allSatisfy { $0.endedAt < startedAt }
+    }
+
+    /// How this session's attempts used its time: steps that passed in an
+    /// earlier session of a resumed run are not counted.
+    public var parallelTime: ParallelTime {
+        ParallelTime(intervals: steps.filter { !passedEarlier($0) }.flatMap(\.records)
+            .filter { $0.attempt > 0 }.map { ($0.startedAt, $0.endedAt) })
+    }
 
     /// The report as pretty-printed JSON, for machines (`--json`).
     public func json() throws -> String {

@@ -114,6 +114,8 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
         #expect(resumed.stdout.contains("run \(failedRunID)  PASS  4/4 steps passed"))
         #expect(resumed.stdout.contains("resumed run \(failedRunID)"))
+        #expect(resumed.stdout.contains("PASS  4/4 steps passed (3 earlier, 1 in this session of "), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("  04  Load            PASS     2 "), "attempt 2 of the run, as in the CSV: \(resumed.stdout)")
         #expect(!resumed.stderr.contains("START   01"), "steps that passed are not rerun")
         let resumedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().filter { $0.runID == failedRunID }
         #expect(resumedRows.map(\.stepID) == [1, 2, 3, 4, 4])
@@ -218,6 +220,13 @@ import Testing
         #expect(broken.stdout.contains("FAIL  revenue in the output equals the valid orders' revenue"))
         #expect(try read("logs/test_results.csv").contains(",FAIL,"))
         try good.write(to: output)
+        let runList = try await run(["history", "--runs"])
+        #expect(runList.status == 0, "\(runList.stderr)")
+        let listed = runList.stdout.split(separator: "\n").map(String.init)
+        #expect(listed.contains { $0.contains("  \(failedRunID)  PASS  ") }, "the resumed run passed: \(runList.stdout)")
+        #expect(listed.contains { $0.contains("  FAIL  ") && $0.contains("  02 Validate input (error)") }, "\(runList.stdout)")
+        #expect(listed.last.map { $0.contains("  FAIL  ") && $0.contains("  tests ") && $0.contains("data/output/daily_revenue.csv has at least 1 row") } == true,
+                "the --tests-only run whose tests failed: \(runList.stdout)")
 
         // 8. The other commands.
         let mermaid = try await run(["dag", "--format", "mermaid"])

@@ -189,7 +189,7 @@ import Testing
         let byID = try await runProgram(try batchkitBinary(), ["run", "t.lst", "report", prefix, "--json"], in: directory.url)
         #expect(try JSONCoding.decoder().decode(RunReport.self, from: Data(byID.stdout.utf8)).runID == report.runID)
         let unknown = try await runProgram(try batchkitBinary(), ["run", "t.lst", "report", "1999"], in: directory.url)
-        #expect(unknown.status == 64 && unknown.stderr.contains("no run 1999"))
+        #expect(unknown.status == 64 && unknown.stderr.contains("no run with a report in logs/runs has 1999 in its id"))
 
         _ = try await runProgram(try batchkitBinary(), ["run", "t.lst"], in: directory.url)
         let history = try await runProgram(try batchkitBinary(), ["run", "t.lst", "history"], in: directory.url)

@@ -38,15 +38,78 @@ import Testing
         #expect(text.contains("  03  Load            SKIPPED  0      -         -         -          step 02 \"Validate input\" failed\n"))
         #expect(text.contains("02 Validate input failed: 3 of 10 rows rejected\n  | last line of the log\n  log: logs/runs/r1/02.log"))
         #expect(text.contains("Post-job tests  1 passed, 0 failed\n  PASS  output exists  (12 bytes)"))
-        #expect(text.contains("Time     1.25 s wall for 1.70 s of steps: 1.4× speed-up from running steps in parallel"))
+        #expect(text.contains("Time     1.25 s wall, 1.20 s with steps running: 1.70 s of step time, 1.4× speed-up from running steps in parallel"))
+        var second = Self.record(2, "b", .pass, 0.9)
+        second.startedAt += 1
+        second.endedAt += 1
         let sequential = RunReport(
             job: "j", runID: "r", status: .pass, startedAt: Self.start, endedAt: Self.start.addingTimeInterval(2),
-            steps: [StepRun(stepID: 1, name: "a", records: [Self.record(1, "a", .pass, 1)]), StepRun(stepID: 2, name: "b", records: [Self.record(2, "b", .pass, 0.9)])],
+            steps: [StepRun(stepID: 1, name: "a", records: [Self.record(1, "a", .pass, 1)]), StepRun(stepID: 2, name: "b", records: [second])],
             tests: [], testsNotRun: nil, failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
-        #expect(sequential.render().contains("Time     2.00 s wall for 1.90 s of steps (no parallel speed-up: the steps ran one after another)"))
+        #expect(sequential.render().contains("Time     2.00 s wall, 1.90 s with steps running, one after another (no parallel speed-up)"))
         #expect(text.contains("  wave 1  01 Extract         PASS\n  wave 2  02 Validate input  FAIL     ← 01\n  wave 3  03 Load            SKIPPED  ← 02\n"))
         #expect(text.contains("Logs     logs/runs/r1/  (report.txt, report.json, junit.xml)"))
         #expect(text.contains("Note     a note"))
+    }
+
+    /// An attempt of step `id` from `from` to `to` seconds after `start`.
+    static func attempt(_ id: StepID, _ attempt: Int, _ status: Status, from: Double, to: Double) -> ExecutionRecord {
+        ExecutionRecord(
+            runID: "r1", job: "job", stepID: id, stepName: "s\(id)", attempt: attempt, status: status,
+            startedAt: start.addingTimeInterval(from), endedAt: start.addingTimeInterval(to))
+    }
+
+    static func run(startingAt offset: Double, seconds: Double, _ steps: [StepRun]) -> RunReport {
+        RunReport(
+            job: "j", runID: "r1", status: .pass, startedAt: start.addingTimeInterval(offset),
+            endedAt: start.addingTimeInterval(offset + seconds), steps: steps, tests: [], testsNotRun: nil,
+            failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
+    }
+
+    @Test func stepsThatOverlappedShowASpeedUpHoweverLongTheRunTook() {
+        // 04 and 05 ran side by side, then the post-job tests took 8 s: the
+        // old rule (step time / wall time) said the steps ran one after another.
+        let report = Self.run(startingAt: 0, seconds: 10, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .pass, from: 0, to: 0.5)]),
+            StepRun(stepID: 4, name: "s4", records: [Self.attempt(4, 1, .pass, from: 0.5, to: 1.5)]),
+            StepRun(stepID: 5, name: "s5", records: [Self.attempt(5, 1, .pass, from: 0.6, to: 1.6)]),
+        ])
+        #expect(report.render().contains(
+            "Time     10.0 s wall, 1.60 s with steps running: 2.50 s of step time, 1.6× speed-up from running steps in parallel\n"))
+    }
+
+    @Test func stepsOneAfterAnotherShowNoSpeedUpHoweverShortTheRun() {
+        // A retry waited 2 s between attempts: wall time covers that, the steps do not overlap.
+        let report = Self.run(startingAt: 0, seconds: 4, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .fail, from: 0, to: 0.5), Self.attempt(1, 2, .pass, from: 2.5, to: 3)]),
+            StepRun(stepID: 2, name: "s2", records: [Self.attempt(2, 1, .pass, from: 3, to: 3.9)]),
+        ])
+        #expect(report.render().contains("Time     4.00 s wall, 1.90 s with steps running, one after another (no parallel speed-up)\n"))
+    }
+
+    @Test func aResumedRunCountsOnlyThisSessionsStepsInItsTimeAndHeadline() {
+        // Steps 01 and 02 passed in the first session (0–61 s); this session
+        // starts at 100 s and runs 03 (its attempt 2) and then 04.
+        let report = Self.run(startingAt: 100, seconds: 0.5, [
+            StepRun(stepID: 1, name: "s1", records: [Self.attempt(1, 1, .pass, from: 0, to: 60)]),
+            StepRun(stepID: 2, name: "s2", records: [Self.attempt(2, 1, .pass, from: 60, to: 61)]),
+            StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 2, .pass, from: 100.1, to: 100.2)]),
+            StepRun(stepID: 4, name: "s4", records: [Self.attempt(4, 1, .pass, from: 100.2, to: 100.4)]),
+        ])
+        let text = report.render()
+        #expect(text.hasPrefix("j  run r1  PASS  4/4 steps passed (2 earlier, 2 in this session of 0.50 s)\n"), "\(text)")
+        #expect(text.contains("  01  s1    PASS     1      1 m 00 s  -         -          passed in an earlier session\n"))
+        #expect(text.contains("  03  s3    PASS     2      0.10 s"), "TRIES is the run's attempt number, as in the CSV")
+        #expect(text.contains("Time     0.50 s wall this session, 0.30 s with steps running, one after another (no parallel speed-up)\n"))
+        #expect(!text.contains("×"), "61 s of earlier steps in a 0.5 s session is no speed-up")
+        #expect(report.parallelTime.stepSeconds < 0.31)
+    }
+
+    @Test func triesIsTheHighestAttemptNumberOfTheRun() {
+        // A resumed step shows this session's attempts: numbers 3 and 4 of the run.
+        let step = StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 3, .fail, from: 0, to: 1), Self.attempt(3, 4, .pass, from: 1, to: 2)])
+        #expect(step.attempts == 4)
+        #expect(StepRun(stepID: 3, name: "s3", records: [Self.attempt(3, 0, .skipped, from: 0, to: 0)]).attempts == 0)
     }
 
     @Test func theThreeSlowestAreMarkedInABiggerRun() {
