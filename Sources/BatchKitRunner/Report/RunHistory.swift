@@ -121,7 +121,8 @@ public struct RunHistory: Sendable, Codable {
                 slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
             for (run, final) in byRun where final.status != .pass {
                 notPassed.insert(run)
-                if [.interrupted, .runnerDied, .notRun].contains(final.reason) { interrupted.insert(run) }
+                // Stopped by a signal (steps running or not yet started), or its runner died.
+                if final.reason == .interrupted || final.reason == .runnerDied { interrupted.insert(run) }
                 if final.status == .fail { failed[run, default: []].append(.init(stepID: id, name: final.name, reason: final.reason)) }
             }
         }

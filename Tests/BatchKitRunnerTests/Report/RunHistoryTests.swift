@@ -79,7 +79,7 @@ import Testing
         row("r2", 10, 1, 1, .pass); row("r2", 11, 2, 1, .fail, .exit); row("r2", 12, 2, 2, .pass)
         test("r2", 13, "rows", .fail); test("r2", 13, "sums", .pass)
         // r3 is interrupted; r4 fails at 02; r5 is refused by the lock; r6 runs the tests alone.
-        row("r3", 20, 1, 1, .fail, .interrupted); row("r3", 20, 2, 0, .skipped, .notRun); test("r3", 21, "rows", .skipped)
+        row("r3", 20, 1, 1, .fail, .interrupted); row("r3", 20, 2, 0, .skipped, .interrupted); test("r3", 21, "rows", .skipped)
         row("r4", 30, 1, 1, .pass); row("r4", 31, 2, 1, .fail, .exit); row("r4", 31, 3, 0, .skipped, .upstreamFailed)
         test("r4", 32, "rows", .skipped)
         row("r5", 35, ExecutionRecord.runStepID, 0, .fail, .locked)
