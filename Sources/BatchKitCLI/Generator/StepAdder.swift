@@ -104,18 +104,7 @@ struct StepAdder {
     /// scalar (a `"` that a combining mark follows is one `Character` with
     /// it, and would still end the literal).
     static func swiftStringLiteral(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-            case _ where VisibleText.isHidden(scalar): out.append(contentsOf: VisibleText.line(String(scalar)).unicodeScalars)
-            default: out.append(scalar)
-            }
-        }
-        out.append("\"")
-        return String(out)
+        DoubleQuoted.literal(text) { VisibleText.isHidden($0) ? VisibleText.line(String($0)) : nil }
     }
 
     /// The text of the Swift string literal that starts `text` (after its

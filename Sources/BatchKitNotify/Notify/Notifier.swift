@@ -153,20 +153,14 @@ enum WebhookChannel {
     /// `text` as a double-quoted curl config value, escaped scalar by scalar
     /// (a quote a combining mark follows is still a quote to curl).
     static func curlQuoted(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("\"")
-        for scalar in text.unicodeScalars {
+        DoubleQuoted.literal(text) { scalar in
             switch scalar {
-            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
-            case "\"": out.append(contentsOf: #"\""#.unicodeScalars)
-            case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
-            case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
-            case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
-            default: out.append(scalar)
+            case "\n": #"\n"#
+            case "\r": #"\r"#
+            case "\t": #"\t"#
+            default: nil
             }
         }
-        out.append("\"")
-        return String(out)
     }
 
     static func curl(url: String, body: Data, timeout: Double) async throws -> HTTPPost.Response {

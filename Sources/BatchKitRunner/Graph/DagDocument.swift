@@ -77,19 +77,13 @@ public struct DagDocument: Sendable {
     /// scalars, as `dot` reads bytes: a `"` or `\` that a combining mark
     /// follows is one `Character` with it, and must be escaped all the same.
     static func quote(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("\"")
-        for scalar in text.unicodeScalars {
+        DoubleQuoted.literal(text) { scalar in
             switch scalar {
-            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-            case "\r": continue
-            default: out.append(scalar)
+            case "\n": #"\n"#
+            case "\r": ""
+            default: nil
             }
         }
-        out.append("\"")
-        return String(out)
     }
 
     /// Text safe inside a `//` comment: one line, control characters shown
