@@ -350,6 +350,21 @@ import Testing
         #expect(!(secret.stdout + secret.stderr).contains("2MB"))
         try Data(declared.utf8).write(to: config)
 
+        // The post-job tests' rows are a durable write of their own: a runner
+        // killed right after it (write 1 of a --tests-only run) leaves them
+        // whole, once, and the history readable; the next run goes on.
+        let testResults = job.appendingPathComponent("logs/test_results.csv")
+        let rowsBefore = try CSVTable.read(testResults).rows.count
+        let killed = try await runProgram("/bin/bash", ["./run.sh", "--tests-only"], in: job, environment: ["BATCHKIT_CRASH_AFTER_WRITE": "1"])
+        #expect(killed.status == 128 + SIGKILL, "stdout:\n\(killed.stdout)\nstderr:\n\(killed.stderr)")
+        let afterKill = try CSVTable.read(testResults).rows
+        let testCount = afterKill.count - rowsBefore
+        #expect(testCount > 0 && Set(afterKill.suffix(testCount).map { $0[0] }).count == 1, "one run's rows, whole")
+        let next = try await runProgram("/bin/bash", ["./run.sh", "--tests-only"], in: job)
+        #expect(next.status == 0, "stdout:\n\(next.stdout)\nstderr:\n\(next.stderr)")
+        #expect(try CSVTable.read(testResults).rows.count == rowsBefore + 2 * testCount, "nothing appended twice")
+        #expect(try await runProgram("/bin/bash", ["./run.sh", "history", "--runs"], in: job).status == 0)
+
         let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
     }

@@ -6,6 +6,32 @@ import Testing
 
 /// JUnit XML, checked by a real XML parser (Python's), not by string matching.
 @Suite struct JUnitReportTests {
+    /// A quote a combining mark or an emoji modifier follows is one
+    /// `Character` with it; the escaper works on scalars, so it is escaped.
+    @Test func quotesThatAMarkOrModifierFollowsAreEscapedForARealParser() async throws {
+        guard let python = requireTool("python3", for: "parsing JUnit XML with a real parser") else { return }
+        let directory = try TemporaryDirectory()
+        let name = "say \"\u{301}hi\" & \"\u{1F3FB}<b>"
+        let base = RunReportTests.report()
+        let report = RunReport(
+            job: name, runID: base.runID, status: base.status, startedAt: base.startedAt, endedAt: base.endedAt,
+            steps: base.steps, tests: [CheckResult(name: name, status: .fail, message: name, startedAt: base.startedAt, endedAt: base.endedAt)],
+            testsNotRun: nil, failureLogTails: [:], logDirectory: base.logDirectory, historyFiles: base.historyFiles, notes: [])
+        try Data(JUnitReport(report).xml().utf8).write(to: directory.path("junit.xml"))
+        try directory.write("expected.txt", name)
+        try directory.write("check.py", """
+            import sys, xml.etree.ElementTree as ET
+            root = ET.parse(sys.argv[1]).getroot()
+            name = open(sys.argv[2], encoding="utf-8").read()
+            assert root.get("name") == name, root.get("name")
+            case = root.findall("testsuite")[1].find("testcase")
+            assert case.get("name") == name and case.find("failure").get("message") == name
+            print("ok")
+            """)
+        let result = try await runProgram(python, [directory.path("check.py").path, directory.path("junit.xml").path, directory.path("expected.txt").path], in: directory.url)
+        #expect(result.stdout == "ok\n", "\(result.stdout)\(result.stderr)")
+    }
+
     @Test func aRealParserReadsSuitesCasesFailuresAndSkips() async throws {
         guard let python = requireTool("python3", for: "parsing JUnit XML with a real parser") else { return }
         let directory = try TemporaryDirectory()
