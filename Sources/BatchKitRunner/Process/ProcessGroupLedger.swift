@@ -22,7 +22,10 @@ public struct ProcessGroupLedger: Sendable {
     /// Notes that group `pgid` runs a step of `runID`.
     public func register(_ pgid: pid_t, runID: String) {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(String(pgid)).path, contents: Data(runID.utf8))
+        // Written in place, not through a temporary file: a runner killed
+        // mid-write leaves a file named by the group (its content at worst
+        // short), never a stray temporary name the sweep cannot read.
+        _ = FileDescriptorWriter.append(runID, to: directory.appendingPathComponent(String(pgid)).path, sync: false)
     }
 
     /// Forgets group `pgid`, whose leader has ended.

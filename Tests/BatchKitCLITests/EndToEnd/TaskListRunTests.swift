@@ -53,10 +53,14 @@ import Testing
         try directory.write("t.lst", Self.longList)
         let (process, _) = try await startBatchkit(["run", "t.lst"], in: directory)
         try await waitFor(directory.path("started"))
+        // The step can start before the runner notes its group: wait for the note.
+        let ledger = directory.path("logs/.t.process-groups")
+        for _ in 0..<200 where ((try? FileManager.default.contentsOfDirectory(atPath: ledger.path)) ?? []).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(kill(process.processIdentifier, SIGKILL) == 0)
         _ = await process.exitCode()
         // The step's shell dies with the runner (parent-death signal).
-        let ledger = directory.path("logs/.t.process-groups")
         let groups = try FileManager.default.contentsOfDirectory(atPath: ledger.path)
         #expect(groups.count == 1)
         let leader = try #require(pid_t(groups[0]))
