@@ -31,11 +31,18 @@ public struct LocalExecutor: StepExecutor {
     /// runner. Off on a cluster node: process ids mean nothing on the
     /// machine that reads the ledger, and the cluster cleans up its own.
     public let registersProcessGroups: Bool
+    /// Where Swift's backtracer is, for a crashed Swift step to say what
+    /// failed and where (``SwiftBacktrace``); `nil` for none.
+    public let toolchain: SwiftBacktrace.Toolchain?
 
-    public init(executable: String = ExecutablePath.current, wrapsShellSteps: Bool = false, registersProcessGroups: Bool = true) {
+    public init(
+        executable: String = ExecutablePath.current, wrapsShellSteps: Bool = false, registersProcessGroups: Bool = true,
+        toolchain: SwiftBacktrace.Toolchain? = .current
+    ) {
         self.executable = executable
         self.wrapsShellSteps = wrapsShellSteps
         self.registersProcessGroups = registersProcessGroups
+        self.toolchain = toolchain
     }
 
     public func execute(_ attempt: StepAttempt) async -> AttemptOutcome {
@@ -85,8 +92,21 @@ public struct LocalExecutor: StepExecutor {
         let watched = watchdog?.stop()
         stop.markExited()
         OrphanSweeper.sweep(token: Self.token(attempt))
+        let crash = await explainCrash(exit, attempt: attempt, stopped: stop.reason)
         if let mirror = attempt.step.mirrorLog { Self.append(attempt.logFile, to: mirror) }
-        return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason, watched: watched)
+        return outcome(of: exit, attempt: attempt, started: started, stopped: stop.reason, watched: watched, crash: crash)
+    }
+
+    /// A Swift step's child that crashed on its own, explained in its log
+    /// (what failed, on which line of the job's code, the backtrace).
+    private func explainCrash(_ exit: ProcessExit, attempt: StepAttempt, stopped: StopSignal.Reason?) async -> StepCrash? {
+        guard case .swift = attempt.step.action, stopped == nil, case .signaled(let signal) = exit.termination,
+              StepCrash.signals.contains(signal) else { return nil }
+        let crash = await StepCrash.explain(attempt: attempt, toolchain: toolchain)
+        var lines = crash?.logLines(signal: signal) ?? ""
+        if toolchain == nil { lines += "\(Timestamp.iso8601(Date())) WARN \(StepCrash.noBacktracer)\n" }
+        Self.appendText(lines, to: attempt.logFile)
+        return crash
     }
 
     /// The variable that tells a capped step its cap, in bytes (to size a
@@ -107,6 +127,14 @@ public struct LocalExecutor: StepExecutor {
         #endif
         return nil
     }()
+
+    /// Appends text to a file that exists (an attempt's log).
+    private static func appendText(_ text: String, to file: URL) {
+        guard !text.isEmpty, let handle = try? FileHandle(forWritingTo: file) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
 
     /// Appends an attempt's log to a task list's LOGFILE.
     private static func append(_ log: URL, to mirror: URL) {
@@ -151,6 +179,10 @@ public struct LocalExecutor: StepExecutor {
             try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
             environment[ChildContract.resultFile] = attempt.resultFile.path
             environment[ChildContract.contextFile] = contextFile.path
+            let crashFile = attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
+            if let backtrace = SwiftBacktrace.setting(crashFile: crashFile, toolchain: toolchain) {
+                environment[SwiftBacktrace.variable] = backtrace
+            }
             return ChildProcess.Request(
                 executable: executable,
                 arguments: ["__step", attempt.step.id.description, "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
@@ -175,7 +207,8 @@ public struct LocalExecutor: StepExecutor {
     }
 
     private func outcome(
-        of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?, watched: MemoryWatchdog.Usage?
+        of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?, watched: MemoryWatchdog.Usage?,
+        crash: StepCrash?
     ) -> AttemptOutcome {
         var outcome = AttemptOutcome(
             status: .fail, startedAt: started, endedAt: Date(),
@@ -184,9 +217,13 @@ public struct LocalExecutor: StepExecutor {
         case .signaled(let signal):
             outcome.exitStatus = SignalName.name(signal)
             outcome.reason = .signal
-            outcome.message = exit.summary
-            // A Swift trap prints its cause and source location before dying.
-            if let fatal = LogTail.fatalError(in: attempt.logFile) { outcome.message += ": " + fatal }
+            if let crash {
+                outcome.message = crash.summary(signal: signal)
+            } else {
+                outcome.message = exit.summary
+                // A Swift trap prints its cause and source location before dying.
+                if let fatal = LogTail.fatalError(in: attempt.logFile) { outcome.message += ": " + fatal }
+            }
         case .exited(let code):
             outcome.exitStatus = String(code)
             if case .swift = attempt.step.action {

@@ -97,6 +97,12 @@ public struct RunLayout: Sendable {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).json")
     }
 
+    /// Where Swift's backtracer writes its JSON report when one attempt's
+    /// child crashes (``CrashReport``).
+    public func crashFile(runID: String, stepID: StepID, attempt: Int) -> URL {
+        stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).crash.json")
+    }
+
     /// Where the runner leaves the shared context for one attempt's child.
     public func contextFile(runID: String, stepID: StepID, attempt: Int) -> URL {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).context.json")

@@ -145,11 +145,13 @@ import Testing
             ("Abort", "abort()"),
             ("Exit three", "exit(3)"),
             ("Killed", "kill(getpid(), SIGKILL)"),
+            ("Index", "let rows = [Int](repeating: 1, count: Int(context.attempt) - 1); context.log.info(\"\\(rows[0])\")"),
+            ("Unwrap", "let first = [Int](repeating: 1, count: Int(context.attempt) - 1).first; context.log.info(\"\\(first! + 1)\")"),
         ]
         for (index, (name, body)) in crashes.enumerated() {
             let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
-            let file = job.appendingPathComponent("Sources/E2eJob/0\(index + 5)_\(StepFileName.slug(name)).swift")
+            let file = job.appendingPathComponent("Sources/E2eJob/\(String(format: "%02d", index + 5))_\(StepFileName.slug(name)).swift")
             let text = try String(contentsOf: file, encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
@@ -167,7 +169,7 @@ import Testing
         for (index, (name, megabytes, body)) in capped.enumerated() {
             let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
-            let file = job.appendingPathComponent("Sources/E2eJob/\(index + 10)_\(StepFileName.slug(name)).swift")
+            let file = job.appendingPathComponent("Sources/E2eJob/\(index + 12)_\(StepFileName.slug(name)).swift")
             let text = try String(contentsOf: file, encoding: .utf8)
                 .replacingOccurrences(of: ", after: [4])", with: ", after: [4], memory: .megabytes(\(megabytes)))")
                 .split(separator: "\n", omittingEmptySubsequences: false)
@@ -177,36 +179,50 @@ import Testing
         }
         let plan = try await run(["--dry-run", "--from", "4", "--exclude", "9"])
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("Would run 8 step(s) in 2 wave(s)"))
-        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three, 10 Over cap, 11 Huge allocation, 12 Within cap\n"))
+        #expect(plan.stdout.contains("Would run 10 step(s) in 2 wave(s)"))
+        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three, 10 Index, 11 Unwrap, 12 Over cap, 13 Huge allocation, 14 Within cap\n"))
         #expect(plan.stdout.contains("03 Transform: not downstream of --from 4"))
         #expect(plan.stdout.contains("09 Killed: in --exclude"))
-        let crashed = try await run(["--only", "5,6,7,8,9", "--jobs", "2"])
+        let crashed = try await run(["--only", "5,6,7,8,9,10,11", "--jobs", "2"])
         #expect(crashed.status == 1, "\(crashed.stderr)")
         #expect(!crashed.stderr.contains("START   04"))
         let crashRows = Dictionary(
-            try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(5).map { ($0.stepID, $0) },
+            try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(7).map { ($0.stepID, $0) },
             uniquingKeysWith: { $1 })
         #expect(crashRows.values.allSatisfy { $0.status == .fail })
         #expect(["SIGILL", "SIGTRAP"].contains(crashRows[5]?.exitStatus ?? ""))
-        #expect(crashRows[5]?.message.contains("Fatal error: model missing") == true, "the trap's cause, not just its signal")
+        // A crash says what and where: the trap's message and the job's own
+        // line, from Swift's backtracer (release build, as ./run.sh builds).
+        #expect(crashRows[5]?.message.hasPrefix("crashed at Sources/E2eJob/05_trap.swift:") == true, "\(crashRows[5]?.message ?? "")")
+        #expect(crashRows[5]?.message.hasSuffix(": model missing (\(crashRows[5]?.exitStatus ?? ""))") == true, "\(crashRows[5]?.message ?? "")")
+        #expect(crashRows[10]?.message.hasPrefix("crashed at Sources/E2eJob/10_index.swift:") == true, "\(crashRows[10]?.message ?? "")")
+        #expect(crashRows[10]?.message.contains(": Index out of range (SIG") == true, "\(crashRows[10]?.message ?? "")")
+        #expect(crashRows[11]?.message.hasPrefix("crashed at Sources/E2eJob/11_unwrap.swift:") == true, "\(crashRows[11]?.message ?? "")")
+        #expect(crashRows[11]?.message.contains(": Unexpectedly found nil while unwrapping an Optional value (SIG") == true,
+                "\(crashRows[11]?.message ?? "")")
+        #expect(crashRows[6]?.message.hasPrefix("crashed at Sources/E2eJob/06_segfault.swift:") == true, "\(crashRows[6]?.message ?? "")")
+        #expect(crashRows[7]?.message.hasPrefix("crashed at Sources/E2eJob/07_abort.swift:") == true, "\(crashRows[7]?.message ?? "")")
+        let indexLog = try read(crashRows[10]?.logFile ?? "")
+        #expect(indexLog.contains("ERROR backtrace, innermost call first; all of it in logs/runs/"), "\(indexLog)")
+        #expect(indexLog.contains("\n    Sources/E2eJob/10_index.swift:"), "\(indexLog)")
+        #expect(crashed.stdout.contains("10 Index failed: crashed at Sources/E2eJob/10_index.swift:"), "the report says it too: \(crashed.stdout)")
         #expect(try read(crashRows[5]?.logFile ?? "").contains("printed before the trap"), "print() output survives a crash")
         #expect(crashRows[6]?.exitStatus == "SIGSEGV")
         #expect(crashRows[7]?.exitStatus == "SIGABRT")
         #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == .exit)
         #expect(crashRows[9]?.exitStatus == "SIGKILL")
         #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
-        let overCap = try await run(["--only", "10,11,12", "--jobs", "1"])
+        let overCap = try await run(["--only", "12,13,14", "--jobs", "1"])
         #expect(overCap.status == 1, "\(overCap.stderr)")
         let cappedRows = Dictionary(
             try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(3).map { ($0.stepID, $0) },
             uniquingKeysWith: { $1 })
-        #expect(cappedRows[10]?.reason == .memory && cappedRows[10]?.exitStatus == "SIGKILL", "\(cappedRows[10]?.message ?? "")")
-        #expect(cappedRows[10]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
-        #expect((cappedRows[10]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
-        #expect(cappedRows[11]?.reason == .memory, "\(cappedRows[11]?.message ?? "")")
-        #expect(cappedRows[11]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
-        #expect(cappedRows[12]?.status == .pass, "\(cappedRows[12]?.message ?? "") \(overCap.stdout)")
+        #expect(cappedRows[12]?.reason == .memory && cappedRows[12]?.exitStatus == "SIGKILL", "\(cappedRows[12]?.message ?? "")")
+        #expect(cappedRows[12]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
+        #expect((cappedRows[12]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
+        #expect(cappedRows[13]?.reason == .memory, "\(cappedRows[13]?.message ?? "")")
+        #expect(cappedRows[13]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
+        #expect(cappedRows[14]?.status == .pass, "\(cappedRows[14]?.message ?? "") \(overCap.stdout)")
 
         // 7. Post-job tests alone: they fail the run when the outputs are wrong.
         await #expect(try run(["--tests-only"]).status == 0)
@@ -233,7 +249,7 @@ import Testing
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try await run(["steps"])
         #expect(steps.stdout.contains("05  Trap  (after: 04; Sources/E2eJob/05_trap.swift)"))
-        #expect(steps.stdout.contains("10  Over cap  (after: 04; Sources/E2eJob/10_over_cap.swift; memory 150 MB)"))
+        #expect(steps.stdout.contains("12  Over cap  (after: 04; Sources/E2eJob/12_over_cap.swift; memory 150 MB)"))
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
         // The job binary's help is the one HelpAgreementTests checks through a task list, less --workdir.
