@@ -12,12 +12,18 @@ public struct PostJobTests: Sendable {
     /// Variables of the runner's environment the checks' process does not
     /// get (``RunOptions/withheldVariables``).
     public let withheldVariables: Set<String>
+    /// Where Swift's backtracer is, for a crash to say what and where.
+    public let toolchain: SwiftBacktrace.Toolchain?
 
-    public init(job: Job, layout: RunLayout, executable: String = ExecutablePath.current, withheldVariables: Set<String> = []) {
+    public init(
+        job: Job, layout: RunLayout, executable: String = ExecutablePath.current, withheldVariables: Set<String> = [],
+        toolchain: SwiftBacktrace.Toolchain? = .current
+    ) {
         self.job = job
         self.layout = layout
         self.executable = executable
         self.withheldVariables = withheldVariables
+        self.toolchain = toolchain
     }
 
     /// Runs every check and returns one result per check, in order. A child
@@ -33,11 +39,14 @@ public struct PostJobTests: Sendable {
         do {
             try FileManager.default.createDirectory(at: resultFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: resultFile)
+            let crashFile = layout.testsCrashFile(runID)
+            try? FileManager.default.removeItem(at: crashFile)
+            var environment = [ChildContract.resultFile: resultFile.path, ChildContract.runID: runID,
+                               ChildContract.projectDirectory: layout.projectDirectory.path]
+            environment.merge(ChildCrash.environment(crashFile: crashFile, toolchain: toolchain)) { $1 }
             var request = ChildProcess.Request(
                 executable: executable, arguments: ["__checks", "--run-id", runID],
-                environment: [ChildContract.resultFile: resultFile.path, ChildContract.runID: runID,
-                              ChildContract.projectDirectory: layout.projectDirectory.path],
-                workingDirectory: layout.projectDirectory.path, logFile: logFile.path)
+                environment: environment, workingDirectory: layout.projectDirectory.path, logFile: logFile.path)
             request.withheldVariables = withheldVariables
             let child = try await ChildProcess.spawn(request)
             // A signal to the runner stops the tests too (SIGTERM, then SIGKILL after 5 s).
@@ -53,7 +62,14 @@ public struct PostJobTests: Sendable {
             guard let data = try? Data(contentsOf: resultFile),
                   let results = try? JSONDecoder().decode([CheckResult].self, from: data)
             else {
-                return failure("the post-job tests \(exit.summary) without reporting results; see \(layout.relative(logFile))")
+                let crash = await ChildCrash.record(exit, crashFile: crashFile, logFile: logFile, layout: layout, toolchain: toolchain)
+                let ended: String
+                if let crash, case .signaled(let signal) = exit.termination {
+                    ended = crash.summary(signal: signal)
+                } else {
+                    ended = exit.summary
+                }
+                return failure("the post-job tests \(ended) without reporting results; see \(layout.relative(logFile))")
             }
             return results
         } catch {

@@ -99,14 +99,11 @@ public struct LocalExecutor: StepExecutor {
 
     /// A Swift step's child that crashed on its own, explained in its log
     /// (what failed, on which line of the job's code, the backtrace).
-    private func explainCrash(_ exit: ProcessExit, attempt: StepAttempt, stopped: StopSignal.Reason?) async -> StepCrash? {
-        guard case .swift = attempt.step.action, stopped == nil, case .signaled(let signal) = exit.termination,
-              StepCrash.signals.contains(signal) else { return nil }
-        let crash = await StepCrash.explain(attempt: attempt, toolchain: toolchain)
-        var lines = crash?.logLines(signal: signal) ?? ""
-        if toolchain == nil { lines += "\(Timestamp.iso8601(Date())) WARN \(StepCrash.noBacktracer)\n" }
-        Self.appendText(lines, to: attempt.logFile)
-        return crash
+    private func explainCrash(_ exit: ProcessExit, attempt: StepAttempt, stopped: StopSignal.Reason?) async -> ChildCrash? {
+        guard case .swift = attempt.step.action, stopped == nil else { return nil }
+        return await ChildCrash.record(
+            exit, crashFile: attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt),
+            logFile: attempt.logFile, layout: attempt.layout, toolchain: toolchain)
     }
 
     /// The variable that tells a capped step its cap, in bytes (to size a
@@ -127,14 +124,6 @@ public struct LocalExecutor: StepExecutor {
         #endif
         return nil
     }()
-
-    /// Appends text to a file that exists (an attempt's log).
-    private static func appendText(_ text: String, to file: URL) {
-        guard !text.isEmpty, let handle = try? FileHandle(forWritingTo: file) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data(text.utf8))
-    }
 
     /// Appends an attempt's log to a task list's LOGFILE.
     private static func append(_ log: URL, to mirror: URL) {
@@ -180,9 +169,7 @@ public struct LocalExecutor: StepExecutor {
             environment[ChildContract.resultFile] = attempt.resultFile.path
             environment[ChildContract.contextFile] = contextFile.path
             let crashFile = attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
-            if let backtrace = SwiftBacktrace.setting(crashFile: crashFile, toolchain: toolchain) {
-                environment[SwiftBacktrace.variable] = backtrace
-            }
+            environment.merge(ChildCrash.environment(crashFile: crashFile, toolchain: toolchain)) { $1 }
             return ChildProcess.Request(
                 executable: executable,
                 arguments: ["__step", attempt.step.id.description, "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
@@ -208,7 +195,7 @@ public struct LocalExecutor: StepExecutor {
 
     private func outcome(
         of exit: ProcessExit, attempt: StepAttempt, started: Date, stopped: StopSignal.Reason?, watched: MemoryWatchdog.Usage?,
-        crash: StepCrash?
+        crash: ChildCrash?
     ) -> AttemptOutcome {
         var outcome = AttemptOutcome(
             status: .fail, startedAt: started, endedAt: Date(),

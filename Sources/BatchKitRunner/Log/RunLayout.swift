@@ -103,6 +103,12 @@ public struct RunLayout: Sendable {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).crash.json")
     }
 
+    /// Where Swift's backtracer writes its JSON report when the post-job
+    /// tests' child crashes.
+    public func testsCrashFile(_ runID: String) -> URL {
+        stateDirectory(runID).appendingPathComponent("post_job_tests.crash.json")
+    }
+
     /// Where the runner leaves the shared context for one attempt's child.
     public func contextFile(runID: String, stepID: StepID, attempt: Int) -> URL {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).context.json")

@@ -66,13 +66,13 @@ import Testing
     }
 
     @Test func aFatalErrorLineGivesItsMessage() {
-        #expect(StepCrash.fatalErrorText("E2eJob/05_trap.swift:12: Fatal error: model missing") == "model missing")
-        #expect(StepCrash.fatalErrorText("Swift/ContiguousArrayBuffer.swift:691: Fatal error: Index out of range") == "Index out of range")
-        #expect(StepCrash.fatalErrorText("x.swift:3: Fatal error: ") == "Fatal error")
+        #expect(ChildCrash.fatalErrorText("E2eJob/05_trap.swift:12: Fatal error: model missing") == "model missing")
+        #expect(ChildCrash.fatalErrorText("Swift/ContiguousArrayBuffer.swift:691: Fatal error: Index out of range") == "Index out of range")
+        #expect(ChildCrash.fatalErrorText("x.swift:3: Fatal error: ") == "Fatal error")
     }
 
     @Test func theLogAndTheReportSayWhatAndWhere() {
-        let crash = StepCrash(
+        let crash = ChildCrash(
             message: "Index out of range", location: "Sources/Cj/03_transform.swift:10:40",
             backtrace: ["Sources/Cj/03_transform.swift:10:40  closure #1 in static Step.transform"], reportFile: "logs/runs/r/.state/3.attempt-1.crash.json")
         #expect(crash.summary(signal: SIGILL) == "crashed at Sources/Cj/03_transform.swift:10:40: Index out of range (SIGILL)")
@@ -83,7 +83,7 @@ import Testing
             Sources/Cj/03_transform.swift:10:40  closure #1 in static Step.transform
 
         """)
-        #expect(StepCrash(message: "Bad pointer dereference", location: nil, backtrace: [], reportFile: nil).summary(signal: SIGSEGV)
+        #expect(ChildCrash(message: "Bad pointer dereference", location: nil, backtrace: [], reportFile: nil).summary(signal: SIGSEGV)
                 == "crashed: Bad pointer dereference (SIGSEGV)")
     }
 

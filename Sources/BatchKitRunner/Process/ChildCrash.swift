@@ -6,10 +6,11 @@ import Darwin
 #endif
 import Foundation
 
-/// A Swift step's child that died of a crash signal, explained: the trap's
-/// message (`Index out of range`, a `fatalError` text) and the line of the
-/// job's code it came from, for the step's log and the report.
-struct StepCrash: Equatable {
+/// A Swift child of the runner (a step's, or the post-job tests') that died
+/// of a crash signal, explained: the trap's message (`Index out of range`, a
+/// `fatalError` text) and the line of the job's code it came from, for the
+/// child's log and the report.
+struct ChildCrash: Equatable {
     /// What failed: the trap's message, else the signal's description.
     var message: String
     /// `Sources/Job/03_transform.swift:10:40`, when debug information had it.
@@ -33,22 +34,39 @@ struct StepCrash: Equatable {
         return "crashed\(place): \(message) (\(SignalName.name(signal)))"
     }
 
-    /// Explains the crash of one attempt from Swift's report, the log's
-    /// `Fatal error:` line and, when the backtracer dropped the trap's
-    /// message, the toolchain's symbolizer. `nil` when there is nothing to
-    /// add to what the signal says.
+    /// The variables that set up Swift's backtracer for a child whose report
+    /// goes to `crashFile`; none when no backtracer was found.
+    static func environment(crashFile: URL, toolchain: SwiftBacktrace.Toolchain?) -> [String: String] {
+        SwiftBacktrace.setting(crashFile: crashFile, toolchain: toolchain).map { [SwiftBacktrace.variable: $0] } ?? [:]
+    }
+
+    /// When the child died of a crash signal, explains it at the end of its
+    /// log (or says why it cannot) and returns the explanation.
+    static func record(
+        _ exit: ProcessExit, crashFile: URL, logFile: URL, layout: RunLayout, toolchain: SwiftBacktrace.Toolchain?
+    ) async -> ChildCrash? {
+        guard case .signaled(let signal) = exit.termination, signals.contains(signal) else { return nil }
+        let crash = await explain(crashFile: crashFile, logFile: logFile, layout: layout, toolchain: toolchain)
+        var lines = crash?.logLines(signal: signal) ?? ""
+        if toolchain == nil { lines += "\(Timestamp.iso8601(Date())) WARN \(noBacktracer)\n" }
+        append(lines, to: logFile)
+        return crash
+    }
+
+    /// Explains a crash from Swift's report, the log's `Fatal error:` line
+    /// and, when the backtracer dropped the trap's message, the toolchain's
+    /// symbolizer. `nil` when there is nothing to add to what the signal says.
     static func explain(
-        attempt: StepAttempt, toolchain: SwiftBacktrace.Toolchain? = .current
-    ) async -> StepCrash? {
-        let project = attempt.layout.projectDirectory
-        let crashFile = attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
+        crashFile: URL, logFile: URL, layout: RunLayout, toolchain: SwiftBacktrace.Toolchain?
+    ) async -> ChildCrash? {
+        let project = layout.projectDirectory
         let report = CrashReport.read(crashFile)
-        var message = report?.runtimeFailure ?? LogTail.fatalError(in: attempt.logFile).map(Self.fatalErrorText)
+        var message = report?.runtimeFailure ?? LogTail.fatalError(in: logFile).map(Self.fatalErrorText)
         if message == nil, let report, let symbolizer = toolchain?.symbolizer {
             message = await report.runtimeFailure(symbolizer: symbolizer)
         }
         guard let report else {
-            return message.map { StepCrash(message: $0, location: nil, backtrace: [], reportFile: nil) }
+            return message.map { ChildCrash(message: $0, location: nil, backtrace: [], reportFile: nil) }
         }
         // Down to the job's outermost frame: what called the step is batchkit's.
         var located = report.frames.filter { !$0.isSystem && $0.file != nil }
@@ -56,16 +74,24 @@ struct StepCrash: Equatable {
             located = Array(located[...outermost])
         }
         let frames = located.prefix(shownFrames).map { frame in
-            "\(CrashReport.location(of: frame, in: attempt.layout) ?? "?")  \(frame.function)"
+            "\(CrashReport.location(of: frame, in: layout) ?? "?")  \(frame.function)"
         }
-        return StepCrash(
+        return ChildCrash(
             message: message ?? report.description,
-            location: report.userFrame(projectDirectory: project).flatMap { CrashReport.location(of: $0, in: attempt.layout) },
+            location: report.userFrame(projectDirectory: project).flatMap { CrashReport.location(of: $0, in: layout) },
             backtrace: Array(frames),
-            reportFile: attempt.layout.relative(crashFile))
+            reportFile: layout.relative(crashFile))
     }
 
-    /// What goes at the end of the step's log.
+    /// Appends text to a log that exists.
+    private static func append(_ text: String, to file: URL) {
+        guard !text.isEmpty, let handle = try? FileHandle(forWritingTo: file) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
+
+    /// What goes at the end of the child's log.
     func logLines(signal: Int32, at date: Date = Date()) -> String {
         let stamp = Timestamp.iso8601(date)
         var text = "\(stamp) ERROR \(summary(signal: signal))\n"
