@@ -123,13 +123,14 @@ struct DocTestBlock: Equatable {
         text = text.replacing(#/\d+(\.\d+)? s\b/#, with: "<n> s")
         text = text.replacing(#/\d+(\.\d+)? (KB|MB|GB)\b/#, with: "<n> MB")
         text = text.replacing(#/\d+(\.\d+)?×/#, with: "<n>×")
-        return text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     /// The shown lines that are not in `output` once both are normalized;
-    /// blank lines and `…` (lines left out) are not compared.
+    /// blank lines and `…` (lines left out) are not compared. Lines end at
+    /// LF or CRLF (a CSV file the job wrote).
     static func missingLines(_ shown: [String], in output: String) -> [String] {
-        let actual = Set(output.split(separator: "\n").map { normalized(String($0)) })
+        let actual = Set(output.split(whereSeparator: \.isNewline).map { normalized(String($0)) })
         return shown.filter { line in
             let expected = normalized(line)
             return !expected.isEmpty && expected != "…" && !actual.contains(expected)

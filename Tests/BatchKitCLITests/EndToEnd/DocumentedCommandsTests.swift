@@ -119,6 +119,7 @@ import Testing
         let changed = output.replacingOccurrences(of: "5/5", with: "4/5").replacingOccurrences(of: "Validate input  PASS", with: "Validate input  FAIL")
         #expect(DocTestBlock.missingLines(shown, in: changed) == [shown[0], shown[1]])
         #expect(DocTestBlock.missingLines(["  West  146.75  target 200, missed"], in: "  West  146.70  target 200, missed") != [])
+        #expect(DocTestBlock.missingLines(["region,target", "West,200"], in: "region,target\r\nWest,200\r\n").isEmpty, "CSV lines end in CRLF")
     }
 
     @Test func blocksAreParsedFromTheirMarkers() throws {
