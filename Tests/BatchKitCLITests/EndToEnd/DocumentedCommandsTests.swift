@@ -49,6 +49,15 @@ import Testing
         #expect(missing.isEmpty, "README.md:\(shown.line): the quick start's output lacks\n\(missing.joined(separator: "\n"))\nstdout:\n\(started.stdout)\nstderr:\n\(started.stderr)")
         guard started.status == 0 else { return }
 
+        // Run again, the quick start overwrites nothing and says why, as the README says.
+        let readmeText = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
+        let again = try await runProgram("/bin/bash", ["-c", first], in: checkout, environment: environment)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("error: \(job.path) already exists and is not empty; nothing was changed. Choose another name or --path, or remove the folder"), "\(again.stderr)")
+        #expect(try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8) == readmeText)
+        let asPath = try await runProgram("/bin/bash", ["-c", "batchkit new ~/myjob"], in: checkout, environment: environment)
+        #expect(asPath.status == 64 && asPath.stderr.contains("give just the name and choose the parent folder with --path DIR"), "\(asPath.stderr)")
+
         // The tutorial, in order, on that job; the first block that fails stops it.
         for block in try DocTestBlock.blocks(in: tutorial) {
             guard try await apply(block, to: job, environment: environment) else { return }
