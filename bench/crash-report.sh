@@ -33,6 +33,22 @@ sed -i 's/context.log.info("trap: nothing to do yet")/context.log.info("first ro
 grep -q 'count: context.attempt - 1)\[0\]' "$trap_file" || { echo "could not put the trap in $trap_file" >&2; exit 1; }
 cp -R "$job" "$work/nodebug"
 
+(cd "$job" && swift build -c release --disable-automatic-resolution >/dev/null 2>&1)
+# 1 and 2. Runs: the job binary directly; without swift on PATH the runner
+# finds no backtracer and sets nothing.
+swift_dir=$(dirname "$(command -v swift)")
+plain_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$swift_dir" | paste -sd: -)
+step() { (cd "$job" && PATH="$1" .build/release/job --only "$2"); }
+for run in $(seq 1 "$runs"); do
+  seconds step "$PATH" 1 >> "$work/start-on"
+  seconds step "$plain_path" 1 >> "$work/start-off"
+  seconds step "$PATH" "$trap_id" >> "$work/crash-on"
+  seconds step "$plain_path" "$trap_id" >> "$work/crash-off"
+done
+grep -h -m1 "ERROR crashed" "$job"/logs/runs/*/*_trap*.log || { echo "the trap was not explained" >&2; exit 1; }
+
+echo "run of one Swift step, median of $runs: backtracer set up $(median < "$work/start-on") s, not set up $(median < "$work/start-off") s"
+echo "run whose step traps, median of $runs: explained $(median < "$work/crash-on") s, not explained $(median < "$work/crash-off") s"
 # 3. Builds: cold, then after an edit of one step; alternating.
 build() { (cd "$1" && swift build -c release --disable-automatic-resolution "${@:2}"); }
 for run in $(seq 1 "$builds"); do
@@ -47,19 +63,6 @@ for run in $(seq 1 "$builds"); do
 done
 size_debug=$(stat -c %s "$job/.build/release/job")
 size_nodebug=$(stat -c %s "$work/nodebug/.build/release/job")
-
-# 1 and 2. Runs: the job binary directly; without swift on PATH the runner
-# finds no backtracer and sets nothing.
-swift_dir=$(dirname "$(command -v swift)")
-plain_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$swift_dir" | paste -sd: -)
-step() { (cd "$job" && PATH="$1" .build/release/job --only "$2"); }
-for run in $(seq 1 "$runs"); do
-  seconds step "$PATH" 1 >> "$work/start-on"
-  seconds step "$plain_path" 1 >> "$work/start-off"
-  seconds step "$PATH" "$trap_id" >> "$work/crash-on"
-  seconds step "$plain_path" "$trap_id" >> "$work/crash-off"
-done
-cat "$job"/logs/runs/*/*_trap*.log | grep -m1 "ERROR crashed" || { echo "the trap was not explained" >&2; exit 1; }
 
 on=$(median < "$work/start-on"); off=$(median < "$work/start-off")
 crash_on=$(median < "$work/crash-on"); crash_off=$(median < "$work/crash-off")
