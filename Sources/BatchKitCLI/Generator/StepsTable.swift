@@ -22,7 +22,8 @@ enum StepsTable {
     /// Columns other than File, Step and After (`Reads`, `Writes`, …) get
     /// `—`, for the author to fill in.
     static func appending(_ row: Row, to readme: String) -> String? {
-        var lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // By scalar, as "\r\n" is one Character and would not split at "\n".
+        var lines = readme.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
         guard let (header, last) = table(in: lines) else { return nil }
         let columns = cells(lines[header])
         let ending = lines[last].hasSuffix("\r") ? "\r" : ""
