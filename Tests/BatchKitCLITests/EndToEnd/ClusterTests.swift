@@ -399,7 +399,7 @@ import Testing
         // A declared parameter with a default and a required one, a step that shows
         // what it got, and one more post-job test, which fails when asked to.
         try directory.write("cluster-job/config/base.json", """
-            {"params": {"top_n": 3, "day": {"type": "string", "required": true, "description": "the day to load"}}}
+            {"params": {"top_n": 3, "day": {"type": "string", "required": true, "description": "the day to load"}, "max_rejected_percent": 10}}
             """)
         let module = try #require(try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("Sources").path).first { $0 != "Run" })
         let extract = "cluster-job/Sources/\(module)/01_extract.swift", tests = "cluster-job/Sources/\(module)/PostJobTests.swift"
@@ -431,12 +431,13 @@ import Testing
         if slurm {
             let run = try await runProgram("/bin/bash", ["./run.sh", "--backend", "slurm", "--param", "day=2026-11-01"], in: job)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-            #expect(run.stdout.contains("PASS  4/4 steps passed"))
-            #expect(run.stdout.contains("Post-job tests  8 passed, 0 failed"), "the steps' outputs and context are complete")
+            #expect(run.stdout.contains("PASS  5/5 steps passed"))
+            #expect(run.stdout.contains("Post-job tests  9 passed, 0 failed"), "the steps' outputs and context are complete")
             let recorded = try rows()
-            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass })
+            #expect(Set(recorded.map(\.stepID)) == [1, 2, 3, 4, 5] && recorded.count == 5 && recorded.allSatisfy { $0.status == .pass })
             #expect(recorded.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 }, "each Swift step ran as its own process")
-            let log = try String(contentsOf: job.appendingPathComponent(recorded[0].logFile), encoding: .utf8)
+            let extractRow = try #require(recorded.first { $0.stepID == 1 }, "the two extracts may end in either order")
+            let log = try String(contentsOf: job.appendingPathComponent(extractRow.logFile), encoding: .utf8)
             #expect(log.contains("(Slurm job ") && log.contains("extracted 41 rows") && log.contains("parameters top_n=3 day=2026-11-01"))
         }
         if let airflow {
@@ -447,20 +448,20 @@ import Testing
             let export = try await runProgram(
                 "/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py", "--param", "day=2026-11-02"], in: job)
             #expect(export.status == 0, "\(export.stderr)")
-            #expect(export.stdout.contains("(4 step tasks, then post_job_tests)"), "\(export.stdout)")
+            #expect(export.stdout.contains("(5 step tasks, then post_job_tests)"), "\(export.stdout)")
             let before = try rows().count
             let result = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow)
             #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
             let recorded = try rows().dropFirst(before)
-            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
+            #expect(Set(recorded.map(\.stepID)) == [1, 2, 3, 4, 5] && recorded.count == 5 && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
             let runID = try #require(recorded.first?.runID)
             // The step saw the declared default and the --param given at export.
-            let log = try String(contentsOf: job.appendingPathComponent(try #require(recorded.first).logFile), encoding: .utf8)
+            let log = try String(contentsOf: job.appendingPathComponent(try #require(recorded.first { $0.stepID == 1 }).logFile), encoding: .utf8)
             #expect(log.contains("parameters top_n=3 day=2026-11-02"), "\(log)")
             // The tests task ran after every step, on what they wrote, and recorded its results.
-            #expect((result.stdout + result.stderr).contains("[batchkit] post-job tests: 8 passed, 0 failed"), "\(result.stdout.suffix(4000))")
+            #expect((result.stdout + result.stderr).contains("[batchkit] post-job tests: 9 passed, 0 failed"), "\(result.stdout.suffix(4000))")
             let results = try testResults(runID)
-            #expect(results.count == 8 && results.allSatisfy { $0.status == "PASS" }, "\(results)")
+            #expect(results.count == 9 && results.allSatisfy { $0.status == "PASS" }, "\(results)")
             let lastStep = try #require(recorded.map(\.endedAt).max())
             #expect(results.allSatisfy { $0.startedAt >= Timestamp.iso8601(lastStep) }, "the tests start after the last step ended")
 
@@ -470,9 +471,9 @@ import Testing
             #expect(failing.status != 0, "\(failing.stdout.suffix(4000))")
             #expect((failing.stdout + failing.stderr).contains("[batchkit]   FAIL no failure was asked for: fail-tests exists"), "\(failing.stdout.suffix(4000))")
             let second = try rows().dropFirst(before + recorded.count)
-            #expect(second.map(\.stepID) == [1, 2, 3, 4] && second.allSatisfy { $0.status == .pass }, "the steps passed; the tests failed the run")
+            #expect(Set(second.map(\.stepID)) == [1, 2, 3, 4, 5] && second.count == 5 && second.allSatisfy { $0.status == .pass }, "the steps passed; the tests failed the run")
             let failed = try testResults(try #require(second.first?.runID))
-            #expect(failed.count == 8 && failed.filter { $0.status == "FAIL" }.map(\.test) == ["no failure was asked for"], "\(failed)")
+            #expect(failed.count == 9 && failed.filter { $0.status == "FAIL" }.map(\.test) == ["no failure was asked for"], "\(failed)")
         }
     }
 }
