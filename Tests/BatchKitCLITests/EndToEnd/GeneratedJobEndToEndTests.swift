@@ -191,10 +191,24 @@ import Testing
                 .joined(separator: "\n")
             try Data(text.utf8).write(to: file)
         }
+        // A Swift step and a shell step that note the run date they get (in the same rebuild).
+        let dated = try await runProgram(try batchkitBinary(), ["add", "step", "Dated", "--after", "5"], in: job)
+        #expect(dated.status == 0, "\(dated.stderr)")
+        let datedFile = job.appendingPathComponent("Sources/E2eJob/14_dated.swift")
+        try Data(try String(contentsOf: datedFile, encoding: .utf8)
+            .replacingOccurrences(of: "        context.log.info(\"dated: nothing to do yet\")",
+                                  with: "        try Data(\"\\(context.runDate)\\n\".utf8).write(to: context.path(\"swift-date.txt\"))").utf8).write(to: datedFile)
+        let jobFile = job.appendingPathComponent("Sources/E2eJob/Job.swift")
+        let listEnd = "    ],\n    tests: postJobTests"
+        #expect(try read("Sources/E2eJob/Job.swift").contains(listEnd))
+        try Data(try read("Sources/E2eJob/Job.swift").replacingOccurrences(of: listEnd, with: """
+                    Step(id: 20, name: "Shell date", parents: [5], source: "Job.swift", action: .shell("echo \\"$BATCHKIT_RUN_DATE\\" > shell-date.txt")),
+            \(listEnd)
+            """).utf8).write(to: jobFile)
         let plan = try await run(["--dry-run", "--from", "5", "--exclude", "10"])
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("Would run 8 step(s) in 2 wave(s)"))
-        #expect(plan.stdout.contains("wave 1: 05 Load\n  wave 2: 06 Trap, 07 Segfault, 08 Abort, 09 Exit three, 11 Over cap, 12 Huge allocation, 13 Within cap\n"))
+        #expect(plan.stdout.contains("Would run 10 step(s) in 2 wave(s)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("wave 1: 05 Load\n  wave 2: 06 Trap, 07 Segfault, 08 Abort, 09 Exit three, 11 Over cap, 12 Huge allocation, 13 Within cap, 14 Dated, 20 Shell date\n"), "\(plan.stdout)")
         #expect(plan.stdout.contains("04 Transform: not downstream of --from 5"))
         #expect(plan.stdout.contains("10 Killed: in --exclude"))
         let crashed = try await run(["--only", "6,7,8,9,10", "--jobs", "2"])
@@ -223,6 +237,14 @@ import Testing
         #expect(cappedRows[12]?.reason == .memory, "\(cappedRows[12]?.message ?? "")")
         #expect(cappedRows[12]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
         #expect(cappedRows[13]?.status == .pass, "\(cappedRows[13]?.message ?? "") \(overCap.stdout)")
+        // The run date reaches a Swift step as context.runDate and a shell step as $BATCHKIT_RUN_DATE.
+        let datedRun = try await run(["--only", "14,20", "--date", "2026-11-01"])
+        #expect(datedRun.status == 0, "\(datedRun.stdout)\n\(datedRun.stderr)")
+        #expect(try read("swift-date.txt") == "2026-11-01\n")
+        #expect(try read("shell-date.txt") == "2026-11-01\n")
+        #expect(datedRun.stdout.contains("Date     2026-11-01  (the run date"), "\(datedRun.stdout)")
+        let datedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(2)
+        #expect(Set(datedRows.map(\.stepID)) == [14, 20] && datedRows.allSatisfy { $0.runDate?.description == "2026-11-01" })
 
         // 7. Post-job tests alone: they fail the run when the outputs are wrong.
         await #expect(try run(["--tests-only"]).status == 0)
@@ -255,7 +277,7 @@ import Testing
         // `add step` listed every added step in the README's Steps table.
         let stepsTable = try read("README.md")
         #expect(stepsTable.contains("| `Sources/E2eJob/06_trap.swift` | Trap | 05 | — | — |\n"), "\(stepsTable)")
-        #expect(stepsTable.contains("| `Sources/E2eJob/13_within_cap.swift` | Within cap | 05 | — | — |\n\n"), "\(stepsTable)")
+        #expect(stepsTable.contains("| `Sources/E2eJob/13_within_cap.swift` | Within cap | 05 | — | — |\n| `Sources/E2eJob/14_dated.swift` | Dated | 05 | — | — |\n\n"), "\(stepsTable)")
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
         // The job binary's help is the one HelpAgreementTests checks through a task list, less --workdir.
