@@ -217,6 +217,8 @@ enum JobRunCommand {
     /// withholds the notification secrets from the steps, and applies
     /// `--wait-for` and `--no-notify`. Every problem is found here, before
     /// anything runs.
+    ///
+    /// - Returns: The configuration read, whose time zone dates the run.
     @discardableResult
     static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws -> JobConfig {
         let variables = ProcessInfo.processInfo.environment
