@@ -9,8 +9,8 @@ import Foundation
 /// `AirflowTask`), so a step behaves as it does under `./run.sh` and is
 /// recorded in the job's CSV history.
 ///
-/// Every task passes Airflow's logical date as the run date, `--date {{ ds
-/// }}` (`context.runDate`, `$BATCHKIT_RUN_DATE`), so a scheduled or
+/// Every task passes Airflow's logical date (Jinja's `ds`) as the run date,
+/// `--date` (`context.runDate`, `$BATCHKIT_RUN_DATE`), so a scheduled or
 /// backfilled DAG run processes its own day; a run without a logical date
 /// (triggered by hand without one) gets today in the job's time zone.
 ///
@@ -64,7 +64,9 @@ public struct AirflowDag: Sendable {
     /// The run date every task passes: the DAG run's logical date (`ds`,
     /// `YYYY-MM-DD`), or `today` for a run that has none (Airflow 3 leaves
     /// `ds` out of the context then, and an undefined name fails a template).
-    public static let dateArgument = "--date {{ ds if ds is defined else 'today' }}"
+    /// (Built with ``jinja(_:)``: a generated job vendors this file, and no
+    /// template placeholder may appear in it.)
+    public static let dateArgument = "--date " + jinja("ds if ds is defined else 'today'")
 
     /// The words every task passes after `__task ID`: `--env NAME`, then
     /// `--param KEY=VALUE` by key.

@@ -14,7 +14,7 @@ import Foundation
 /// Airflow task of an exported DAG (see ``AirflowDag``). The Airflow run id
 /// and try number come from `BATCHKIT_AIRFLOW_RUN_ID` and
 /// `BATCHKIT_AIRFLOW_TRY` (or `--run-id` and `--attempt`); the run date from
-/// `--date` (the DAG passes its logical date, `{{ ds }}`), else today in the
+/// `--date` (the DAG passes its logical date, Airflow's `ds`), else today in the
 /// job's time zone.
 ///
 /// First it resolves the parameters as `./run.sh` does

@@ -39,10 +39,11 @@ enum JobRunCommand {
         .option("--date", "D", """
             The run date, what a nightly step processes (context.runDate,
             $BATCHKIT_RUN_DATE): 2026-11-23, today (the default) or yesterday,
-            in the job's time zone: "timeZone" in config/base.json (such as
-            "Europe/Paris"), else $TZ, else the machine's. A range 2026-11-01..2026-11-07
-            is a backfill: one run per date, in order, stopping at the first
-            that fails; --resume finishes it and goes on with the dates left.
+            in the job's time zone ("timeZone" in config/base.json, such as
+            Europe/Paris; else $TZ; else the machine's). A range
+            2026-11-01..2026-11-07 is a backfill: one run per date, in order,
+            stopping at the first that fails; --resume finishes it and goes on
+            with the dates left.
             """),
         .option("--wait-for", "P", "Start only once file P exists (repeatable: all of them); the\nrun holds the job's lock while it waits."),
         .option("--wait-timeout", "D", "Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row\nwith reason \"wait timeout\", and a failure notification."),
