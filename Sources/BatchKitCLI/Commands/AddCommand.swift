@@ -10,8 +10,10 @@ enum AddCommand: CLICommand {
         USAGE: batchkit add step "NAME" [--after IDS] [--path DIR]
 
         Adds a step to the job in the current folder (or DIR): creates the next
-        numbered file, Sources/<Module>/NN_name.swift, with a step to fill in, and
-        adds the step to the `steps:` list in Sources/<Module>/Job.swift.
+        numbered file, Sources/<Module>/NN_name.swift, with a step to fill in,
+        adds the step to the `steps:` list in Sources/<Module>/Job.swift, and
+        adds a row for it to the Steps table of README.md (the first table with
+        File and Step columns; the rest of the README is left as it is).
 
         ARGUMENTS:
           NAME            The step's name, as shown in reports, e.g. "Score model".
@@ -51,6 +53,14 @@ enum AddCommand: CLICommand {
             Write the step's body, then run ./run.sh.
 
             """
+        switch added.readme {
+        case .listed:
+            output += "Listed it in README.md's Steps table; fill in what it reads and writes there.\n"
+        case .noTable:
+            output += "Note: README.md has no Steps table (a Markdown table with File and Step columns), so the step is not listed there; add it by hand if the README lists steps.\n"
+        case .failed(let reason):
+            output += "Note: \(reason), so the step is not listed in its Steps table; add it by hand.\n"
+        }
         for file in added.unlisted {
             output += "Note: Sources/\(project.module)/\(file) declares a step that is not in the `steps:` list; ./run.sh will refuse to run until it is listed.\n"
         }

@@ -4,7 +4,8 @@ import BatchKit
 import Foundation
 
 /// `batchkit add step`: writes the next numbered step file and adds the step
-/// to the `steps:` list in `Job.swift`, both or neither.
+/// to the `steps:` list in `Job.swift`, both or neither, then lists it in the
+/// README's Steps table when the README has one.
 struct StepAdder {
     let project: JobProject
     let resources: Resources
@@ -15,6 +16,17 @@ struct StepAdder {
         let property: String
         /// Numbered files whose step is missing from the `steps:` list.
         let unlisted: [String]
+        /// Whether the README's Steps table lists the step now.
+        let readme: ReadmeUpdate
+    }
+
+    /// What became of the README's Steps table.
+    enum ReadmeUpdate: Equatable {
+        case listed
+        /// The README has no table with File and Step columns (or no README).
+        case noTable
+        /// The README could not be read or written; the reason, in our words.
+        case failed(String)
     }
 
     /// Adds step `name`, after `parents` (or the previous step when nil).
@@ -69,7 +81,31 @@ struct StepAdder {
             throw GeneratorError(.io, "cannot update \(project.jobFile.path): \(ErrorDescription.of(error)); nothing was changed")
         }
         let unlisted = declarations.properties.filter { !updatedJob.contains(".\($0.value)") }.map(\.key).sorted()
-        return Added(file: file, number: number, property: property, unlisted: unlisted)
+        let parentIDs = parents ?? (number > 1 ? [number - 1] : [])
+        let row = StepsTable.Row(
+            file: "Sources/\(project.module)/\(fileName)", name: VisibleText.line(trimmed),
+            after: parentIDs.map { StepID($0).display })
+        return Added(file: file, number: number, property: property, unlisted: unlisted, readme: listInReadme(row))
+    }
+
+    /// Appends `row` to the README's Steps table. The step exists whatever
+    /// happens here, so a README without the table is a note, not a failure.
+    func listInReadme(_ row: StepsTable.Row) -> ReadmeUpdate {
+        let readme = project.root.appendingPathComponent("README.md")
+        guard FileManager.default.fileExists(atPath: readme.path) else { return .noTable }
+        let text: String
+        do {
+            text = try String(contentsOf: readme, encoding: .utf8)
+        } catch {
+            return .failed("cannot read README.md: \(ErrorDescription.of(error))")
+        }
+        guard let updated = StepsTable.appending(row, to: text) else { return .noTable }
+        do {
+            try Data(updated.utf8).write(to: readme, options: .atomic)
+        } catch {
+            return .failed("cannot update README.md: \(ErrorDescription.of(error))")
+        }
+        return .listed
     }
 
     /// `Score model` → `scoreModel`, made unique among the module's sources

@@ -9,6 +9,11 @@ import Foundation
 /// `AirflowTask`), so a step behaves as it does under `./run.sh` and is
 /// recorded in the job's CSV history.
 ///
+/// Every task passes Airflow's logical date (Jinja's `ds`) as the run date,
+/// `--date` (`context.runDate`, `$BATCHKIT_RUN_DATE`), so a scheduled or
+/// backfilled DAG run processes its own day; a run without a logical date
+/// (triggered by hand without one) gets today in the job's time zone.
+///
 /// The file holds what `export` was given (`--env`, `--param`) and nothing
 /// else of the configuration: each task resolves `config/` when it runs, as
 /// `./run.sh` does. A secret parameter's value is never written here.
@@ -55,6 +60,13 @@ public struct AirflowDag: Sendable {
 
     /// The Airflow task id of the post-job tests.
     public static let testsTaskID = "post_job_tests"
+
+    /// The run date every task passes: the DAG run's logical date (`ds`,
+    /// `YYYY-MM-DD`), or `today` for a run that has none (Airflow 3 leaves
+    /// `ds` out of the context then, and an undefined name fails a template).
+    /// (Built with ``jinja(_:)``: a generated job vendors this file, and no
+    /// template placeholder may appear in it.)
+    public static let dateArgument = "--date " + jinja("ds if ds is defined else 'today'")
 
     /// The words every task passes after `__task ID`: `--env NAME`, then
     /// `--param KEY=VALUE` by key.
@@ -136,7 +148,7 @@ public struct AirflowDag: Sendable {
                 "task_id=\(Self.pythonString(Self.taskID(step)))",
                 // The space after the id (ARGS ends with one too) stops Jinja from reading the
                 // command as a template file name.
-                "bash_command=ENTRY + \" __task \(step.id) \" + ARGS",
+                "bash_command=ENTRY + \" __task \(step.id) \(Self.dateArgument) \" + ARGS",
                 "cwd=JOB_DIR",
                 environmentArgument,
                 "append_env=True",
@@ -157,7 +169,7 @@ public struct AirflowDag: Sendable {
             lines.append("    \(Self.testsTaskID) = BashOperator(")
             lines += [
                 "task_id=\(Self.pythonString(Self.testsTaskID))",
-                "bash_command=ENTRY + \" __task tests \" + ARGS",
+                "bash_command=ENTRY + \" __task tests \(Self.dateArgument) \" + ARGS",
                 "cwd=JOB_DIR",
                 environmentArgument,
                 "append_env=True",

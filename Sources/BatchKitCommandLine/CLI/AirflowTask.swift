@@ -10,10 +10,12 @@ import Darwin
 #endif
 import Foundation
 
-/// `<job> __task ID|tests [--env NAME] [--param K=V]…`: one Airflow task of
-/// an exported DAG (see ``AirflowDag``). The Airflow run id and try number
-/// come from `BATCHKIT_AIRFLOW_RUN_ID` and `BATCHKIT_AIRFLOW_TRY` (or
-/// `--run-id` and `--attempt`).
+/// `<job> __task ID|tests [--date D] [--env NAME] [--param K=V]…`: one
+/// Airflow task of an exported DAG (see ``AirflowDag``). The Airflow run id
+/// and try number come from `BATCHKIT_AIRFLOW_RUN_ID` and
+/// `BATCHKIT_AIRFLOW_TRY` (or `--run-id` and `--attempt`); the run date from
+/// `--date` (the DAG passes its logical date, Airflow's `ds`), else today in the
+/// job's time zone.
 ///
 /// First it resolves the parameters as `./run.sh` does
 /// (``AirflowParameters``); a problem (a required parameter with no value, a
@@ -43,7 +45,7 @@ enum AirflowTask {
         let attempt: Int
         let parsed: Arguments
         do {
-            parsed = try Arguments(arguments, flags: [], options: ["--run-id", "--attempt", "--env", "--param"], command: command)
+            parsed = try Arguments(arguments, flags: [], options: ["--run-id", "--attempt", "--env", "--param", "--date"], command: command)
             guard parsed.positionals.count == 1 else {
                 throw UsageError("expected one step id or tests, as in: __task 3 (it is what an exported Airflow DAG runs)", command: command)
             }
@@ -89,6 +91,18 @@ enum AirflowTask {
                 + "In Airflow: export the DAG again with --param or --env (never for a secret parameter), or set $BATCHKIT_PARAM_<KEY> in the workers' environment")
             return ExitCode.usage.rawValue
         }
+        let runDate: RunDate
+        do {
+            let dates = try RunDateOption.dates(parsed.value("--date") ?? "today", today: config.today, command: command)
+            guard dates.count == 1, let date = dates.first else {
+                throw UsageError("--date \(parsed.value("--date") ?? ""): a task runs for one date; Airflow backfills a range itself, one DAG run per date", command: command)
+            }
+            runDate = date
+        } catch {
+            Console.reportError(String(describing: error))
+            return ExitCode.usage.rawValue
+        }
+        Console.out("[batchkit] run date \(runDate)\n")
         if !resolved.values.isEmpty {
             Console.out((["[batchkit] parameters" + (config.environment.map { " (environment \($0))" } ?? "") + ":"]
                 + AirflowParameters.lines(resolved, indent: "[batchkit]   ")).joined(separator: "\n") + "\n")
@@ -104,6 +118,7 @@ enum AirflowTask {
                 ancestors: graph.order.filter(Set(graph.ancestors(of: step.id)).contains),
                 origin: "Airflow run \(airflowRun), try \(attempt)")
             remote.withheldVariables = withheld
+            remote.runDate = runDate
             return await runStep(remote, step: step, runID: runID, attempt: attempt, job: job, layout: layout)
         case .tests:
             return await runTests(job, runID: runID, layout: layout, withheld: withheld)
@@ -120,7 +135,8 @@ enum AirflowTask {
         }
 
         let logFile = layout.stepLog(runID: runID, step: step, attempt: attempt)
-        let record = ExecutionRecord(runID: runID, job: job.name, step: step, attempt: attempt, outcome: outcome, logFile: layout.relative(logFile))
+        var record = ExecutionRecord(runID: runID, job: job.name, step: step, attempt: attempt, outcome: outcome, logFile: layout.relative(logFile))
+        record.runDate = remote.runDate
         var code = outcome.status == .pass ? ExitCode.success.rawValue : ExitCode.failure.rawValue
         do {
             try RunRecorder.appendRows([record], layout: layout)

@@ -18,7 +18,10 @@ enum JobExportCommand {
             with its parents, retries, retry_delay and execution_timeout, then one that runs the
             post-job tests once every step passed (a failed test fails the DAG run). Each task runs
             through the job's own entry point (`__task ID`), recorded in logs/execution_logs.csv
-            and logs/test_results.csv like any run.
+            and logs/test_results.csv like any run. Its run date (context.runDate,
+            $BATCHKIT_RUN_DATE) is the DAG run's logical date (Airflow's ds), so each
+            scheduled or backfilled DAG run processes its own day (today in the job's time
+            zone for a run without one).
 
             Each task resolves the parameters as \(environment.command) does, when it runs: the defaults in
             config/base.json, then config/NAME.json, then $BATCHKIT_PARAM_K in the worker's

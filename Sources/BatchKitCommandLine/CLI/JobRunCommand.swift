@@ -38,10 +38,12 @@ enum JobRunCommand {
         .option("--env", "NAME", "Use config/NAME.json over config/base.json (default: $BATCHKIT_ENV).\nOrder: base.json < NAME.json < $BATCHKIT_PARAM_K < --param."),
         .option("--date", "D", """
             The run date, what a nightly step processes (context.runDate,
-            $BATCHKIT_RUN_DATE): 2026-11-23, today (the default, in $TZ or
-            the machine's time zone) or yesterday. A range 2026-11-01..2026-11-07
-            is a backfill: one run per date, in order, stopping at the first
-            that fails; --resume finishes it and goes on with the dates left.
+            $BATCHKIT_RUN_DATE): 2026-11-23, today (the default) or yesterday,
+            in the job's time zone ("timeZone" in config/base.json, such as
+            Europe/Paris; else $TZ; else the machine's). A range
+            2026-11-01..2026-11-07 is a backfill: one run per date, in order,
+            stopping at the first that fails; --resume finishes it and goes on
+            with the dates left.
             """),
         .option("--wait-for", "P", "Start only once file P exists (repeatable: all of them); the\nrun holds the job's lock while it waits."),
         .option("--wait-timeout", "D", "Give up waiting after D (90s, 30m, 2h, 1d): exit 1, a FAIL row\nwith reason \"wait timeout\", and a failure notification."),
@@ -85,15 +87,18 @@ enum JobRunCommand {
         if options.resume, parsed.value("--env") != nil {
             throw UsageError("--resume continues a run in the environment it started with; leave out --env", command: command)
         }
+        if parsed.value("--date") != nil, options.resume {
+            throw UsageError("--resume continues a run with the date it started with (and a backfill with the dates it had left); leave out --date", command: command)
+        }
+        let config = try configure(&options, parsed: parsed, job: job, layout: environment.layout, command: command)
+        // Today, yesterday and the default are days in the job's time zone (config's timeZone, else $TZ).
         if let text = parsed.value("--date") {
-            guard !options.resume else {
-                throw UsageError("--resume continues a run with the date it started with (and a backfill with the dates it had left); leave out --date", command: command)
-            }
-            let dates = try RunDateOption.dates(text, today: .today(in: RunDate.jobTimeZone), command: command)
+            let dates = try RunDateOption.dates(text, today: config.today, command: command)
             options.runDate = dates.first
             options.backfillRest = Array(dates.dropFirst())
+        } else if !options.resume {
+            options.runDate = config.today
         }
-        try configure(&options, parsed: parsed, job: job, layout: environment.layout, command: command)
         if options.testsOnly, options.resume || !options.selection.isEverything {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }
@@ -213,7 +218,10 @@ enum JobRunCommand {
     /// withholds the notification secrets from the steps, and applies
     /// `--wait-for` and `--no-notify`. Every problem is found here, before
     /// anything runs.
-    static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws {
+    ///
+    /// - Returns: The configuration read, whose time zone dates the run.
+    @discardableResult
+    static func configure(_ options: inout RunOptions, parsed: Arguments, job: Job, layout: RunLayout, command: String) throws -> JobConfig {
         let variables = ProcessInfo.processInfo.environment
         var environment = parsed.value("--env") ?? variables["BATCHKIT_ENV"].flatMap { $0.isEmpty ? nil : $0 }
         let latest = options.resume ? RunStateStore(layout: layout).latest(job: job.name) : nil
@@ -245,6 +253,7 @@ enum JobRunCommand {
         if let empty = paths.first(where: { $0.isEmpty }) {
             throw UsageError("--wait-for takes a file path; got \"\(empty)\"", command: command)
         }
+        return config
     }
 
     /// A resumed run keeps the parameters it started with, except the secret

@@ -20,9 +20,15 @@ import Foundation
 ///     "on": ["start", "success", "failure"],
 ///     "webhook": {"url_env": "SLACK_WEBHOOK_URL"},
 ///     "email": {"to": ["ops@example.com"]}
-///   }
+///   },
+///   "timeZone": "Europe/Paris"
 /// }
 /// ```
+///
+/// `timeZone` (an IANA name: `Europe/Paris`, `America/New_York`, `UTC`)
+/// is the job's time zone: the run date defaults to today there, and
+/// `--date today`/`yesterday` mean days there. Without it, `$TZ`, else the
+/// machine's. An environment file may set it too.
 ///
 /// `params` in `base.json` declares the job's parameters: a plain value is
 /// the default and its JSON type is the parameter's type; an object gives
@@ -96,6 +102,15 @@ public struct JobConfig: Sendable {
     var environmentValues: [String: String]
     /// Where notifications go.
     public var notify: NotifySettings
+    /// The `timeZone` the files give, and the file that gives it; `nil`
+    /// when none does.
+    public var timeZone: (zone: TimeZone, file: String)?
+
+    /// The job's time zone: the configured one, else `$TZ`, else the machine's.
+    public var runTimeZone: TimeZone { timeZone?.zone ?? RunDate.jobTimeZone }
+
+    /// Today in the job's time zone: the default run date.
+    public var today: RunDate { .today(in: runTimeZone) }
 
     /// Effective parameters and where each came from.
     public struct Resolved: Sendable, Equatable {
@@ -146,6 +161,7 @@ public struct JobConfig: Sendable {
                 throw Problem("config/base.json: \"params\" must be an object of parameter: default, not \(params.kind)")
             }
             if case .object(let section)? = object["notify"] { notify = section }
+            if let zone = object["timeZone"] { config.timeZone = (try timeZone(zone, label: "config/base.json"), "config/base.json") }
         }
         if let environment {
             guard !environment.isEmpty, environment.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }),
@@ -185,6 +201,7 @@ public struct JobConfig: Sendable {
             if case .object(let section)? = object["notify"] {
                 for (key, value) in section { notify[key] = value }
             }
+            if let zone = object["timeZone"] { config.timeZone = (try timeZone(zone, label: label), label) }
         }
         do {
             config.notify = try NotifySettings.parse(notify, files: config.files, variables: variables)
@@ -208,10 +225,29 @@ public struct JobConfig: Sendable {
         guard case .object(let object) = value else {
             throw Problem("\(label) must hold a JSON object ({\"params\": {…}, \"notify\": {…}}), not \(value.kind)")
         }
-        for key in object.keys.sorted() where key != "params" && key != "notify" && !key.hasPrefix("_") {
-            throw Problem("\(label): unknown key \"\(key)\"; the keys are \"params\" and \"notify\" (keys starting with _ are comments)")
+        let keys = ["params", "notify", "timeZone"]
+        for key in object.keys.sorted() where !keys.contains(key) && !key.hasPrefix("_") {
+            throw Problem("\(label): unknown key \"\(key)\"\(Suggestion.hint(for: key, among: keys)); the keys are \"params\", \"notify\" and \"timeZone\" (keys starting with _ are comments)")
         }
         return object
+    }
+
+    /// The time zone `value` names.
+    ///
+    /// - Throws: ``Problem`` naming the file, the key and the nearest known
+    ///   zone, when `value` is not the name of one.
+    static func timeZone(_ value: JSONValue, label: String) throws(Problem) -> TimeZone {
+        let forms = "an IANA time zone name such as Europe/Paris, America/New_York or UTC"
+        guard case .string(let name) = value else {
+            throw Problem("\(label): \"timeZone\" must be text, \(forms); not \(value.kind)")
+        }
+        let known = TimeZone.knownTimeZoneIdentifiers
+        // TimeZone(identifier:) also takes abbreviations and offsets ("CET", "GMT+1"), which
+        // read differently on other machines: only names of the time zone database count.
+        guard known.contains(name) || name == "UTC", let zone = TimeZone(identifier: name) else {
+            throw Problem("\(label): \"timeZone\": \"\(VisibleText.line(name))\" is not a time zone\(Suggestion.hint(for: name, among: known)); give \(forms)")
+        }
+        return zone
     }
 
     private static func declaration(_ name: String, _ value: JSONValue, file: String) throws(Problem) -> Declaration {

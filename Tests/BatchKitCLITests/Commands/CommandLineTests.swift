@@ -114,7 +114,7 @@ import Testing
         let job = directory.path("my-job")
         let long = try await batchkit(["add", "step", String(repeating: "n", count: 300)], in: job)
         #expect(long.status == 0, "\(long.stderr)")
-        let file = "05_" + String(repeating: "n", count: 83) + "_a4cf91b7088f4495.swift"
+        let file = "06_" + String(repeating: "n", count: 83) + "_a4cf91b7088f4495.swift"
         #expect(long.stdout.contains("Created Sources/MyJob/\(file)"), "\(long.stdout)")
         #expect(FileManager.default.fileExists(atPath: job.appendingPathComponent("Sources/MyJob/\(file)").path))
 
@@ -122,7 +122,7 @@ import Testing
         #expect(try await batchkit(["add", "step", marked], in: job).status == 0)
         let again = try await batchkit(["add", "step", marked], in: job)
         #expect(again.status == 64)
-        #expect(again.stderr.contains("already exists in Sources/MyJob/06_accent_quoted.swift"), "\(again.stderr)")
+        #expect(again.stderr.contains("already exists in Sources/MyJob/07_accent_quoted.swift"), "\(again.stderr)")
     }
 
     @Test func addStepCreatesTheNextNumberedFileAndWiresIt() async throws {
@@ -132,19 +132,29 @@ import Testing
         let sources = job.appendingPathComponent("Sources/MyJob")
         let added = try await batchkit(["add", "step", "Score model", "--after", "2,3"], in: sources)
         #expect(added.status == 0, "\(added.stderr)")
-        #expect(added.stdout.contains("Sources/MyJob/05_score_model.swift"))
-        let file = try String(contentsOf: sources.appendingPathComponent("05_score_model.swift"), encoding: .utf8)
+        #expect(added.stdout.contains("Sources/MyJob/06_score_model.swift"))
+        let file = try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
         #expect(file.contains("static let scoreModel = Step(\"Score model\", after: [2, 3])"))
         let list = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         #expect(list.contains("        .load,\n        .scoreModel,\n    ],"))
+        // The README's Steps table lists it after the template's steps, and the rest of the README is kept.
+        let listedOnce = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(added.stdout.contains("Listed it in README.md's Steps table"), "\(added.stdout)")
+        let loadRow = "| `Sources/MyJob/05_load.swift` | Load | 04 | `data/staging/daily_revenue.csv` | `data/output/daily_revenue.csv`, `data/output/summary.json` |\n"
+        #expect(listedOnce.contains(loadRow + "| `Sources/MyJob/06_score_model.swift` | Score model | 02, 03 | — | — |\n\n"), "\(listedOnce)")
 
         let duplicate = try await batchkit(["add", "step", "score MODEL"], in: job)
         #expect(duplicate.status == 64)
-        #expect(duplicate.stderr.contains("a step named \"score MODEL\" already exists in Sources/MyJob/05_score_model.swift"))
+        #expect(duplicate.stderr.contains("a step named \"score MODEL\" already exists in Sources/MyJob/06_score_model.swift"))
 
         let again = try await batchkit(["add", "step", "Score-model!"], in: job)
         #expect(again.status == 0)
-        #expect(try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
+        let readme = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme == listedOnce.replacingOccurrences(
+            of: "| Score model | 02, 03 | — | — |\n",
+            with: "| Score model | 02, 03 | — | — |\n| `Sources/MyJob/07_score_model.swift` | Score-model! | 06 | — | — |\n"),
+                "the default parent is the previous step; nothing else changes")
+        #expect(try String(contentsOf: sources.appendingPathComponent("07_score_model.swift"), encoding: .utf8)
             .contains("static let scoreModel2 = Step(\"Score-model!\")"))
 
         let emptyID = try await batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
@@ -153,19 +163,23 @@ import Testing
         // A property named like a global function would hide it inside the body.
         let shadow = try await batchkit(["add", "step", "Abort"], in: job)
         #expect(shadow.status == 0)
-        #expect(try String(contentsOf: sources.appendingPathComponent("07_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\")"))
-        try FileManager.default.removeItem(at: sources.appendingPathComponent("07_abort.swift"))
+        #expect(try String(contentsOf: sources.appendingPathComponent("08_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\")"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("08_abort.swift"))
         let withAbort = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         try Data(withAbort.replacingOccurrences(of: "        .abortStep,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))
 
         try Data("import BatchKit\nextension Step { static let byHand = Step(\"By hand\") { _ in } }\n".utf8)
-            .write(to: sources.appendingPathComponent("07_by_hand.swift"))
+            .write(to: sources.appendingPathComponent("08_by_hand.swift"))
+        // A README rewritten without the table: the step is still added, with a note.
+        try Data("# My job\n\nWritten by hand.\n".utf8).write(to: job.appendingPathComponent("README.md"))
         let warned = try await batchkit(["add", "step", "Écrire fichier"], in: job)
         #expect(warned.status == 0)
-        #expect(warned.stdout.contains("Created Sources/MyJob/08_ecrire_fichier.swift"))
-        #expect(warned.stdout.contains("Note: Sources/MyJob/07_by_hand.swift declares a step that is not in the `steps:` list"))
-        try FileManager.default.removeItem(at: sources.appendingPathComponent("07_by_hand.swift"))
-        try FileManager.default.removeItem(at: sources.appendingPathComponent("08_ecrire_fichier.swift"))
+        #expect(warned.stdout.contains("Note: README.md has no Steps table (a Markdown table with File and Step columns), so the step is not listed there"), "\(warned.stdout)")
+        #expect(try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8) == "# My job\n\nWritten by hand.\n")
+        #expect(warned.stdout.contains("Created Sources/MyJob/09_ecrire_fichier.swift"))
+        #expect(warned.stdout.contains("Note: Sources/MyJob/08_by_hand.swift declares a step that is not in the `steps:` list"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("08_by_hand.swift"))
+        try FileManager.default.removeItem(at: sources.appendingPathComponent("09_ecrire_fichier.swift"))
         let listed = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         try Data(listed.replacingOccurrences(of: "        .ecrireFichier,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))
 
@@ -174,7 +188,7 @@ import Testing
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("there is no step 42"))
         #expect(try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8) == before)
-        #expect(!FileManager.default.fileExists(atPath: sources.appendingPathComponent("07_ghost.swift").path))
+        #expect(!FileManager.default.fileExists(atPath: sources.appendingPathComponent("08_ghost.swift").path))
     }
 
     @Test func upgradeRestoresTheVendoredRuntimeAndRecordsItsVersion() async throws {

@@ -259,13 +259,14 @@ import Testing
 
     // MARK: Airflow
 
-    /// Runs an exported DAG with scripts/airflow/dags-test.sh.
-    /// Runs an exported DAG with scripts/airflow/dags-test.sh; `environment`
-    /// is the workers'.
-    func airflowTest(_ file: URL, airflow: String, environment: [String: String] = [:]) async throws -> CommandResult {
+    /// Runs an exported DAG with scripts/airflow/dags-test.sh, as of
+    /// `logicalDate` (`2026-11-02`; now when nil); `environment` is the workers'.
+    func airflowTest(_ file: URL, airflow: String, logicalDate: String? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
         let venv = URL(fileURLWithPath: airflow).deletingLastPathComponent().deletingLastPathComponent().path
+        let script = checkoutRoot.appendingPathComponent("scripts/airflow/dags-test.sh").path
+        let dagID = file.deletingPathExtension().lastPathComponent
         return try await runProgram(
-            "/bin/bash", [checkoutRoot.appendingPathComponent("scripts/airflow/dags-test.sh").path, file.path],
+            "/bin/bash", [script, file.path] + (logicalDate.map { [dagID, $0] } ?? []),
             in: file.deletingLastPathComponent(), environment: environment.merging(["BATCHKIT_AIRFLOW_VENV": venv]) { $1 })
     }
 
@@ -287,7 +288,7 @@ import Testing
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", """
             #SHELL
-            1|-1|1|0|Show|echo "top_n=$BATCHKIT_PARAM_TOP_N region=$BATCHKIT_PARAM_REGION day=$BATCHKIT_PARAM_DAY token=$BATCHKIT_PARAM_TOKEN" > seen.txt|
+            1|-1|1|0|Show|echo "top_n=$BATCHKIT_PARAM_TOP_N region=$BATCHKIT_PARAM_REGION day=$BATCHKIT_PARAM_DAY token=$BATCHKIT_PARAM_TOKEN date=$BATCHKIT_RUN_DATE" > seen.txt|
             2|1|1|0|Next|echo next|
 
             """)
@@ -341,9 +342,11 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path("seen.txt").path))
         #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path), "nothing ran, nothing is recorded")
 
-        let with = try await airflowTest(directory.path("dags/t.py"), airflow: airflow, environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
+        let with = try await airflowTest(directory.path("dags/t.py"), airflow: airflow, logicalDate: "2026-11-02", environment: ["BATCHKIT_PARAM_TOKEN": "hunter2"])
         #expect(with.status == 0, "\(with.stdout.suffix(4000))\n\(with.stderr.suffix(4000))")
-        #expect(try directory.read("seen.txt") == "top_n=3 region=us day={{ ds }} token=hunter2\n", "the default, the environment file, the --param given at export (Jinja left it alone) and the worker's secret")
+        #expect(try directory.read("seen.txt") == "top_n=3 region=us day={{ ds }} token=hunter2 date=2026-11-02\n",
+                "the default, the environment file, the --param given at export (Jinja left it alone), the worker's secret, and the DAG run's logical date as the run date")
+        #expect(try history(directory).allSatisfy { $0.runDate?.description == "2026-11-02" }, "the rows record the run date")
         #expect((with.stdout + with.stderr).contains("[batchkit]   token = ***  ($BATCHKIT_PARAM_TOKEN)"))
         #expect(Set(try history(directory).map(\.status)) == [.pass])
         #expect(files(in: directory.path("logs"), containing: "hunter2").isEmpty, "the records never hold the secret")
@@ -399,14 +402,14 @@ import Testing
         // A declared parameter with a default and a required one, a step that shows
         // what it got, and one more post-job test, which fails when asked to.
         try directory.write("cluster-job/config/base.json", """
-            {"params": {"top_n": 3, "day": {"type": "string", "required": true, "description": "the day to load"}}}
+            {"params": {"top_n": 3, "day": {"type": "string", "required": true, "description": "the day to load"}, "max_rejected_percent": 10}}
             """)
         let module = try #require(try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("Sources").path).first { $0 != "Run" })
         let extract = "cluster-job/Sources/\(module)/01_extract.swift", tests = "cluster-job/Sources/\(module)/PostJobTests.swift"
         let opening = "static let extract = Step(\"Extract\") { context in\n"
         #expect(try directory.read(extract).contains(opening))
         try directory.write(extract, try directory.read(extract).replacingOccurrences(of: opening, with: opening + """
-                    context.log.info("parameters top_n=\\(context.parameters.string("top_n") ?? "nil") day=\\(context.parameters.string("day") ?? "nil")")
+                    context.log.info("parameters top_n=\\(context.parameters.string("top_n") ?? "nil") day=\\(context.parameters.string("day") ?? "nil") run date \\(context.runDate)")
 
             """))
         let list = "let postJobTests: [Check] = [\n"
@@ -431,12 +434,13 @@ import Testing
         if slurm {
             let run = try await runProgram("/bin/bash", ["./run.sh", "--backend", "slurm", "--param", "day=2026-11-01"], in: job)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-            #expect(run.stdout.contains("PASS  4/4 steps passed"))
-            #expect(run.stdout.contains("Post-job tests  8 passed, 0 failed"), "the steps' outputs and context are complete")
+            #expect(run.stdout.contains("PASS  5/5 steps passed"))
+            #expect(run.stdout.contains("Post-job tests  9 passed, 0 failed"), "the steps' outputs and context are complete")
             let recorded = try rows()
-            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass })
+            #expect(Set(recorded.map(\.stepID)) == [1, 2, 3, 4, 5] && recorded.count == 5 && recorded.allSatisfy { $0.status == .pass })
             #expect(recorded.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 }, "each Swift step ran as its own process")
-            let log = try String(contentsOf: job.appendingPathComponent(recorded[0].logFile), encoding: .utf8)
+            let extractRow = try #require(recorded.first { $0.stepID == 1 }, "the two extracts may end in either order")
+            let log = try String(contentsOf: job.appendingPathComponent(extractRow.logFile), encoding: .utf8)
             #expect(log.contains("(Slurm job ") && log.contains("extracted 41 rows") && log.contains("parameters top_n=3 day=2026-11-01"))
         }
         if let airflow {
@@ -447,20 +451,21 @@ import Testing
             let export = try await runProgram(
                 "/bin/bash", ["./run.sh", "export", "airflow", "--out", "dags/cluster-job.py", "--param", "day=2026-11-02"], in: job)
             #expect(export.status == 0, "\(export.stderr)")
-            #expect(export.stdout.contains("(4 step tasks, then post_job_tests)"), "\(export.stdout)")
+            #expect(export.stdout.contains("(5 step tasks, then post_job_tests)"), "\(export.stdout)")
             let before = try rows().count
-            let result = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow)
+            let result = try await airflowTest(job.appendingPathComponent("dags/cluster-job.py"), airflow: airflow, logicalDate: "2026-11-03")
             #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
             let recorded = try rows().dropFirst(before)
-            #expect(recorded.map(\.stepID) == [1, 2, 3, 4] && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
+            #expect(Set(recorded.map(\.stepID)) == [1, 2, 3, 4, 5] && recorded.count == 5 && recorded.allSatisfy { $0.status == .pass && $0.runID.hasPrefix("airflow-") })
             let runID = try #require(recorded.first?.runID)
             // The step saw the declared default and the --param given at export.
-            let log = try String(contentsOf: job.appendingPathComponent(try #require(recorded.first).logFile), encoding: .utf8)
-            #expect(log.contains("parameters top_n=3 day=2026-11-02"), "\(log)")
+            let log = try String(contentsOf: job.appendingPathComponent(try #require(recorded.first { $0.stepID == 1 }).logFile), encoding: .utf8)
+            #expect(log.contains("parameters top_n=3 day=2026-11-02 run date 2026-11-03"), "the Swift step's context.runDate is the logical date: \(log)")
+            #expect(recorded.allSatisfy { $0.runDate?.description == "2026-11-03" })
             // The tests task ran after every step, on what they wrote, and recorded its results.
-            #expect((result.stdout + result.stderr).contains("[batchkit] post-job tests: 8 passed, 0 failed"), "\(result.stdout.suffix(4000))")
+            #expect((result.stdout + result.stderr).contains("[batchkit] post-job tests: 9 passed, 0 failed"), "\(result.stdout.suffix(4000))")
             let results = try testResults(runID)
-            #expect(results.count == 8 && results.allSatisfy { $0.status == "PASS" }, "\(results)")
+            #expect(results.count == 9 && results.allSatisfy { $0.status == "PASS" }, "\(results)")
             let lastStep = try #require(recorded.map(\.endedAt).max())
             #expect(results.allSatisfy { $0.startedAt >= Timestamp.iso8601(lastStep) }, "the tests start after the last step ended")
 
@@ -470,9 +475,9 @@ import Testing
             #expect(failing.status != 0, "\(failing.stdout.suffix(4000))")
             #expect((failing.stdout + failing.stderr).contains("[batchkit]   FAIL no failure was asked for: fail-tests exists"), "\(failing.stdout.suffix(4000))")
             let second = try rows().dropFirst(before + recorded.count)
-            #expect(second.map(\.stepID) == [1, 2, 3, 4] && second.allSatisfy { $0.status == .pass }, "the steps passed; the tests failed the run")
+            #expect(Set(second.map(\.stepID)) == [1, 2, 3, 4, 5] && second.count == 5 && second.allSatisfy { $0.status == .pass }, "the steps passed; the tests failed the run")
             let failed = try testResults(try #require(second.first?.runID))
-            #expect(failed.count == 8 && failed.filter { $0.status == "FAIL" }.map(\.test) == ["no failure was asked for"], "\(failed)")
+            #expect(failed.count == 9 && failed.filter { $0.status == "FAIL" }.map(\.test) == ["no failure was asked for"], "\(failed)")
         }
     }
 }

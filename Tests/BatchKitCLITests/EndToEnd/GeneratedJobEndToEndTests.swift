@@ -36,11 +36,16 @@ import Testing
             ? try await runProgram("/usr/bin/env", ["unshare", "-n", "/bin/bash", "./run.sh"], in: job)
             : try run()
         #expect(first.status == 0, "stdout:\n\(first.stdout)\nstderr:\n\(first.stderr)")
-        #expect(first.stdout.contains("PASS  4/4 steps passed"))
-        for line in ["01  Extract         PASS     1", "02  Validate input  PASS     1", "03  Transform       PASS     1", "04  Load            PASS     1"] {
+        #expect(first.stdout.contains("PASS  5/5 steps passed"))
+        for line in ["01  Extract          PASS     1", "02  Extract regions  PASS     1", "03  Validate input   PASS     1",
+                     "04  Transform        PASS     1", "05  Load             PASS     1"] {
             #expect(first.stdout.contains(line), "missing \(line)")
         }
-        #expect(first.stdout.contains("Post-job tests  7 passed, 0 failed"))
+        #expect(first.stdout.contains("Post-job tests  8 passed, 0 failed"))
+        // The fan-in: both extracts start the run, Validate input waits for both.
+        #expect(first.stdout.contains("  wave 1  01 Extract          PASS\n          02 Extract regions  PASS\n  wave 2  03 Validate input   PASS     ← 01, 02\n"), "\(first.stdout)")
+        // The declared parameter, with its default, is what Validate input used.
+        #expect(first.stdout.contains("Params\n  max_rejected_percent = 10  (config/base.json)\n"), "\(first.stdout)")
         #expect(first.stdout.contains("Logs     logs/runs/"))
         #expect(first.stderr.contains("Building e2e-job for the first time (54 s on 2 cores when measured; later runs start at once)..."))
         #expect(first.stderr.contains("\n  10 s  "), "a cold build shows how far it is every 10 s: \(first.stderr)")
@@ -50,16 +55,19 @@ import Testing
 
         let history = try read("logs/execution_logs.csv")
         #expect(history.hasPrefix(ExecutionLog.columns.joined(separator: ",") + "\r\n"))
+        // The two extracts run side by side, so their rows come in the order they end.
         let rows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll()
-        #expect(rows.map(\.stepID) == [1, 2, 3, 4])
-        #expect(rows.map(\.stepName) == ["Extract", "Validate input", "Transform", "Load"])
+            .sorted { $0.stepID < $1.stepID }
+        #expect(rows.map(\.stepID) == [1, 2, 3, 4, 5])
+        #expect(rows.map(\.stepName) == ["Extract", "Extract regions", "Validate input", "Transform", "Load"])
         #expect(rows.allSatisfy { $0.status == .pass && $0.job == "e2e-job" && $0.attempt == 1 })
         #expect(rows.allSatisfy { ($0.maxRSSKilobytes ?? 0) > 1_000 && $0.cpuSeconds != nil }, "each Swift step reports its own peak memory")
         #expect(Set(rows.map(\.runID)).count == 1)
         let runID = try #require(rows.first?.runID)
         #expect(try read(rows[0].logFile).contains("extracted 41 rows from 1 file(s)"))
         #expect(try read("logs/runs/\(runID)/report.txt") == String(first.stdout.dropFirst()))
-        #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 8)
+        #expect(try read(rows[1].logFile).contains("4 regions: North, South, East, West"))
+        #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 9)
         #expect(try read("data/output/daily_revenue.csv").hasPrefix("date,region,orders,units,revenue\r\n"))
         let summary = try read("data/output/summary.json")
         #expect(summary.contains("\"rejectedOrders\" : 4"))
@@ -70,7 +78,9 @@ import Testing
         #expect(readme.contains("s1[\"01 Extract\"]"))
         #expect(try read("docs/dag.dot").contains("01 Extract\\nPASS"))
         #expect(readme.contains("## Results and history"), "the rest of the README is kept")
-        #expect(try read("docs/dag.dot").contains("s1 -> s2;"))
+        #expect(readme.contains("s1 --> s3") && readme.contains("s2 --> s3"), "the README's DAG shows the fan-in: \(readme)")
+        #expect(try read("docs/dag.dot").contains("s1 -> s3;"))
+        #expect(try read("docs/dag.dot").contains("s2 -> s3;"))
         if dot != nil {
             #expect(readme.contains("![DAG of e2e-job](docs/dag.svg)"))
             #expect(try read("docs/dag.svg").contains("<svg"))
@@ -82,7 +92,7 @@ import Testing
         #expect(!warm.stderr.contains("uilding"), "nothing changed, so nothing is rebuilt")
         let afterWarm = try read("logs/execution_logs.csv")
         #expect(afterWarm.hasPrefix(history), "existing rows are never rewritten")
-        #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 8)
+        #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 10)
 
         // 3. Bad input fails validation: later steps are SKIPPED, the run exits 1.
         var bad = "order_id,order_date,region,product,quantity,unit_price\n"
@@ -90,15 +100,23 @@ import Testing
         try Data(bad.utf8).write(to: job.appendingPathComponent("data/input/orders_extra.csv"))
         let failed = try await run()
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("FAIL  1/4 steps passed"))
-        #expect(failed.stdout.contains("02 Validate input failed: 24 of 61 orders rejected"))
-        #expect(failed.stdout.contains("03  Transform       SKIPPED"))
+        #expect(failed.stdout.contains("FAIL  2/5 steps passed"))
+        #expect(failed.stdout.contains("03 Validate input failed: 24 of 61 orders rejected (39%), more than max_rejected_percent (10%)"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("04  Transform        SKIPPED"))
         #expect(failed.stdout.contains("Post-job tests  not run"))
-        let failedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(4)
-        #expect(failedRows.map(\.status) == [.pass, .fail, .skipped, .skipped])
-        #expect(failedRows.dropFirst().first?.reason == .error)
+        let failedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(5)
+        #expect(failedRows.map(\.status) == [.pass, .pass, .fail, .skipped, .skipped])
+        #expect(failedRows.dropFirst(2).first?.reason == .error)
         #expect(try read("README.md") == readme, "the README changes only when the steps do")
-        #expect(try read("docs/dag.dot").contains("02 Validate input\\nFAIL"))
+        #expect(try read("docs/dag.dot").contains("03 Validate input\\nFAIL"))
+        // The parameter, raised for one run, lets the same input through; a
+        // value that is not a whole number stops the run before anything runs.
+        let raised = try await run(["--param", "max_rejected_percent=40", "--to", "3"])
+        #expect(raised.status == 0, "\(raised.stdout)\n\(raised.stderr)")
+        #expect(raised.stdout.contains("max_rejected_percent = 40  (--param)"), "\(raised.stdout)")
+        let illTyped = try await run(["--param", "max_rejected_percent=lots"])
+        #expect(illTyped.status == 64)
+        #expect(illTyped.stderr.contains("max_rejected_percent"), "\(illTyped.stderr)")
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/input/orders_extra.csv"))
 
         // 4. A failure at the last step, then --resume: only what did not pass
@@ -107,18 +125,18 @@ import Testing
         try Data("in the way".utf8).write(to: job.appendingPathComponent("data/output"))
         let loadFailed = try await run()
         #expect(loadFailed.status == 1)
-        #expect(loadFailed.stdout.contains("04  Load            FAIL"))
+        #expect(loadFailed.stdout.contains("05  Load             FAIL"))
         let failedRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
         try FileManager.default.removeItem(at: job.appendingPathComponent("data/output"))
         let resumed = try await run(["--resume"])
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
-        #expect(resumed.stdout.contains("run \(failedRunID)  PASS  4/4 steps passed"))
+        #expect(resumed.stdout.contains("run \(failedRunID)  PASS  5/5 steps passed"))
         #expect(resumed.stdout.contains("resumed run \(failedRunID)"))
-        #expect(resumed.stdout.contains("PASS  4/4 steps passed (3 earlier, 1 in this session of "), "\(resumed.stdout)")
-        #expect(resumed.stdout.contains("  04  Load            PASS     2 "), "attempt 2 of the run, as in the CSV: \(resumed.stdout)")
+        #expect(resumed.stdout.contains("PASS  5/5 steps passed (4 earlier, 1 in this session of "), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("  05  Load             PASS     2 "), "attempt 2 of the run, as in the CSV: \(resumed.stdout)")
         #expect(!resumed.stderr.contains("START   01"), "steps that passed are not rerun")
         let resumedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().filter { $0.runID == failedRunID }
-        #expect(resumedRows.map(\.stepID) == [1, 2, 3, 4, 4])
+        #expect(resumedRows.map(\.stepID).sorted() == [1, 2, 3, 4, 5, 5])
         #expect(resumedRows.last?.attempt == 2)
         #expect(try read("data/output/summary.json").contains("\"extractedRows\" : 41"), "the context survived the resume")
         let nothing = try await run(["--resume"])
@@ -127,12 +145,12 @@ import Testing
 
         // 5. A numbered file missing from the step list is reported before anything runs.
         let rowCount = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count
-        let orphan = job.appendingPathComponent("Sources/E2eJob/05_orphan.swift")
+        let orphan = job.appendingPathComponent("Sources/E2eJob/06_orphan.swift")
         try Data("import BatchKit\nextension Step { static let orphan = Step(\"Orphan\") { _ in } }\n".utf8).write(to: orphan)
         let mismatch = try await run()
         #expect(mismatch.status == 64)
         #expect(mismatch.stderr.contains("Rebuilding e2e-job (sources changed)"))
-        #expect(mismatch.stderr.contains("Sources/E2eJob/05_orphan.swift is a numbered step file, but no step from it is in the job's `steps:` list"))
+        #expect(mismatch.stderr.contains("Sources/E2eJob/06_orphan.swift is a numbered step file, but no step from it is in the job's `steps:` list"))
         #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == rowCount)
         try FileManager.default.removeItem(at: orphan)
 
@@ -149,9 +167,9 @@ import Testing
             ("Unwrap", "let first = [Int](repeating: 1, count: Int(context.attempt) - 1).first; context.log.info(\"\\(first! + 1)\")"),
         ]
         for (index, (name, body)) in crashes.enumerated() {
-            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
+            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "5"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
-            let file = job.appendingPathComponent("Sources/E2eJob/\(String(format: "%02d", index + 5))_\(StepFileName.slug(name)).swift")
+            let file = job.appendingPathComponent("Sources/E2eJob/\(StepID(index + 6).display)_\(StepFileName.slug(name)).swift")
             let text = try String(contentsOf: file, encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
@@ -167,11 +185,11 @@ import Testing
             ("Within cap", "100", "let buffer = [UInt8](repeating: 1, count: 20_000_000); context.log.info(\"\\(buffer[Int.random(in: 0..<buffer.count)])\")"),
         ]
         for (index, (name, megabytes, body)) in capped.enumerated() {
-            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "4"], in: job)
+            let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "5"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
-            let file = job.appendingPathComponent("Sources/E2eJob/\(index + 12)_\(StepFileName.slug(name)).swift")
+            let file = job.appendingPathComponent("Sources/E2eJob/\(index + 13)_\(StepFileName.slug(name)).swift")
             let text = try String(contentsOf: file, encoding: .utf8)
-                .replacingOccurrences(of: ", after: [4])", with: ", after: [4], memory: .megabytes(\(megabytes)))")
+                .replacingOccurrences(of: ", after: [5])", with: ", after: [5], memory: .megabytes(\(megabytes)))")
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
                 .joined(separator: "\n")
@@ -189,55 +207,77 @@ import Testing
         """
         #expect(checks.contains("let postJobTests: [Check] = [\n"))
         try Data(checks.replacingOccurrences(of: "let postJobTests: [Check] = [\n", with: trapCheck + "\n").utf8).write(to: checksFile)
-        let plan = try await run(["--dry-run", "--from", "4", "--exclude", "9"])
+        // A Swift step and a shell step that note the run date they get (in the same rebuild).
+        let dated = try await runProgram(try batchkitBinary(), ["add", "step", "Dated", "--after", "5"], in: job)
+        #expect(dated.status == 0, "\(dated.stderr)")
+        let datedFile = job.appendingPathComponent("Sources/E2eJob/16_dated.swift")
+        try Data(try String(contentsOf: datedFile, encoding: .utf8)
+            .replacingOccurrences(of: "        context.log.info(\"dated: nothing to do yet\")",
+                                  with: "        try Data(\"\\(context.runDate)\\n\".utf8).write(to: context.path(\"swift-date.txt\"))").utf8).write(to: datedFile)
+        let jobFile = job.appendingPathComponent("Sources/E2eJob/Job.swift")
+        let listEnd = "    ],\n    tests: postJobTests"
+        #expect(try read("Sources/E2eJob/Job.swift").contains(listEnd))
+        try Data(try read("Sources/E2eJob/Job.swift").replacingOccurrences(of: listEnd, with: """
+                    Step(id: 20, name: "Shell date", parents: [5], source: "Job.swift", action: .shell("echo \\"$BATCHKIT_RUN_DATE\\" > shell-date.txt")),
+            \(listEnd)
+            """).utf8).write(to: jobFile)
+        let plan = try await run(["--dry-run", "--from", "5", "--exclude", "10"])
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("Would run 10 step(s) in 2 wave(s)"))
-        #expect(plan.stdout.contains("wave 1: 04 Load\n  wave 2: 05 Trap, 06 Segfault, 07 Abort, 08 Exit three, 10 Index, 11 Unwrap, 12 Over cap, 13 Huge allocation, 14 Within cap\n"))
-        #expect(plan.stdout.contains("03 Transform: not downstream of --from 4"))
-        #expect(plan.stdout.contains("09 Killed: in --exclude"))
-        let crashed = try await run(["--only", "5,6,7,8,9,10,11", "--jobs", "2"])
+        #expect(plan.stdout.contains("Would run 12 step(s) in 2 wave(s)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("wave 1: 05 Load\n  wave 2: 06 Trap, 07 Segfault, 08 Abort, 09 Exit three, 11 Index, 12 Unwrap, 13 Over cap, 14 Huge allocation, 15 Within cap, 16 Dated, 20 Shell date\n"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("04 Transform: not downstream of --from 5"))
+        #expect(plan.stdout.contains("10 Killed: in --exclude"))
+        let crashed = try await run(["--only", "6,7,8,9,10,11,12", "--jobs", "2"])
         #expect(crashed.status == 1, "\(crashed.stderr)")
-        #expect(!crashed.stderr.contains("START   04"))
+        #expect(!crashed.stderr.contains("START   05"))
         let crashRows = Dictionary(
             try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(7).map { ($0.stepID, $0) },
             uniquingKeysWith: { $1 })
         #expect(crashRows.values.allSatisfy { $0.status == .fail })
-        #expect(["SIGILL", "SIGTRAP"].contains(crashRows[5]?.exitStatus ?? ""))
+        #expect(["SIGILL", "SIGTRAP"].contains(crashRows[6]?.exitStatus ?? ""))
         // A crash says what and where: the trap's message and the job's own
         // line, from Swift's backtracer (release build, as ./run.sh builds).
-        #expect(crashRows[5]?.message.hasPrefix("crashed at Sources/E2eJob/05_trap.swift:") == true, "\(crashRows[5]?.message ?? "")")
-        #expect(crashRows[5]?.message.hasSuffix(": model missing (\(crashRows[5]?.exitStatus ?? ""))") == true, "\(crashRows[5]?.message ?? "")")
-        #expect(crashRows[10]?.message.hasPrefix("crashed at Sources/E2eJob/10_index.swift:") == true, "\(crashRows[10]?.message ?? "")")
-        #expect(crashRows[10]?.message.contains(": Index out of range (SIG") == true, "\(crashRows[10]?.message ?? "")")
-        #expect(crashRows[11]?.message.hasPrefix("crashed at Sources/E2eJob/11_unwrap.swift:") == true, "\(crashRows[11]?.message ?? "")")
-        #expect(crashRows[11]?.message.contains(": Unexpectedly found nil while unwrapping an Optional value (SIG") == true,
-                "\(crashRows[11]?.message ?? "")")
-        #expect(crashRows[6]?.message.hasPrefix("crashed at Sources/E2eJob/06_segfault.swift:") == true, "\(crashRows[6]?.message ?? "")")
+        #expect(crashRows[6]?.message.hasPrefix("crashed at Sources/E2eJob/06_trap.swift:") == true, "\(crashRows[6]?.message ?? "")")
+        #expect(crashRows[6]?.message.hasSuffix(": model missing (\(crashRows[6]?.exitStatus ?? ""))") == true, "\(crashRows[6]?.message ?? "")")
+        #expect(crashRows[11]?.message.hasPrefix("crashed at Sources/E2eJob/11_index.swift:") == true, "\(crashRows[11]?.message ?? "")")
+        #expect(crashRows[11]?.message.contains(": Index out of range (SIG") == true, "\(crashRows[11]?.message ?? "")")
+        #expect(crashRows[12]?.message.hasPrefix("crashed at Sources/E2eJob/12_unwrap.swift:") == true, "\(crashRows[12]?.message ?? "")")
+        #expect(crashRows[12]?.message.contains(": Unexpectedly found nil while unwrapping an Optional value (SIG") == true,
+                "\(crashRows[12]?.message ?? "")")
+        #expect(crashRows[7]?.message.hasPrefix("crashed at Sources/E2eJob/07_segfault.swift:") == true, "\(crashRows[7]?.message ?? "")")
         // abort() dies inside the C library, which the backtracer cannot unwind
         // (no frame pointers): no line, but still what happened.
-        #expect(crashRows[7]?.message.hasPrefix("crashed") == true && crashRows[7]?.message.hasSuffix("(SIGABRT)") == true,
-                "\(crashRows[7]?.message ?? "")")
-        let indexLog = try read(crashRows[10]?.logFile ?? "")
+        #expect(crashRows[8]?.message.hasPrefix("crashed") == true && crashRows[8]?.message.hasSuffix("(SIGABRT)") == true,
+                "\(crashRows[8]?.message ?? "")")
+        let indexLog = try read(crashRows[11]?.logFile ?? "")
         #expect(indexLog.contains("ERROR backtrace, innermost call first; all of it in logs/runs/"), "\(indexLog)")
-        #expect(indexLog.contains("\n    Sources/E2eJob/10_index.swift:"), "\(indexLog)")
-        #expect(crashed.stdout.contains("10 Index failed: crashed at Sources/E2eJob/10_index.swift:"), "the report says it too: \(crashed.stdout)")
-        #expect(try read(crashRows[5]?.logFile ?? "").contains("printed before the trap"), "print() output survives a crash")
-        #expect(crashRows[6]?.exitStatus == "SIGSEGV")
-        #expect(crashRows[7]?.exitStatus == "SIGABRT")
-        #expect(crashRows[8]?.exitStatus == "3" && crashRows[8]?.reason == .exit)
-        #expect(crashRows[9]?.exitStatus == "SIGKILL")
-        #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04"))
-        let overCap = try await run(["--only", "12,13,14", "--jobs", "1"])
+        #expect(indexLog.contains("\n    Sources/E2eJob/11_index.swift:"), "\(indexLog)")
+        #expect(crashed.stdout.contains("11 Index failed: crashed at Sources/E2eJob/11_index.swift:"), "the report says it too: \(crashed.stdout)")
+        #expect(try read(crashRows[6]?.logFile ?? "").contains("printed before the trap"), "print() output survives a crash")
+        #expect(crashRows[7]?.exitStatus == "SIGSEGV")
+        #expect(crashRows[8]?.exitStatus == "SIGABRT")
+        #expect(crashRows[9]?.exitStatus == "3" && crashRows[9]?.reason == .exit)
+        #expect(crashRows[10]?.exitStatus == "SIGKILL")
+        #expect(crashed.stdout.contains("partial run: not run 01, 02, 03, 04, 05"))
+        let overCap = try await run(["--only", "13,14,15", "--jobs", "1"])
         #expect(overCap.status == 1, "\(overCap.stderr)")
         let cappedRows = Dictionary(
             try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(3).map { ($0.stepID, $0) },
             uniquingKeysWith: { $1 })
-        #expect(cappedRows[12]?.reason == .memory && cappedRows[12]?.exitStatus == "SIGKILL", "\(cappedRows[12]?.message ?? "")")
-        #expect(cappedRows[12]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
-        #expect((cappedRows[12]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
-        #expect(cappedRows[13]?.reason == .memory, "\(cappedRows[13]?.message ?? "")")
-        #expect(cappedRows[13]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
-        #expect(cappedRows[14]?.status == .pass, "\(cappedRows[14]?.message ?? "") \(overCap.stdout)")
+        #expect(cappedRows[13]?.reason == .memory && cappedRows[13]?.exitStatus == "SIGKILL", "\(cappedRows[13]?.message ?? "")")
+        #expect(cappedRows[13]?.message.contains("above its memory cap of 150 MB, so its process group was killed") == true)
+        #expect((cappedRows[13]?.durationSeconds ?? 99) < 20, "killed, not left to sleep")
+        #expect(cappedRows[14]?.reason == .memory, "\(cappedRows[14]?.message ?? "")")
+        #expect(cappedRows[14]?.message.contains("failed to allocate") == true, "Swift's own words, from the log")
+        #expect(cappedRows[15]?.status == .pass, "\(cappedRows[15]?.message ?? "") \(overCap.stdout)")
+        // The run date reaches a Swift step as context.runDate and a shell step as $BATCHKIT_RUN_DATE.
+        let datedRun = try await run(["--only", "16,20", "--date", "2026-11-01"])
+        #expect(datedRun.status == 0, "\(datedRun.stdout)\n\(datedRun.stderr)")
+        #expect(try read("swift-date.txt") == "2026-11-01\n")
+        #expect(try read("shell-date.txt") == "2026-11-01\n")
+        #expect(datedRun.stdout.contains("Date     2026-11-01  (the run date"), "\(datedRun.stdout)")
+        let datedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(2)
+        #expect(Set(datedRows.map(\.stepID)) == [16, 20] && datedRows.allSatisfy { $0.runDate?.description == "2026-11-01" })
 
         // 7. Post-job tests alone: they fail the run when the outputs are wrong.
         await #expect(try run(["--tests-only"]).status == 0)
@@ -255,7 +295,7 @@ import Testing
         #expect(runList.status == 0, "\(runList.stderr)")
         let listed = runList.stdout.split(separator: "\n").map(String.init)
         #expect(listed.contains { $0.contains("  \(failedRunID)  PASS  ") }, "the resumed run passed: \(runList.stdout)")
-        #expect(listed.contains { $0.contains("  FAIL  ") && $0.contains("  02 Validate input (error)") }, "\(runList.stdout)")
+        #expect(listed.contains { $0.contains("  FAIL  ") && $0.contains("  03 Validate input (error)") }, "\(runList.stdout)")
         #expect(listed.last.map { $0.contains("  FAIL  ") && $0.contains("  tests ") && $0.contains("data/output/daily_revenue.csv has at least 1 row") } == true,
                 "the --tests-only run whose tests failed: \(runList.stdout)")
 
@@ -271,8 +311,14 @@ import Testing
         let mermaid = try await run(["dag", "--format", "mermaid"])
         #expect(mermaid.status == 0 && mermaid.stdout.hasPrefix("flowchart LR"))
         let steps = try await run(["steps"])
-        #expect(steps.stdout.contains("05  Trap  (after: 04; Sources/E2eJob/05_trap.swift)"))
-        #expect(steps.stdout.contains("12  Over cap  (after: 04; Sources/E2eJob/12_over_cap.swift; memory 150 MB)"))
+        #expect(steps.stdout.contains("02  Extract regions  (after: -; Sources/E2eJob/02_extract_regions.swift)"), "\(steps.stdout)")
+        #expect(steps.stdout.contains("03  Validate input  (after: 01,02; Sources/E2eJob/03_validate_input.swift)"), "\(steps.stdout)")
+        #expect(steps.stdout.contains("06  Trap  (after: 05; Sources/E2eJob/06_trap.swift)"))
+        #expect(steps.stdout.contains("13  Over cap  (after: 05; Sources/E2eJob/13_over_cap.swift; memory 150 MB)"))
+        // `add step` listed every added step in the README's Steps table.
+        let stepsTable = try read("README.md")
+        #expect(stepsTable.contains("| `Sources/E2eJob/06_trap.swift` | Trap | 05 | — | — |\n"), "\(stepsTable)")
+        #expect(stepsTable.contains("| `Sources/E2eJob/15_within_cap.swift` | Within cap | 05 | — | — |\n| `Sources/E2eJob/16_dated.swift` | Dated | 05 | — | — |\n\n"), "\(stepsTable)")
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
         // The job binary's help is the one HelpAgreementTests checks through a task list, less --workdir.

@@ -42,6 +42,30 @@ import Testing
         #expect(report.runDate?.description == today)
     }
 
+    /// "timeZone" in config/base.json is the job's: it wins over $TZ, for
+    /// the default date and for today/yesterday.
+    @Test func theConfiguredTimeZoneIsTheJobs() async throws {
+        let directory = try prepare()
+        try directory.write("config/base.json", #"{"timeZone": "Pacific/Kiritimati"}"#)
+        // UTC+14 against UTC-11: always different days.
+        let result = try await run(directory, [], environment: ["TZ": "Pacific/Pago_Pago"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let today = RunDate.today(in: try #require(TimeZone(identifier: "Pacific/Kiritimati")))
+        #expect(try directory.read("dates.txt") == today.description + "\n")
+        let plan = try await run(directory, ["--dry-run", "--date", "yesterday"], environment: ["TZ": "Pacific/Pago_Pago"])
+        #expect(plan.stdout.contains("Run date \(today.adding(days: -1))"), "\(plan.stdout)")
+    }
+
+    @Test func anUnknownTimeZoneIsADefinitionErrorBeforeAnythingRuns() async throws {
+        let directory = try prepare()
+        try directory.write("config/base.json", #"{"timeZone": "Europe/Pari"}"#)
+        let result = try await run(directory, [])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains(#"config/base.json: "timeZone": "Europe/Pari" is not a time zone (did you mean Europe/Paris?)"#), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("dates.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("logs/execution_logs.csv").path))
+    }
+
     @Test func aBackfillRunsEachDateStopsAtTheFirstFailureAndResumeGoesOn() async throws {
         let directory = try prepare()
         let first = try await run(directory, ["--date", "2026-11-01..2026-11-05"])

@@ -29,9 +29,10 @@ import Testing
         let present = Set(files(under: job))
         for expected in [
             "run.sh", "install.sh", "README.md", "Package.swift", ".gitignore",
-            "Sources/MyJob/01_extract.swift", "Sources/MyJob/02_validate_input.swift", "Sources/MyJob/03_transform.swift",
-            "Sources/MyJob/04_load.swift", "Sources/MyJob/Job.swift", "Sources/MyJob/PostJobTests.swift",
-            "Sources/Run/main.swift", "Tests/MyJobTests/StepTests.swift", "data/input/orders.csv", "logs/.gitkeep",
+            "Sources/MyJob/01_extract.swift", "Sources/MyJob/02_extract_regions.swift", "Sources/MyJob/03_validate_input.swift",
+            "Sources/MyJob/04_transform.swift", "Sources/MyJob/05_load.swift", "Sources/MyJob/Job.swift",
+            "Sources/MyJob/PostJobTests.swift", "Sources/Run/main.swift", "Tests/MyJobTests/StepTests.swift",
+            "data/input/orders.csv", "data/input/regions.csv", "config/base.json", "logs/.gitkeep",
             "docs/additional_documentation.md", "development/README.md", "Vendor/BatchKit/VERSION",
             "Vendor/BatchKit/README.md", "Vendor/BatchKit/Sources/BatchKit/BatchKit.swift",
         ] {

@@ -27,7 +27,7 @@ struct AirflowDagTests {
         #expect(text.contains("from airflow.sdk import DAG"))
         #expect(text.contains("    dag_id=\"nightly_report\","))
         #expect(text.contains("task_id=\"02_load\""))
-        #expect(text.contains("bash_command=ENTRY + \" __task 2 \" + ARGS,") && text.contains("\nARGS = \"\"\n"))
+        #expect(text.contains("bash_command=ENTRY + \" __task 2 --date {{ ds if ds is defined else 'today' }} \" + ARGS,") && text.contains("\nARGS = \"\"\n"))
         #expect(text.contains("retries=2,\n        retry_delay=timedelta(seconds=10),\n        retry_exponential_backoff=2,\n        execution_timeout=timedelta(seconds=635),\n        pool_slots=2,"))
         #expect(text.contains("task_id=\"01_extract\"") && text.contains("retries=0,"))
         #expect(!text.components(separatedBy: "step_01 = BashOperator(")[1].components(separatedBy: ")\n")[0].contains("execution_timeout"),
@@ -42,7 +42,7 @@ struct AirflowDagTests {
         let dag = AirflowDag(job: job, graph: try JobGraph(job: job), invocation: ["/opt/nightly"], workingDirectory: "/srv", command: "./run.sh export airflow")
         let text = dag.python()
         let task = try #require(text.components(separatedBy: "    post_job_tests = BashOperator(\n").dropFirst().first?.components(separatedBy: "\n    )\n").first)
-        #expect(task.contains("task_id=\"post_job_tests\",") && task.contains("bash_command=ENTRY + \" __task tests \" + ARGS,"))
+        #expect(task.contains("task_id=\"post_job_tests\",") && task.contains("bash_command=ENTRY + \" __task tests --date {{ ds if ds is defined else 'today' }} \" + ARGS,"))
         #expect(task.contains("retries=0,") && task.contains("BATCHKIT_AIRFLOW_RUN_ID"))
         #expect(text.hasSuffix("    step_01 >> [step_02, step_03]\n    [step_02, step_03] >> post_job_tests\n"), "after every last step, so after every step")
         #expect(text.contains("# Once every step passed, the last task, post_job_tests, runs the job's 2 post-job tests"))
@@ -77,6 +77,36 @@ struct AirflowDagTests {
         #expect(result.status == 0, "\(result.stderr)\n\(text)")
         let words = result.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
         #expect(words == ["__task", "1"] + dag.taskArguments, "\(words)")
+    }
+
+    /// Each task's command, rendered by Airflow's Jinja as Airflow renders a
+    /// `bash_command` (undefined names are errors), passes the DAG run's
+    /// logical date as the run date, and `today` for a run that has none.
+    @Test func everyTaskPassesTheLogicalDateAsTheRunDate() async throws {
+        guard let airflow = requireAirflow(for: "rendering an exported DAG's commands with Airflow's Jinja") else { return }
+        let python = URL(fileURLWithPath: airflow).deletingLastPathComponent().appendingPathComponent("python").path
+        let job = Job("nightly", steps: [shellStep(1, "Extract", "true")], tests: [.fileNotEmpty("out.csv")])
+        let dag = AirflowDag(
+            job: job, graph: try JobGraph(job: job), invocation: ["/opt/nightly"], workingDirectory: "/srv", command: "./run.sh export airflow",
+            parameters: ["n": "3"])
+        let directory = try TemporaryDirectory()
+        try directory.write("dag.py", dag.python())
+        try directory.write("render.py", """
+            import ast, sys, jinja2
+            tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+            assigns = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for t in n.targets}
+            commands = [ast.literal_eval(k.value.left.right) for k in ast.walk(tree) if isinstance(k, ast.keyword) and k.arg == "bash_command"]
+            environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+            for context in ({"ds": "2026-11-02"}, {}):
+                for command in commands:
+                    print(environment.from_string(command + assigns["ARGS"]).render(**context))
+            """)
+        let result = try await runProgram(python, ["render.py", "dag.py"], in: directory.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == [
+            "__task 1 --date 2026-11-02 --param n=3", "__task tests --date 2026-11-02 --param n=3",
+            "__task 1 --date today --param n=3", "__task tests --date today --param n=3",
+        ], "\(result.stdout)")
     }
 
     @Test func namesAndPathsAreValidPythonWhateverTheyContain() async throws {

@@ -62,7 +62,12 @@ import Testing
             }
         }
         #expect(try problem("{\"params\": {\"rows\": 1}").hasPrefix("config/base.json is not valid JSON"))
-        #expect(try problem(#"{"parms": {}}"#) == #"config/base.json: unknown key "parms"; the keys are "params" and "notify" (keys starting with _ are comments)"#)
+        #expect(try problem(#"{"parms": {}}"#) == #"config/base.json: unknown key "parms" (did you mean params?); the keys are "params", "notify" and "timeZone" (keys starting with _ are comments)"#)
+        #expect(try problem(#"{"timeZone": "Europe/Pari"}"#)
+            == #"config/base.json: "timeZone": "Europe/Pari" is not a time zone (did you mean Europe/Paris?); give an IANA time zone name such as Europe/Paris, America/New_York or UTC"#)
+        #expect(try problem(#"{"timeZone": "GMT+1"}"#).hasPrefix(#"config/base.json: "timeZone": "GMT+1" is not a time zone"#), "an offset reads differently elsewhere")
+        #expect(try problem(#"{"timeZone": 2}"#).hasPrefix(#"config/base.json: "timeZone" must be text, an IANA time zone name"#))
+        #expect(try problem("{}", environment: "prod", ["prod": #"{"timeZone": "Mars/Olympus"}"#]).hasPrefix(#"config/prod.json: "timeZone": "Mars/Olympus" is not a time zone"#))
         #expect(try problem(#"{"params": {"rows": {"type": "integer"}}}"#).contains("params.rows needs \"type\": one of string, int, number, bool, size"))
         #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["dev": "{}"]) == "--env prod: there is no config/prod.json; environments here: dev")
         #expect(try problem(#"{"params": {"rows": 1}}"#, environment: "prod", ["prod": #"{"params": {"colums": 3}}"#])
@@ -72,6 +77,22 @@ import Testing
         #expect(try problem(#"{"notify": {"webhook": {"url": "ftp://x"}}}"#).contains("must start with http:// or https://"))
         #expect(try problem(#"{"notify": {"email": {"to": []}}}"#).contains("notify.email.to must list at least one address"))
         #expect(try problem(#"{"notify": {"on": ["finish"]}}"#).contains("the events are start, success and failure"))
+    }
+
+    /// The job's time zone: an environment file's over base.json's, and
+    /// today there, not on the machine's clock.
+    @Test func theTimeZoneComesFromTheFilesEnvironmentLast() throws {
+        let directory = try project(base: #"{"timeZone": "Pacific/Kiritimati"}"#, environments: ["us": #"{"timeZone": "Pacific/Pago_Pago"}"#])
+        let base = try JobConfig.load(projectDirectory: directory.url, environment: nil, variables: [:])
+        #expect(base.timeZone?.zone.identifier == "Pacific/Kiritimati" && base.timeZone?.file == "config/base.json")
+        let us = try JobConfig.load(projectDirectory: directory.url, environment: "us", variables: [:])
+        #expect(us.timeZone?.zone.identifier == "Pacific/Pago_Pago" && us.timeZone?.file == "config/us.json")
+        // UTC+14 and UTC-11 are always on different days.
+        #expect(base.today == us.today.adding(days: 1))
+        let none = try JobConfig.load(projectDirectory: try project(base: "{}").url, environment: nil, variables: [:])
+        #expect(none.timeZone == nil && none.runTimeZone == RunDate.jobTimeZone)
+        let utc = try JobConfig.load(projectDirectory: try project(base: #"{"timeZone": "UTC"}"#).url, environment: nil, variables: [:])
+        #expect(utc.runTimeZone.secondsFromGMT() == 0)
     }
 
     @Test func withoutDeclarationsAnyParameterIsTaken() throws {

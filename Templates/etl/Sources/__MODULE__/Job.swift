@@ -2,8 +2,10 @@ import BatchKit
 
 /// The {{JOB_NAME}} job: a small ETL over the orders in data/input/.
 ///
-/// Its steps are the numbered files in this folder, one step per file, run in
-/// number order; each step's id is its file's number. `batchkit add step
+/// Its steps are the numbered files in this folder, one step per file; each
+/// step's id is its file's number. A step runs after the one numbered before
+/// it unless it names its parents: Extract regions names none, so it runs
+/// beside Extract, and Validate input waits for both (`after: [1, 2]`). `batchkit add step
 /// "NAME"` creates the next numbered file and adds its step to the list
 /// below. A numbered file whose step is missing here is reported before
 /// anything runs.
@@ -11,6 +13,7 @@ public let job = Job(
     "{{JOB_NAME}}",
     steps: [
         .extract,
+        .extractRegions,
         .validateInput,
         .transform,
         .load,

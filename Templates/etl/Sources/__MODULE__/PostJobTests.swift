@@ -20,6 +20,15 @@ let postJobTests: [Check] = [
         }
         return "\(formatCents(actual)) from \(orders.count) orders"
     },
+    Check("every output region is in the regions table") { context in
+        let known = Set(try Region.parse(CSVTable.read(context.path("data/input/regions.csv"))).map(\.code))
+        let output = try CSVTable.read(context.path("data/output/daily_revenue.csv"))
+        guard let column = output.column("region") else { throw CheckFailure("no region column") }
+        let regions = Set(output.rows.map { $0[column] })
+        let unknown = regions.subtracting(known).sorted()
+        guard unknown.isEmpty else { throw CheckFailure("unknown region(s) \(unknown.joined(separator: ", "))") }
+        return regions.sorted().joined(separator: ", ")
+    },
     Check("summary.json accounts for every extracted row") { context in
         let data = try Data(contentsOf: context.path("data/output/summary.json"))
         let summary = try JSONDecoder().decode(Summary.self, from: data)

@@ -47,10 +47,29 @@ import Testing
         #expect(result.rejects.map(\.sourceLine) == ["3"])
     }
 
+    @Test func validationRejectsOrdersOfRegionsTheReferenceTableLacks() {
+        let table = CSVTable(header: Self.header, rows: [
+            Self.row("1", "2026-11-02", "1", "4.50", line: 2),
+            ["2", "2026-11-02", "Atlantis", "Widget", "1", "4.50", "orders.csv", "3"],
+        ])
+        let result = OrderValidation.validate(table, knownRegions: ["North"])
+        #expect(result.valid.map(\.id) == ["1"])
+        #expect(result.rejects.map(\.reason) == ["region \"Atlantis\" is not in data/input/regions.csv"])
+    }
+
+    @Test func regionsTableRejectsRepeatedAndMissingCodes() throws {
+        let good = CSVTable(header: Region.columns, rows: [["North", "Norway", "Ingrid"], ["South", "Spain", "Lucia"]])
+        #expect(try Region.parse(good).map(\.code) == ["North", "South"])
+        let repeated = CSVTable(header: Region.columns, rows: [["North", "Norway", "A"], ["North", "Norway", "B"]])
+        #expect(throws: DataError.self) { try Region.parse(repeated) }
+        #expect(throws: DataError.self) { try Region.parse(CSVTable(header: ["region"], rows: [["North"]])) }
+    }
+
     @Test func errorBudgetFailsWhenTooManyRowsAreRejected() {
         let result = OrderValidation.Result(valid: [], rejects: [.init(sourceFile: "f", sourceLine: "2", orderID: "1", reason: "x")])
-        #expect(throws: DataError.self) { try OrderValidation.checkBudget(result, total: 5) }
-        #expect(throws: Never.self) { try OrderValidation.checkBudget(result, total: 10) }
+        #expect(throws: DataError.self) { try OrderValidation.checkBudget(result, total: 5, maxRejectedPercent: 10) }
+        #expect(throws: Never.self) { try OrderValidation.checkBudget(result, total: 10, maxRejectedPercent: 10) }
+        #expect(throws: Never.self) { try OrderValidation.checkBudget(result, total: 5, maxRejectedPercent: 20) }
     }
 
     @Test func pricesAreParsedExactly() {
@@ -91,7 +110,8 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sample = try CSVTable.read(root.appendingPathComponent("data/input/orders.csv"))
         let staged = try Extract.combine([("orders.csv", sample)])
-        let result = OrderValidation.validate(staged)
+        let regions = try Region.parse(CSVTable.read(root.appendingPathComponent("data/input/regions.csv")))
+        let result = OrderValidation.validate(staged, knownRegions: Set(regions.map(\.code)))
         #expect(result.rejects.map(\.orderID) == ["1013", "1017", "1021", "1028"])
         #expect(result.valid.count == sample.rows.count - 4)
     }
