@@ -47,6 +47,18 @@ extension PythonSupport {
             return changes
 
 
+        def complete_logger():
+            """Gives PyRunner's own logger the warning() and debug() batchkit documents."""
+            try:
+                from pyrunner.logger.abstract import Logger
+            except ImportError:
+                return
+            if not hasattr(Logger, "warning") and hasattr(Logger, "warn"):
+                Logger.warning = Logger.warn
+            if not hasattr(Logger, "debug") and hasattr(Logger, "_emit_"):
+                Logger.debug = lambda self, text: self._emit_("DEBUG", text)
+
+
         def construct(worker_class, base, context, logfile, argv):
             """An instance, built the way the Worker base in use is built."""
             if base is not None and issubclass(worker_class, base):
@@ -79,6 +91,7 @@ extension PythonSupport {
                 try:
                     import pyrunner
                     base = getattr(pyrunner, "Worker", None)
+                    complete_logger()
                 except ImportError:
                     base = None
                 module = importlib.import_module(module_name)
@@ -214,6 +227,9 @@ extension PythonSupport {
 
             def info(self, text):
                 self._emit("INFO", text)
+
+            def success(self, text):
+                self._emit("SUCCESS", text)
 
             def warning(self, text):
                 self._emit("WARN", text)
