@@ -1,0 +1,101 @@
+import BatchKit
+import BatchKitRunner
+import Foundation
+import TestSupport
+import Testing
+
+/// A Python task gets what a shell step gets — retries after their wait,
+/// timeouts that kill grandchildren, a FAIL for any exit that is not the
+/// worker's own success — and a worker that cannot be loaded says why.
+@Suite struct PythonTaskEngineTests {
+    typealias App = PythonWorkerTests.App
+
+    func python() async -> String? {
+        await PythonFlavor.batchkit.interpreter(for: "Python tasks in the engine")
+    }
+
+    @Test func aFailedAttemptIsRetriedAfterItsWait() async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: """
+            class Flaky(Worker):
+                def run(self):
+                    marker = os.path.join(os.path.dirname(__file__), "..", "tried")
+                    if not os.path.exists(marker):
+                        open(marker, "w").close()
+                        raise IOError("first attempt fails")
+
+            """, tasks: "1|-1|2|1|flaky|workers|Flaky\n")
+        let result = try await app.run()
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let rows = try app.rows()
+        #expect(rows.map(\.status) == [.fail, .pass])
+        #expect(rows.map(\.attempt) == [1, 2])
+        #expect(rows[0].exitStatus == "901")
+        #expect(rows[1].startedAt.timeIntervalSince(rows[0].endedAt) >= 1, "RETRY_WAIT_TIME 1 s")
+    }
+
+    @Test func aTimeoutKillsTheWorkerAndWhatItStarted() async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: """
+            import subprocess, time
+
+            class Hangs(Worker):
+                def run(self):
+                    child = subprocess.Popen(["sleep", "60"])
+                    with open(os.path.join(os.path.dirname(__file__), "..", "child.pid"), "w") as f:
+                        f.write(str(child.pid))
+                    time.sleep(60)
+
+            """, tasks: "1|-1|1|0|hangs|workers|Hangs|||1\n")
+        let result = try await app.run()
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let row = try #require(try app.rows().first)
+        #expect(row.status == .fail && row.reason == .timeout)
+        let child = try #require(pid_t(try app.read("child.pid")))
+        #expect(!isRunning(child), "the worker's own child is killed with it")
+    }
+
+    @Test(arguments: [
+        ("sys.exit(3)", "3", FailureReason.error, "sys.exit(3)"),
+        ("os.kill(os.getpid(), 9)", "SIGKILL", FailureReason.signal, "SIGKILL"),
+        ("os._exit(0)", "0", FailureReason.exit, "before the worker finished"),
+    ])
+    func anExitThatIsNotTheWorkersSuccessFails(statement: String, exitStatus: String, reason: FailureReason, message: String) async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: """
+            class Leaves(Worker):
+                def run(self):
+                    \(statement)
+
+            """, tasks: "1|-1|1|0|leaves|workers|Leaves\n")
+        let result = try await app.run()
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let row = try #require(try app.rows().first)
+        #expect(row.status == .fail)
+        #expect(row.exitStatus == exitStatus)
+        #expect(row.reason == reason)
+        #expect(row.message.contains(message), "\(row.message)")
+    }
+
+    @Test(arguments: [
+        ("1|-1|1|0|missing module|nowhere|Start\n", "cannot import module nowhere from", "set APP_WORKER_DIR"),
+        ("1|-1|1|0|missing class|workers|Nobody\n", "has no class Nobody", "check WORKER_NAME"),
+    ])
+    func aWorkerThatCannotBeLoadedFailsWith905AndSaysWhy(tasks: String, message: String, hint: String) async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: "class Start(Worker):\n    def run(self): pass\n", tasks: tasks)
+        let result = try await app.run()
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let row = try #require(try app.rows().first)
+        #expect(row.exitStatus == "905")
+        #expect(row.message.contains(message) && row.message.contains(hint), "\(row.message)")
+    }
+
+    @Test func aMissingInterpreterIsAUsageError() async throws {
+        let app = try App("/nonexistent/python3", workers: "", tasks: "1|-1|1|0|a|workers|A\n")
+        let result = try await app.run()
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--python /nonexistent/python3 is not an executable file"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: app.directory.path("logs/execution_logs.csv").path))
+    }
+}
