@@ -95,7 +95,9 @@ enum RunCommand {
         }
         let layout = RunLayout(projectDirectory: root, workingDirectory: folder)
 
-        if let profilePath {
+        // Help sources no profile.
+        let ownWords = arguments.prefix(upTo: arguments.firstIndex(of: "--") ?? arguments.endIndex)
+        if let profilePath, !ownWords.contains("--help"), !ownWords.contains("-h") {
             // As PyRunner does, the profile's APP_* variables become the runner's, so every task inherits them.
             do {
                 let loaded = try await AppProfile.load(URL(fileURLWithPath: profilePath, relativeTo: workingDirectory).standardizedFileURL)
