@@ -107,7 +107,7 @@ public enum BatchKitCLI {
         }
     }
 
-    /// "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade".
+    /// "unknown command 'nwe' (did you mean new?); commands: add, help, new, pyrunner, run, upgrade".
     private static func unknownCommand(_ name: String) -> UsageError {
         let names = (commands.keys + [RunCommand.name, PyRunnerCommand.name, "help"]).sorted()
         return UsageError(

@@ -6,7 +6,7 @@
 /// worker folder, runs PyRunner's lifecycle (`run`, then `on_success` or
 /// `on_fail`, then `on_exit`) and hands the return code and the context the
 /// worker set back through the attempt's result file.
-public struct PythonTask: Sendable, Equatable {
+public struct PythonTask: Sendable, Equatable, Codable {
     /// The module that defines the worker (`MODULE_NAME`), as `import` takes it.
     public let module: String
     /// The worker's class name (`WORKER_NAME`).
