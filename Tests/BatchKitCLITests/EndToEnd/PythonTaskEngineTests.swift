@@ -55,6 +55,25 @@ import Testing
         #expect(!isRunning(child), "the worker's own child is killed with it")
     }
 
+    @Test func aTaskOverItsMemoryCapIsKilledAndFailsWithReasonMemory() async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: """
+            import time
+
+            class Greedy(Worker):
+                def run(self):
+                    blocks = []
+                    for _ in range(40):
+                        blocks.append(bytearray(16 * 1024 * 1024))
+                        time.sleep(0.05)
+
+            """, tasks: "1|-1|1|0|greedy|workers|Greedy||||64MB\n")
+        let result = try await app.run()
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let row = try #require(try app.rows().first)
+        #expect(row.status == .fail && row.reason == .memory, "\(row)")
+    }
+
     @Test(arguments: [
         ("sys.exit(3)", "3", FailureReason.error, "sys.exit(3)"),
         ("os.kill(os.getpid(), 9)", "SIGKILL", FailureReason.signal, "SIGKILL"),
