@@ -21,16 +21,18 @@ package enum PythonSupport {
     /// module not found, no such class, its `__init__` raised).
     package static let loadFailedCode = 905
 
-    /// Writes the files into `folder` unless they are there already, and
-    /// returns the driver's path. Each file is written to a temporary name
-    /// and renamed, so attempts starting together never read half a file.
+    /// Writes the files into `folder` unless they are there already with
+    /// this batchkit's text (a run resumed by a newer batchkit gets its
+    /// driver), and returns the driver's path. Each file is written to a
+    /// temporary name and renamed, so attempts starting together never read
+    /// half a file.
     ///
     /// - Throws: A file-system error when the folder cannot be written.
     static func install(in folder: URL) throws -> URL {
         let driver = folder.appendingPathComponent(files[0].path)
         for (path, text) in files.reversed() {
             let target = folder.appendingPathComponent(path)
-            if FileManager.default.fileExists(atPath: target.path) { continue }
+            if FileManager.default.contents(atPath: target.path) == Data(text.utf8) { continue }
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: target, options: .atomic)
         }

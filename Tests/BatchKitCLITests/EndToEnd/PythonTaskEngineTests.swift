@@ -34,6 +34,7 @@ import Testing
         #expect(rows[1].startedAt.timeIntervalSince(rows[0].endedAt) >= 1, "RETRY_WAIT_TIME 1 s")
     }
 
+    /// (8 s: on a loaded machine, Python alone can take seconds to start.)
     @Test func aTimeoutKillsTheWorkerAndWhatItStarted() async throws {
         guard let python = await python() else { return }
         let app = try App(python, workers: """
@@ -46,7 +47,7 @@ import Testing
                         f.write(str(child.pid))
                     time.sleep(60)
 
-            """, tasks: "1|-1|1|0|hangs|workers|Hangs|||1\n")
+            """, tasks: "1|-1|1|0|hangs|workers|Hangs|||8\n")
         let result = try await app.run()
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         let row = try #require(try app.rows().first)
