@@ -22,7 +22,9 @@ echo "machine: $(uname -srm), $(nproc) cores; batchkit $(batchkit --version | cu
 
 mkdir -p "$work/python" "$work/temp" "$work/logs"
 printf 'from pyrunner import Worker\n\nclass Noop(Worker):\n    def run(self):\n        pass\n' > "$work/python/workers.py"
-{ echo "#PYTHON"; echo "1|-1|1|0|t1|workers|Noop"; for i in $(seq 2 $tasks); do echo "$i|$((i - 1))|1|0|t$i|workers|Noop"; done; } > "$work/chain.lst"
+# PyRunner 5 needs a LOGFILE on every line (it writes its .ctllog with them).
+{ echo "#PYTHON"; echo "1|-1|1|0|t1|workers|Noop||\$ENV{APP_LOG_DIR}/t1.log"
+  for i in $(seq 2 $tasks); do echo "$i|$((i - 1))|1|0|t$i|workers|Noop||\$ENV{APP_LOG_DIR}/t$i.log"; done; } > "$work/chain.lst"
 cat > "$work/app_profile" <<PROFILE
 export APP_NAME=bench
 export APP_ROOT_DIR=$work
