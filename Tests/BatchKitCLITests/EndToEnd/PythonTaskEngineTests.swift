@@ -56,6 +56,51 @@ import Testing
         #expect(!isRunning(child), "the worker's own child is killed with it")
     }
 
+    /// The worker dies with a runner killed by SIGKILL (parent-death
+    /// signal), and `--resume` runs it again without redoing what passed,
+    /// with the context the first task set.
+    @Test func aRunnerKilledWithSIGKILLTakesItsWorkerAlongAndResumeFinishes() async throws {
+        guard let python = await python() else { return }
+        let app = try App(python, workers: """
+            import time
+
+            class First(Worker):
+                def run(self):
+                    self.context["from_first"] = "kept"
+
+            class Waits(Worker):
+                def run(self):
+                    here = os.path.join(os.path.dirname(__file__), "..")
+                    if os.path.exists(os.path.join(here, "allow")):
+                        with open(os.path.join(here, "second.txt"), "w") as f:
+                            f.write(self.context["from_first"])
+                        return
+                    with open(os.path.join(here, "worker.pid"), "w") as f:
+                        f.write(str(os.getpid()))
+                    time.sleep(60)
+
+            """, tasks: "1|-1|1|0|first|workers|First\n2|1|1|0|waits|workers|Waits\n")
+        let (runner, _) = try await startBatchkit(["run", "tasks.lst", "--python", python], in: app.directory)
+        try await waitFor(app.directory.path("worker.pid"))
+        let ledger = app.directory.path("logs/.tasks.process-groups")
+        for _ in 0..<200 where ((try? FileManager.default.contentsOfDirectory(atPath: ledger.path)) ?? []).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(kill(runner.processIdentifier, SIGKILL) == 0)
+        _ = await runner.exitCode()
+        let worker = try #require(pid_t(try app.read("worker.pid")))
+        #expect(!isRunning(worker), "the worker died with the runner")
+
+        try app.directory.write("allow", "")
+        let resumed = try await app.run(["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try app.read("second.txt") == "kept")
+        let rows = try app.rows()
+        #expect(rows.map(\.stepID) == [1, 2, 2])
+        #expect(rows[1].reason == .runnerDied)
+        #expect(Set(rows.map(\.runID)).count == 1)
+    }
+
     @Test func aTaskOverItsMemoryCapIsKilledAndFailsWithReasonMemory() async throws {
         guard let python = await python() else { return }
         let app = try App(python, workers: """

@@ -349,6 +349,10 @@ import Testing
         let rows = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
         #expect(rows.map(\.status) == Array(repeating: .pass, count: 6))
         #expect(rows.first?.stepID == 1 && rows.last?.stepID == 6)
+        let dag = try await runProgram(
+            try batchkitBinary(), ["run", "config/my_sample_app.lst", "--workdir", root, "--python", python, "dag", "--format", "mermaid"],
+            in: directory.url)
+        #expect(dag.status == 0 && dag.stdout.contains("s4 --> s6") && dag.stdout.contains("s5 --> s6"), "\(dag.stdout)\(dag.stderr)")
     }
 
     static let seedWorkers = """
