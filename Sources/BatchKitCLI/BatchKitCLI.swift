@@ -26,7 +26,9 @@ public enum BatchKitCLI {
           upgrade [--path DIR] [--force]
                           Replace the job's vendored BatchKit with this batchkit's version.
           run FILE.lst [OPTIONS]
-                          Run a PyRunner-style shell task list through the same engine.
+                          Run a PyRunner task list (#SHELL or #PYTHON) through the same engine.
+          pyrunner -c PROFILE -l FILE.lst [FLAGS]
+                          PyRunner's command line, as a drop-in for the pyrunner command.
           help [COMMAND]  Show help for batchkit or a command.
 
         OPTIONS:
@@ -63,9 +65,15 @@ public enum BatchKitCLI {
                 return ExitCode.success.rawValue
             }
             return await RunCommand.run(Array(arguments.dropFirst()), workingDirectory: workingDirectory)
+        case PyRunnerCommand.name:
+            return await PyRunnerCommand.run(Array(arguments.dropFirst()), workingDirectory: workingDirectory)
         case "help":
             if arguments.dropFirst().first == RunCommand.name {
                 Console.out(RunCommand.help)
+                return ExitCode.success.rawValue
+            }
+            if arguments.dropFirst().first == PyRunnerCommand.name {
+                Console.out(PyRunnerCommand.help)
                 return ExitCode.success.rawValue
             }
             if let name = arguments.dropFirst().first {
@@ -99,9 +107,9 @@ public enum BatchKitCLI {
         }
     }
 
-    /// "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade".
+    /// "unknown command 'nwe' (did you mean new?); commands: add, help, new, pyrunner, run, upgrade".
     private static func unknownCommand(_ name: String) -> UsageError {
-        let names = (commands.keys + [RunCommand.name, "help"]).sorted()
+        let names = (commands.keys + [RunCommand.name, PyRunnerCommand.name, "help"]).sorted()
         return UsageError(
             "unknown command '\(name)'\(Suggestion.hint(for: name, among: names)); commands: \(names.joined(separator: ", "))", command: "batchkit")
     }

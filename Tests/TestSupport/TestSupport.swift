@@ -223,3 +223,54 @@ public func childProcesses(of parent: pid_t, named name: String) -> [pid_t] {
         return pid
     }
 }
+
+/// The Python that runs a `#PYTHON` task list's workers in a test: the
+/// system's `python3` without PyRunner (batchkit's stand-in is used), or a
+/// virtual environment with PyRunner from PyPI that `.ci/run` makes
+/// (`scripts/pyrunner/install.sh`), found through `BATCHKIT_PYRUNNER4_VENV`
+/// and `BATCHKIT_PYRUNNER5_VENV`.
+public enum PythonFlavor: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// `python3` on PATH, which must not have PyRunner.
+    case batchkit = "batchkit's pyrunner"
+    /// PyRunner 4.4.1 from PyPI.
+    case pyrunner4 = "PyRunner 4.4.1"
+    /// The newest PyRunner 5.x from PyPI.
+    case pyrunner5 = "PyRunner 5.x"
+
+    public var description: String { rawValue }
+
+    /// The venv's variable and default folder.
+    var venv: (variable: String, folder: String, version: String)? {
+        switch self {
+        case .batchkit: nil
+        case .pyrunner4: ("BATCHKIT_PYRUNNER4_VENV", "/tmp/batchkit-ci-pyrunner-4.4.1", "4.4.1")
+        case .pyrunner5: ("BATCHKIT_PYRUNNER5_VENV", "/tmp/batchkit-ci-pyrunner-5", "5.")
+        }
+    }
+
+    /// The interpreter's path, checked to have (or, for ``batchkit``, not
+    /// to have) the right PyRunner. Otherwise a loud skip outside CI, a
+    /// failure in CI.
+    public func interpreter(for purpose: String) async -> String? {
+        guard let venv else {
+            guard let python = requireTool("python3", for: purpose) else { return nil }
+            let probe = try? await runProgram(python, ["-c", "import pyrunner"], in: URL(fileURLWithPath: "/"))
+            if probe?.status == 0 {
+                Issue.record("\(python) has PyRunner installed, so batchkit's own pyrunner module cannot be tested with it; uninstall it (pip uninstall python-batch-runner)")
+                return nil
+            }
+            return python
+        }
+        let folder = ProcessInfo.processInfo.environment[venv.variable] ?? venv.folder
+        let python = folder + "/bin/python"
+        let probe = try? await runProgram(python, ["-c", "import pyrunner.version as v; print(v.__version__)"], in: URL(fileURLWithPath: "/"))
+        if let probe, probe.status == 0, probe.stdout.hasPrefix(venv.version) { return python }
+        let why = "no PyRunner \(venv.version) in \(folder) (\(venv.variable)); make it with scripts/pyrunner/install.sh \(folder) \(venv.version == "5." ? "5" : venv.version)"
+        if isCI {
+            Issue.record("\(purpose) needs \(why)")
+        } else {
+            FileHandle.standardError.write(Data("\n*** SKIPPED: \(purpose) with \(rawValue): \(why) (CI never skips this) ***\n\n".utf8))
+        }
+        return nil
+    }
+}

@@ -21,6 +21,8 @@ package enum ChildContract {
     package static let resultFile = "BATCHKIT_RESULT_FILE"
     /// Where a Swift step's child reads the shared context.
     package static let contextFile = "BATCHKIT_CONTEXT_FILE"
+    /// The attempt's log file (a Python task's worker gets it as `logfile`).
+    package static let logFile = "BATCHKIT_LOG_FILE"
     /// Where a step reports its progress (``StepProgress``).
     package static let progressFile = "BATCHKIT_PROGRESS_FILE"
     /// The attempt's token, which follows every process it starts.

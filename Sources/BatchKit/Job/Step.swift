@@ -25,6 +25,8 @@ public struct Step: Sendable {
         case swift(Body)
         /// A shell command, run by `/bin/sh -c`.
         case shell(String)
+        /// A PyRunner Worker class, run in a Python 3 process of its own.
+        case python(PythonTask)
     }
 
     /// The step's id: the number of its file, or the ID column of a task list.

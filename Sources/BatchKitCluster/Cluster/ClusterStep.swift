@@ -20,6 +20,8 @@ package struct ClusterStepSpec: Codable, Sendable {
     /// A shell step's command; `nil` for a Swift step, which the job binary
     /// (`executable`) runs.
     package var shellCommand: String?
+    /// A Python task's worker; `nil` for other steps.
+    package var pythonTask: PythonTask?
     package var mirrorLog: String?
     package var policy: StepPolicy
     /// The attempt number of this session's first attempt.

@@ -102,10 +102,12 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     /// go in `sbatch`'s environment, which Slurm exports to the job).
     func spec(for step: Step, in run: PlannedRun) -> ClusterStepSpec {
         var command: String?
+        var python: PythonTask?
         if case .shell(let text) = step.action { command = text }
+        if case .python(let task) = step.action { python = task }
         return ClusterStepSpec(
             job: run.job, runID: run.runID, stepID: step.id, name: step.name, source: step.source,
-            shellCommand: command, mirrorLog: step.mirrorLog?.path, policy: step.policy,
+            shellCommand: command, pythonTask: python, mirrorLog: step.mirrorLog?.path, policy: step.policy,
             firstAttempt: (run.attemptsBefore[step.id] ?? 0) + 1,
             ancestors: run.graph.order.filter(Set(run.graph.ancestors(of: step.id)).contains),
             executable: executable, wrapsShellSteps: wrapsShellSteps,

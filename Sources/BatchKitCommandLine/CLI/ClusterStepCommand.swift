@@ -32,6 +32,10 @@ enum ClusterStepCommand {
             step = Step(
                 id: spec.stepID, name: spec.name, parents: nil, source: spec.source, action: .shell(command),
                 policy: spec.policy, mirrorLog: spec.mirrorLog.map { URL(fileURLWithPath: $0) })
+        } else if let task = spec.pythonTask {
+            step = Step(
+                id: spec.stepID, name: spec.name, parents: nil, source: spec.source, action: .python(task),
+                policy: spec.policy, mirrorLog: spec.mirrorLog.map { URL(fileURLWithPath: $0) })
         } else if let compiled = job.step(id: spec.stepID), case .swift = compiled.action {
             // The submitted policy, so retries match what the runner expects.
             step = Step(

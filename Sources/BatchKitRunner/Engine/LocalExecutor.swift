@@ -177,19 +177,39 @@ public struct LocalExecutor: StepExecutor {
         case .shell(let command):
             // A capped step's shell sets the hard limit, then runs the command as usual.
             let capped = attempt.step.policy.memory.map { MemoryLimit.shellArguments(command: command, cap: $0) }
-            let shell = ["/bin/sh"] + (capped ?? ["-c", command])
-            let (program, arguments): (String, [String])
-            if let setpriv = Self.setpriv {
-                // util-linux's setpriv sets the parent-death signal, then execs: ~1 ms.
-                (program, arguments) = (setpriv, ["--pdeathsig", "KILL", "--"] + shell)
-            } else if wrapsShellSteps {
-                (program, arguments) = (executable, ["__exec"] + shell)
-            } else {
-                (program, arguments) = ("/bin/sh", Array(shell.dropFirst()))
-            }
+            let (program, arguments) = dyingWithRunner(["/bin/sh"] + (capped ?? ["-c", command]))
             return ChildProcess.Request(
                 executable: program, arguments: arguments,
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
+        case .python(let task):
+            let contextFile = attempt.layout.contextFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
+            try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
+            environment[ChildContract.resultFile] = attempt.resultFile.path
+            environment[ChildContract.contextFile] = contextFile.path
+            environment[ChildContract.logFile] = attempt.logFile.path
+            let driver = try PythonSupport.install(in: attempt.layout.pythonSupportDirectory(attempt.runID))
+            let command = PythonSupport.arguments(driver: driver, task: task)
+            // A capped task's shell sets the hard limit, then becomes the interpreter.
+            let capped = attempt.step.policy.memory.map { cap in
+                ["/bin/sh"] + MemoryLimit.execArguments(command, cap: cap)
+            }
+            let (program, arguments) = dyingWithRunner(capped ?? command)
+            return ChildProcess.Request(
+                executable: program, arguments: arguments,
+                environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
+        }
+    }
+
+    /// `command` run so that Linux kills it when the runner dies: through
+    /// util-linux's `setpriv` (which sets the parent-death signal, then
+    /// execs: ~1 ms), else the job binary's `__exec`, else as it is.
+    private func dyingWithRunner(_ command: [String]) -> (String, [String]) {
+        if let setpriv = Self.setpriv {
+            return (setpriv, ["--pdeathsig", "KILL", "--"] + command)
+        } else if wrapsShellSteps {
+            return (executable, ["__exec"] + command)
+        } else {
+            return (command[0], Array(command.dropFirst()))
         }
     }
 
@@ -213,7 +233,22 @@ public struct LocalExecutor: StepExecutor {
             }
         case .exited(let code):
             outcome.exitStatus = String(code)
-            if case .swift = attempt.step.action {
+            if case .python = attempt.step.action {
+                let result = StepResultFile.read(attempt.resultFile)
+                outcome.exitStatus = result?.returnCode.map(String.init) ?? outcome.exitStatus
+                if code == 0, result?.ok == true {
+                    outcome.status = .pass
+                    outcome.contextChanges = result?.context ?? [:]
+                } else if let error = result?.error {
+                    outcome.reason = result?.returnCode == nil ? .exit : .error
+                    outcome.message = error
+                } else {
+                    outcome.reason = .exit
+                    outcome.message = code == 0
+                        ? "the Python process exited with code 0 before the worker finished (did it call os._exit()?)"
+                        : "the Python process \(exit.summary) before the worker finished; see the step's log"
+                }
+            } else if case .swift = attempt.step.action {
                 let result = StepResultFile.read(attempt.resultFile)
                 // The step's own report of its peak is exact; sampling may have missed a short one.
                 if let peak = result?.peakKilobytes { outcome.maxRSSKilobytes = max(outcome.maxRSSKilobytes ?? 0, peak) }

@@ -191,6 +191,9 @@ package struct StepResultFile: Codable {
     var context: [String: String]?
     /// The step process's own peak memory (`VmHWM`), in kilobytes.
     var peakKilobytes: Int?
+    /// A Python task's return code (PyRunner's: 0, the worker's own, or
+    /// 901–905), which the process's exit status cannot carry.
+    var returnCode: Int?
 
     package init(ok: Bool, error: String? = nil, context: [String: String]? = nil, peakKilobytes: Int? = nil) {
         self.ok = ok

@@ -114,6 +114,12 @@ public struct RunLayout: Sendable {
         stateDirectory(runID).appendingPathComponent("\(stepID).attempt-\(attempt).context.json")
     }
 
+    /// Where a run's Python tasks find batchkit's driver and its `pyrunner`
+    /// stand-in (``PythonSupport``).
+    public func pythonSupportDirectory(_ runID: String) -> URL {
+        stateDirectory(runID).appendingPathComponent("python")
+    }
+
     /// The job's lock, named after the job: task lists that share a folder
     /// share `logs/` but not their lock.
     public func lockFile(job: String) -> URL {

@@ -58,4 +58,11 @@ package enum MemoryLimit {
         let kilobytes = dataLimit(forCap: cap) / 1024
         return ["-c", "ulimit -d \(kilobytes) 2>/dev/null; exec /bin/sh -c \"$1\"", "/bin/sh", command]
     }
+
+    /// The arguments of `/bin/sh` that set the limit, then exec `program`
+    /// (a Python task's interpreter and its arguments) as it is.
+    static func execArguments(_ program: [String], cap: ByteCount) -> [String] {
+        let kilobytes = dataLimit(forCap: cap) / 1024
+        return ["-c", "ulimit -d \(kilobytes) 2>/dev/null; exec \"$@\"", "/bin/sh"] + program
+    }
 }

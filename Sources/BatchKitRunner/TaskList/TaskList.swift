@@ -1,8 +1,8 @@
 import BatchKit
 import Foundation
 
-/// A PyRunner task list in its shell form, the way a folder of scripts
-/// becomes a batchkit job without writing Swift:
+/// A PyRunner task list, the way a folder of scripts or a PyRunner app
+/// becomes a batchkit job without writing Swift. In its shell form:
 ///
 /// ```
 /// #SHELL
@@ -26,9 +26,10 @@ import Foundation
 /// - `$ENV{NAME}` is replaced by the environment variable NAME.
 ///   `APP_ROOT_DIR` defaults to the task list's folder and `APP_LOG_DIR` to
 ///   the run's `logs/` folder.
-/// - Fields are separated by `|`; a `|` inside a command is written `\|`.
-///   Delimiters (`|`, `\`, `,`, `#`, `$ENV{`, `}`) are found in the bytes, so
-///   a `|` that a combining mark follows still separates fields.
+/// - Fields are separated by `|`. As in PyRunner, quotes protect a `|`
+///   (`sh -c 'a | b'`); a `|` can also be written `\|`. Delimiters (`|`,
+///   `\`, `,`, quotes, `#`, `$ENV{`, `}`) are found in the bytes, so a `|`
+///   that a combining mark follows still separates fields.
 /// - A NUL character is refused: the shell would see the command cut there.
 public struct TaskList: Sendable {
     /// A task list that cannot be used: every problem, each with `file:line`.
@@ -44,22 +45,36 @@ public struct TaskList: Sendable {
         }
     }
 
-    /// The job: named after the file, one shell step per task.
+    /// The job: named after the file, one shell step or Python task per task.
     public let job: Job
+
+    /// Whether the list is `#SHELL` (commands) or `#PYTHON` (Worker classes).
+    public enum Kind: String, Sendable {
+        case shell = "#SHELL"
+        case python = "#PYTHON"
+    }
+
+    /// The list's kind, from its first line.
+    public let kind: Kind
 
     /// Parses `text`, read from `file`.
     ///
     /// - Parameters:
     ///   - text: The task list.
     ///   - file: Its path, for messages and for relative LOGFILEs.
-    ///   - environment: The variables `$ENV{…}` may use.
+    ///   - environment: The variables `$ENV{…}` may use; `APP_WORKER_DIR` and
+    ///     `APP_ROOT_DIR` also say where Python workers are.
+    ///   - interpreter: The Python 3 that runs a `#PYTHON` list's tasks.
     /// - Throws: ``ParseError`` listing every malformed line.
-    public init(text: String, file: URL, environment: [String: String]) throws(ParseError) {
+    public init(text: String, file: URL, environment: [String: String], interpreter: String = "python3") throws(ParseError) {
         let name = file.deletingPathExtension().lastPathComponent
         let label = file.lastPathComponent
         var problems: [String] = []
         var steps: [Step] = []
         var sawHeader = false
+        var kind = Kind.shell
+        let folder = file.deletingLastPathComponent()
+        let python = (interpreter: interpreter, workerDirectory: Self.workerDirectory(environment: environment, listFolder: folder))
         for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             let line = Self.trimmed(rawLine)
@@ -67,31 +82,48 @@ public struct TaskList: Sendable {
             if line.isEmpty { continue }
             if !sawHeader {
                 sawHeader = true
-                if line == "#SHELL" { continue }
-                if line.uppercased() == "#PYTHON" {
-                    problem("#PYTHON task lists run PyRunner Worker classes, which batchkit cannot load; write each task as a shell command (such as `python3 -m workers start`) under a #SHELL header")
-                    break
+                // PyRunner reads the mode up to a `|`: `#SHELL|…` is a #SHELL list.
+                let mode = String(decoding: line.utf8.prefix { $0 != UInt8(ascii: "|") }, as: UTF8.self)
+                if let found = Kind(rawValue: TaskListFields.trimmed(mode.utf8)) {
+                    kind = found
+                    continue
                 }
-                problem("the first line must be #SHELL (the task list's kind), not \"\(line)\"")
+                problem("the first line must be #SHELL or #PYTHON (the task list's kind), not \"\(line)\"")
                 break
             }
             if line.utf8.first == UInt8(ascii: "#") { continue }
             do {
-                steps.append(try Self.task(line, source: "\(label):\(number)", folder: file.deletingLastPathComponent(), environment: environment))
+                steps.append(try Self.task(line, kind: kind, source: "\(label):\(number)", folder: folder, environment: environment, python: python))
             } catch {
                 problem(error.description)
             }
         }
-        if !sawHeader { problems.append("\(label):1: the file is empty; it needs a #SHELL line and one line per task") }
+        if !sawHeader { problems.append("\(label):1: the file is empty; it needs a #SHELL or #PYTHON line and one line per task") }
         if problems.isEmpty && steps.isEmpty { problems.append("\(label): there are no tasks, only comments") }
         if !problems.isEmpty { throw ParseError(problems: problems) }
         job = Job(name.isEmpty ? "tasks" : name, steps: steps)
+        self.kind = kind
+    }
+
+    /// Where a `#PYTHON` list's modules are imported from: `$APP_WORKER_DIR`,
+    /// else `$APP_ROOT_DIR/python` when it is a folder (PyRunner's app
+    /// layout), else the task list's folder.
+    public static func workerDirectory(environment: [String: String], listFolder: URL) -> String {
+        if let folder = environment["APP_WORKER_DIR"], !folder.isEmpty {
+            return URL(fileURLWithPath: folder, relativeTo: listFolder).standardizedFileURL.path
+        }
+        if let root = environment["APP_ROOT_DIR"], !root.isEmpty {
+            let python = URL(fileURLWithPath: root, relativeTo: listFolder).appendingPathComponent("python").standardizedFileURL
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: python.path, isDirectory: &isFolder), isFolder.boolValue { return python.path }
+        }
+        return listFolder.standardizedFileURL.path
     }
 
     /// Reads and parses the task list at `file`.
     ///
     /// - Throws: ``ParseError``, naming the file when it cannot be read.
-    public init(contentsOf file: URL, environment: [String: String]) throws(ParseError) {
+    public init(contentsOf file: URL, environment: [String: String], interpreter: String = "python3") throws(ParseError) {
         var status = stat()
         guard stat(file.path, &status) == 0 else {
             throw ParseError(problems: ["cannot read the task list: \(ErrorDescription.posix(errno, path: file.path))"])
@@ -106,7 +138,7 @@ public struct TaskList: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ParseError(problems: ["\(file.path) is not UTF-8 text"])
         }
-        try self.init(text: text, file: file, environment: environment)
+        try self.init(text: text, file: file, environment: environment, interpreter: interpreter)
     }
 
     private struct LineError: Error, CustomStringConvertible {
@@ -114,19 +146,43 @@ public struct TaskList: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    private static let columns = "ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]"
-    private static let fieldNames = ["ID", "PARENT_IDS", "MAX_ATTEMPTS", "RETRY_WAIT_TIME", "PROCESS_NAME", "SHELL_COMMAND", "LOGFILE", "TIMEOUT", "MEMORY"]
+    /// A kind's columns, as a comment line shows them.
+    private static func columns(_ kind: Kind) -> String {
+        fieldNames(kind).prefix(4).joined(separator: "|") + "|" + fieldNames(kind).dropFirst(4).dropLast(2).joined(separator: "|")
+            + "[|TIMEOUT[|MEMORY]]"
+    }
 
-    private static func task(_ line: String, source: String, folder: URL, environment: [String: String]) throws(LineError) -> Step {
-        let fields = split(line)
-        guard (7...9).contains(fields.count) else {
-            let hint = fields.count > 9 ? "; a | inside SHELL_COMMAND must be written \\| (|| as \\|\\|), or put the pipeline in a script" : ""
-            throw LineError("expected 7 to 9 fields (\(columns)), found \(fields.count)\(hint)")
+    private static func fieldNames(_ kind: Kind) -> [String] {
+        let own = kind == .shell ? ["SHELL_COMMAND", "LOGFILE"] : ["MODULE_NAME", "WORKER_NAME", "ARGUMENTS", "LOGFILE"]
+        return ["ID", "PARENT_IDS", "MAX_ATTEMPTS", "RETRY_WAIT_TIME", "PROCESS_NAME"] + own + ["TIMEOUT", "MEMORY"]
+    }
+
+    private static func task(
+        _ line: String, kind: Kind, source: String, folder: URL, environment: [String: String],
+        python: (interpreter: String, workerDirectory: String)
+    ) throws(LineError) -> Step {
+        var fields = TaskListFields.split(line)
+        let names = fieldNames(kind)
+        // ARGUMENTS and LOGFILE of a Python task are optional, as in PyRunner.
+        let fewest = 7
+        guard (fewest...names.count).contains(fields.count) else {
+            let hint = fields.count > names.count
+                ? (kind == .shell
+                    ? "; a | inside SHELL_COMMAND must be quoted ('a | b') or written \\| (|| as \\|\\|), or put the pipeline in a script"
+                    : "; a | inside ARGUMENTS must be quoted or written \\|")
+                : ""
+            throw LineError("expected \(fewest) to \(names.count) fields (\(columns(kind))), found \(fields.count)\(hint)")
         }
+        if kind == .python {
+            while fields.count < 9 { fields.append("") }
+        }
+        // From here on, a Python task's fields line up with a shell task's:
+        // TIMEOUT and MEMORY two columns later.
+        let extra = kind == .python ? 2 : 0
         for (index, field) in fields.enumerated() {
             guard let nul = field.utf8.firstIndex(of: 0) else { continue }
             let before = String(decoding: field.utf8[..<nul], as: UTF8.self)
-            throw LineError("\(fieldNames[index]) holds a NUL character (byte 0) after \"\(before)\", which would cut the text there; remove it")
+            throw LineError("\(names[index]) holds a NUL character (byte 0) after \"\(before)\", which would cut the text there; remove it")
         }
         guard let id = StepID(fields[0]), id > 0 else {
             throw LineError("ID \"\(fields[0])\" is not a whole number above 0")
@@ -151,27 +207,46 @@ public struct TaskList: Sendable {
         }
         guard wait >= 0 else { throw LineError("RETRY_WAIT_TIME is \(fields[3]); it must not be negative") }
         guard !fields[4].isEmpty else { throw LineError("PROCESS_NAME is empty; give the task a name") }
-        let command = try expand(fields[5], environment: environment)
-        guard !command.isEmpty else { throw LineError("SHELL_COMMAND is empty; give the command to run") }
-        let logFile = try expand(fields[6], environment: environment)
+        let action: Step.Action
+        if kind == .python {
+            let module = try expand(fields[5], environment: environment)
+            guard isModuleName(module) else {
+                throw LineError("MODULE_NAME \"\(module)\" is not a Python module name (such as workers or etl.steps)")
+            }
+            let worker = try expand(fields[6], environment: environment)
+            guard isIdentifier(worker) else {
+                throw LineError("WORKER_NAME \"\(worker)\" is not a Python class name")
+            }
+            let arguments = TaskListFields.arguments(try expand(fields[7], environment: environment))
+            action = .python(PythonTask(
+                module: module, worker: worker, arguments: arguments, workerDirectory: python.workerDirectory,
+                interpreter: python.interpreter))
+        } else {
+            let command = try expand(fields[5], environment: environment)
+            guard !command.isEmpty else { throw LineError("SHELL_COMMAND is empty; give the command to run") }
+            action = .shell(command)
+        }
+        let logFile = try expand(fields[6 + extra], environment: environment)
         var timeout: Double?
-        if fields.count >= 8, !fields[7].isEmpty {
-            guard let value = seconds(fields[7]), value > 0 else {
-                throw LineError("TIMEOUT \"\(fields[7])\" is not a duration above 0 (seconds, or a number with s, m or h)"
-                    + pipeHint(fields, bad: fields[7]))
+        if fields.count >= 8 + extra, !fields[7 + extra].isEmpty {
+            let text = fields[7 + extra]
+            guard let value = seconds(text), value > 0 else {
+                throw LineError("TIMEOUT \"\(text)\" is not a duration above 0 (seconds, or a number with s, m or h)"
+                    + (kind == .shell ? pipeHint(fields, bad: text) : ""))
             }
             timeout = value
         }
         var memory: ByteCount?
-        if fields.count == 9, !fields[8].isEmpty {
-            guard let value = ByteCount(fields[8]), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
-                throw LineError("MEMORY \"\(fields[8])\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)"
-                    + pipeHint(fields, bad: fields[8]))
+        if fields.count == 9 + extra, !fields[8 + extra].isEmpty {
+            let text = fields[8 + extra]
+            guard let value = ByteCount(text), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
+                throw LineError("MEMORY \"\(text)\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)"
+                    + (kind == .shell ? pipeHint(fields, bad: text) : ""))
             }
             memory = value
         }
         return Step(
-            id: id, name: fields[4], parents: parents, source: source, action: .shell(command),
+            id: id, name: fields[4], parents: parents, source: source, action: action,
             policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout, memory: memory),
             mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
     }
@@ -187,38 +262,23 @@ public struct TaskList: Sendable {
             + "and give the script as SHELL_COMMAND"
     }
 
-    /// Splits on `|`, honouring `\|`, and trims each field. Works on UTF-8
-    /// bytes: `|` and `\` never occur inside a multi-byte character.
-    static func split(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current: [UInt8] = []
-        var escaped = false
-        for byte in line.utf8 {
-            if escaped {
-                if byte != UInt8(ascii: "|") { current.append(UInt8(ascii: "\\")) }
-                current.append(byte)
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "|") {
-                fields.append(trimmed(current[...]))
-                current.removeAll(keepingCapacity: true)
-            } else {
-                current.append(byte)
-            }
-        }
-        if escaped { current.append(UInt8(ascii: "\\")) }
-        fields.append(trimmed(current[...]))
-        return fields
+    /// Splits a line into fields (``TaskListFields/split(_:)``).
+    static func split(_ line: String) -> [String] { TaskListFields.split(line) }
+
+    static func trimmed<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        TaskListFields.trimmed(bytes)
     }
 
-    /// `bytes` as text without leading or trailing ASCII spaces, tabs and CRs.
-    static func trimmed<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(decoding: bytes[first...last], as: UTF8.self)
+    /// `workers`, `etl.steps`: identifiers joined by dots.
+    private static func isModuleName(_ text: String) -> Bool {
+        !text.isEmpty && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isIdentifier(String($0)) }
+    }
+
+    /// A Python identifier, in its ASCII form (letters, digits, `_`, not
+    /// starting with a digit) or with letters beyond ASCII.
+    private static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
     }
 
     /// `30`, `30s`, `1.5m`, `2h`, `1d` → seconds; `nil` for anything else, or for

@@ -44,7 +44,7 @@ import Testing
 
     /// A mistyped command, of batchkit or of a job, gets the nearest one.
     @Test(arguments: [
-        (["nwe", "x"], "unknown command 'nwe' (did you mean new?); commands: add, help, new, run, upgrade"),
+        (["nwe", "x"], "unknown command 'nwe' (did you mean new?); commands: add, help, new, pyrunner, run, upgrade"),
         (["help", "upgarde"], "unknown command 'upgarde' (did you mean upgrade?)"),
         (["run", "t.lst", "histroy"], "unknown command 'histroy' (did you mean history?); commands are run, steps, dag"),
         (["run", "t.lst", "--jbos", "2"], "unknown option --jbos for 'batchkit run t.lst' (did you mean --jobs?)"),

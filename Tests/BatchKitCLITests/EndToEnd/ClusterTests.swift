@@ -387,6 +387,56 @@ import Testing
         #expect(again.status == 0)
     }
 
+    /// A `#PYTHON` list's workers run on Slurm's nodes and as Airflow tasks,
+    /// and the context Start sets reaches End through the join, as locally.
+    @Test func aPythonTaskListRunsOnSlurmAndInAirflowWithItsContext() async throws {
+        let slurm = await requireSlurm(for: "running a #PYTHON task list on Slurm")
+        let airflow = requireAirflow(for: "running an exported #PYTHON task list in Airflow")
+        guard slurm || airflow != nil, let python = await PythonFlavor.batchkit.interpreter(for: "Python tasks on a cluster") else { return }
+        let directory = try TemporaryDirectory()
+        try directory.write("python/workers.py", """
+            import os
+            from pyrunner import Worker
+
+            class Start(Worker):
+                def run(self):
+                    self.context["stamp"] = "s-" + os.environ["BATCHKIT_RUN_ID"][:8]
+
+            class Side(Worker):
+                def run(self):
+                    self.context[self.argv[0]] = len(self.context["stamp"])
+
+            class End(Worker):
+                def run(self):
+                    with open("end-" + os.environ["BATCHKIT_RUN_ID"] + ".txt", "w") as f:
+                        f.write("{} {} {}".format(self.context["stamp"], self.context["left"], self.context["right"]))
+
+            """)
+        try directory.write("py.lst", """
+            #PYTHON
+            1|-1|1|0|Start|workers|Start
+            2|1|1|0|Left|workers|Side|left
+            3|1|1|0|Right|workers|Side|right
+            4|2,3|1|0|End|workers|End
+
+            """)
+        if slurm {
+            let result = try await runProgram(try batchkitBinary(), ["run", "py.lst", "--python", python, "--backend", "slurm"], in: directory.url)
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            let runID = try #require(try history(directory).first?.runID)
+            #expect(try directory.read("end-\(runID).txt") == "s-\(runID.prefix(8)) 10 10")
+        }
+        if let airflow {
+            let export = try await runProgram(
+                try batchkitBinary(), ["run", "py.lst", "--python", python, "export", "airflow", "--out", "dags/py.py"], in: directory.url)
+            #expect(export.status == 0, "\(export.stderr)")
+            let result = try await airflowTest(directory.path("dags/py.py"), airflow: airflow)
+            #expect(result.status == 0, "\(result.stdout.suffix(4000))\n\(result.stderr.suffix(4000))")
+            let runID = try #require(try history(directory).last { $0.runID.hasPrefix("airflow-") }?.runID)
+            #expect(try directory.read("end-\(runID).txt") == "s-\(runID.prefix(8)) 10 10")
+        }
+    }
+
     /// A generated Swift job, built once: its Swift steps run on Slurm through
     /// the job's own binary, and its exported DAG runs in Airflow with the
     /// job's parameters (a declared default, a required one given at export)

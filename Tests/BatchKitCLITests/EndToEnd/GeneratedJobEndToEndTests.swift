@@ -321,13 +321,13 @@ import Testing
         #expect(stepsTable.contains("| `Sources/E2eJob/15_within_cap.swift` | Within cap | 05 | — | — |\n| `Sources/E2eJob/16_dated.swift` | Dated | 05 | — | — |\n\n"), "\(stepsTable)")
         let help = try await run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: ./run.sh"))
-        // The job binary's help is the one HelpAgreementTests checks through a task list, less --workdir.
+        // The job binary's help is the one HelpAgreementTests checks through a task list, less batchkit run's own options.
         try directory.write("t.lst", "#SHELL\n1|-1|1|0|hello|echo hi|\n")
         let listHelp = try await runProgram(try batchkitBinary(), ["run", "t.lst", "--help"], in: directory.url)
         let jobSections = HelpAgreementTests.sections(help.stdout)
         let listSections = HelpAgreementTests.sections(listHelp.stdout)
         for title in HelpAgreementTests.sectionCommands.keys.sorted() {
-            let listed = HelpAgreementTests.optionRows(listSections[title] ?? "").filter { $0.name != "--workdir" }
+            let listed = HelpAgreementTests.optionRows(listSections[title] ?? "").filter { !HelpAgreementTests.ownOptions.contains($0.name) }
             #expect(HelpAgreementTests.optionRows(jobSections[title] ?? "") == listed, "\(title)")
         }
         #expect(jobSections["COMMANDS"]?.contains("run (default)   Run the steps, then the post-job tests; print the report.") == true)

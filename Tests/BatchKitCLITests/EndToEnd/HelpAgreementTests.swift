@@ -60,8 +60,8 @@ import Testing
         "EXPORT OPTIONS": "export", "SCHEDULE OPTIONS": "schedule", "PRUNE OPTIONS": "prune",
     ]
 
-    /// `batchkit run --workdir`: taken by `batchkit run` in front of any command.
-    static let ownOptions: Set<String> = ["--workdir"]
+    /// `batchkit run --workdir`, `--python`, `--profile`: taken by `batchkit run` in front of any command.
+    static let ownOptions: Set<String> = ["--workdir", "--python", "--profile"]
 
     func batchkit(_ arguments: [String], in directory: TemporaryDirectory) async throws -> CommandResult {
         try await runProgram(try batchkitBinary(), arguments, in: directory.url)

@@ -45,7 +45,7 @@ import Testing
 
     @Test(arguments: [
         ("1|-1|1|0|a|true", "tasks.lst:2: expected 7 to 9 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]])"),
-        ("1|-1|1|0|a|true|x|y|z|w", "found 10; a | inside SHELL_COMMAND must be written \\|"),
+        ("1|-1|1|0|a|true|x|y|z|w", "found 10; a | inside SHELL_COMMAND must be quoted ('a | b') or written \\|"),
         ("x|-1|1|0|a|true|", "tasks.lst:2: ID \"x\" is not a whole number above 0"),
         ("0|-1|1|0|a|true|", "ID \"0\" is not a whole number above 0"),
         ("1|1,,2|1|0|a|true|", "PARENT_IDS \"1,,2\" must be -1"),
@@ -139,8 +139,8 @@ import Testing
     @Test(arguments: [
         ("", "tasks.lst:1: the file is empty"),
         ("\n\n", "the file is empty"),
-        ("#PYTHON\n1|-1|1|0|a|workers|Start|\n", "tasks.lst:1: #PYTHON task lists run PyRunner Worker classes"),
-        ("1|-1|1|0|a|true|\n", "tasks.lst:1: the first line must be #SHELL"),
+        ("#PERL\n1|-1|1|0|a|workers|Start|\n", "tasks.lst:1: the first line must be #SHELL or #PYTHON"),
+        ("1|-1|1|0|a|true|\n", "tasks.lst:1: the first line must be #SHELL or #PYTHON"),
         ("#SHELL\n# only a comment\n", "there are no tasks"),
     ])
     func headerProblemsAreExplained(text: String, message: String) {
