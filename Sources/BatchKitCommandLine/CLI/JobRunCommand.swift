@@ -205,6 +205,15 @@ enum JobRunCommand {
                 if passedDates.count > 1 { Console.error(Backfill.finished(passedDates)) }
                 return ExitCode.success.rawValue
             }
+            if options.resume, let state = RunStateStore(layout: environment.layout).load(report.runID) {
+                // `--resume` resolved only the secret parameters; the dates
+                // left run with those the backfill started with.
+                var values = state.parameters ?? [:]
+                for key in state.secretParameters ?? [] { values[key] = options.parameters[key] }
+                options.parameters = values
+                options.parameterSources = state.parameterSources ?? [:]
+                options.secretParameters = Set(state.secretParameters ?? [])
+            }
             options.resume = false
             options.runDate = next
             options.backfillRest = Array(rest.dropFirst())

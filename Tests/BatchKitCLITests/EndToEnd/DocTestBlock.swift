@@ -7,7 +7,9 @@ import Foundation
 /// - `<!-- doc-test: run -->`: a `console` block. Each `$ ` line is a command
 ///   run with `bash -c` in the job's folder; the lines after it, up to the
 ///   next command, are what it shows. A trailing `# exit N` is the exit code
-///   it must give (default 0).
+///   it must give (default 0). Dates are masked, as today's differs from run
+///   to run; `<!-- doc-test: run exact-dates -->` compares them as shown, for
+///   commands whose every date is given (`--date 2026-11-03`).
 /// - `<!-- doc-test: file PATH -->`: the block is the whole content of PATH.
 /// - `<!-- doc-test: diff PATH -->`: a `diff` block; its context and `-`
 ///   lines must occur once in PATH and are replaced by its context and `+` lines.
@@ -37,6 +39,9 @@ struct DocTestBlock: Equatable {
     let line: Int
     /// The lines between the fences.
     let body: [String]
+    /// Whether a `run` block's dates are compared as shown (`exact-dates`)
+    /// rather than masked.
+    var exactDates = false
 
     /// The marked blocks of `markdown`, in order.
     static func blocks(in markdown: String) throws -> [DocTestBlock] {
@@ -60,8 +65,12 @@ struct DocTestBlock: Equatable {
             }
             guard end < lines.count else { throw DocTestError("line \(marker): the fenced block never ends") }
             let kind: Kind
+            var exactDates = false
             switch (words.first, words.count) {
             case ("run", 1): kind = .run
+            case ("run", 2) where words[1] == "exact-dates":
+                kind = .run
+                exactDates = true
             case ("file", 2): kind = .file(words[1])
             case ("diff", 2): kind = .diff(words[1])
             case ("params", 2): kind = .params(words[1])
@@ -69,7 +78,7 @@ struct DocTestBlock: Equatable {
             case ("output", 1): kind = .output
             default: throw DocTestError("line \(marker): unknown doc-test marker \(line)")
             }
-            blocks.append(DocTestBlock(kind: kind, line: marker, body: body))
+            blocks.append(DocTestBlock(kind: kind, line: marker, body: body, exactDates: exactDates))
             index = end
         }
         return blocks
@@ -113,13 +122,14 @@ struct DocTestBlock: Equatable {
     }
 
     /// A line as compared: what differs from run to run (times, durations,
-    /// sizes, dates, run ids, the slowest-step marks, column padding) masked.
-    static func normalized(_ line: String) -> String {
+    /// sizes, dates unless `exactDates`, run ids, the slowest-step marks,
+    /// column padding) masked.
+    static func normalized(_ line: String, exactDates: Bool = false) -> String {
         var text = line
         text = text.replacing(#/◀ (#\d+ )?slowest/#, with: "")
         text = text.replacing(#/\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}/#, with: "<run>")
         text = text.replacing(#/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/#, with: "<time>")
-        text = text.replacing(#/\d{4}-\d{2}-\d{2}/#, with: "<date>")
+        if !exactDates { text = text.replacing(#/\d{4}-\d{2}-\d{2}/#, with: "<date>") }
         text = text.replacing(#/\d+(\.\d+)? s\b/#, with: "<n> s")
         text = text.replacing(#/\d+(\.\d+)? (KB|MB|GB)\b/#, with: "<n> MB")
         text = text.replacing(#/\d+(\.\d+)?×/#, with: "<n>×")
@@ -129,10 +139,10 @@ struct DocTestBlock: Equatable {
     /// The shown lines that are not in `output` once both are normalized;
     /// blank lines and `…` (lines left out) are not compared. Lines end at
     /// LF or CRLF (a CSV file the job wrote).
-    static func missingLines(_ shown: [String], in output: String) -> [String] {
-        let actual = Set(output.split(whereSeparator: \.isNewline).map { normalized(String($0)) })
+    static func missingLines(_ shown: [String], in output: String, exactDates: Bool = false) -> [String] {
+        let actual = Set(output.split(whereSeparator: \.isNewline).map { normalized(String($0), exactDates: exactDates) })
         return shown.filter { line in
-            let expected = normalized(line)
+            let expected = normalized(line, exactDates: exactDates)
             return !expected.isEmpty && expected != "…" && !actual.contains(expected)
         }
     }

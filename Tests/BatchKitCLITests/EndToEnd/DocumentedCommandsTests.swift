@@ -94,7 +94,7 @@ import Testing
                 if command.text.contains("python3"), requireTool("python3", for: "\(place): \(command.text)") == nil { return false }
                 let result = try await runProgram("/bin/bash", ["-c", command.text], in: job, environment: environment)
                 let output = result.stdout + "\n" + result.stderr
-                let missing = DocTestBlock.missingLines(command.shown, in: output)
+                let missing = DocTestBlock.missingLines(command.shown, in: output, exactDates: block.exactDates)
                 #expect(result.status == command.expectedStatus, "\(place): `\(command.text)` exited \(result.status)\n\(output)")
                 #expect(missing.isEmpty, "\(place): `\(command.text)` did not show\n\(missing.joined(separator: "\n"))\n--- it showed:\n\(output)")
                 guard result.status == command.expectedStatus, missing.isEmpty else { return false }
@@ -129,6 +129,11 @@ import Testing
         #expect(DocTestBlock.missingLines(shown, in: changed) == [shown[0], shown[1]])
         #expect(DocTestBlock.missingLines(["  West  146.75  target 200, missed"], in: "  West  146.70  target 200, missed") != [])
         #expect(DocTestBlock.missingLines(["region,target", "West,200"], in: "region,target\r\nWest,200\r\n").isEmpty, "CSV lines end in CRLF")
+        // A date given with --date is compared as shown in an exact-dates block; the run id's and times' stay masked.
+        let backfill = "2026-11-24T14:13:19.672Z START   07 Report\nDate     2026-11-08  (the run date: context.runDate, $BATCHKIT_RUN_DATE)"
+        #expect(DocTestBlock.missingLines([shown[2].replacingOccurrences(of: "01 Extract", with: "07 Report"), "Date     2026-11-08  (the run date: context.runDate, $BATCHKIT_RUN_DATE)"], in: backfill, exactDates: true).isEmpty)
+        #expect(DocTestBlock.missingLines(["Date     2026-11-09  (the run date: context.runDate, $BATCHKIT_RUN_DATE)"], in: backfill, exactDates: true) != [])
+        #expect(DocTestBlock.missingLines(["Date     2026-11-09  (the run date: context.runDate, $BATCHKIT_RUN_DATE)"], in: backfill).isEmpty)
     }
 
     @Test func blocksAreParsedFromTheirMarkers() throws {
@@ -142,6 +147,11 @@ import Testing
             $ cat out.txt
             ```
 
+            <!-- doc-test: run exact-dates -->
+            ```console
+            $ ./run.sh --date 2026-11-03
+            ```
+
             <!-- doc-test: diff Sources/Job.swift -->
             ```diff
                      .report,
@@ -151,13 +161,14 @@ import Testing
             ```
             """
         let blocks = try DocTestBlock.blocks(in: markdown)
-        #expect(blocks.map(\.kind) == [.run, .diff("Sources/Job.swift")])
+        #expect(blocks.map(\.kind) == [.run, .run, .diff("Sources/Job.swift")])
+        #expect(blocks.map(\.exactDates) == [false, true, false])
         #expect(blocks[0].commands == [
             .init(text: "./run.sh --param top_day=5   # exit 64", expectedStatus: 64, shown: ["error: --param top_day: unknown parameter"]),
             .init(text: "cat out.txt", expectedStatus: 0, shown: []),
         ])
-        #expect(try blocks[1].applyDiff(to: "x\n        .report,\n    tests: a\n)\n") == "x\n        .report,\n        .publish,\n    tests: a + b\n)\n")
-        #expect(throws: DocTestError.self) { try blocks[1].applyDiff(to: "nothing like it\n") }
+        #expect(try blocks[2].applyDiff(to: "x\n        .report,\n    tests: a\n)\n") == "x\n        .report,\n        .publish,\n    tests: a + b\n)\n")
+        #expect(throws: DocTestError.self) { try blocks[2].applyDiff(to: "nothing like it\n") }
         #expect(throws: DocTestError.self) { try DocTestBlock.blocks(in: "<!-- doc-test: run -->\nno fence\n") }
     }
 }

@@ -68,7 +68,10 @@ import Testing
 
     @Test func aBackfillRunsEachDateStopsAtTheFirstFailureAndResumeGoesOn() async throws {
         let directory = try prepare()
-        let first = try await run(directory, ["--date", "2026-11-01..2026-11-05"])
+        // A declared parameter, given with --param: every date gets it, those after the resume too.
+        try directory.write("config/base.json", #"{"params": {"level": {"type": "int", "default": 7}}}"#)
+        try directory.write("load.sh", "#!/bin/sh\necho \"$BATCHKIT_RUN_DATE $BATCHKIT_PARAM_LEVEL\" >> levels.txt\n[ \"$BATCHKIT_RUN_DATE\" != 2026-11-03 ] || [ -f fixed ]\n")
+        let first = try await run(directory, ["--date", "2026-11-01..2026-11-05", "--param", "level=9"])
         #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
         #expect(try directory.read("dates.txt") == "2026-11-01\n2026-11-02\n2026-11-03\n")
         #expect(first.stderr.contains("backfill stopped: the run at 2026-11-03 failed; not run yet: 2026-11-04..2026-11-05. Fix it, then continue with: batchkit run t.lst --resume"), "\(first.stderr)")
@@ -80,6 +83,7 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(try directory.read("dates.txt") == (1...5).map { "2026-11-0\($0)\n" }.joined(), "11-03 is finished without rerunning step 1, then 11-04 and 11-05")
         #expect(resumed.stderr.contains("backfill 2026-11-03..2026-11-05: 3 runs passed, one per date"), "\(resumed.stderr)")
+        #expect(try directory.read("levels.txt") == ["01", "02", "03", "03", "04", "05"].map { "2026-11-\($0) 9\n" }.joined(), "the dates after the resumed one keep --param level=9")
         let rows = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
         var byRun: [String: Set<String>] = [:]
         for row in rows { byRun[row.runID, default: []].insert(row.runDate?.description ?? "") }
