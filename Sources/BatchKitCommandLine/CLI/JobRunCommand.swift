@@ -207,7 +207,9 @@ enum JobRunCommand {
             }
             if options.resume, let state = RunStateStore(layout: environment.layout).load(report.runID) {
                 // `--resume` resolved only the secret parameters; the dates
-                // left run with those the backfill started with.
+                // left run with those the backfill started with, and over the
+                // steps it covered (a partial backfill stays partial).
+                if let scope = state.scope { options.selection = StepSelection(only: Set(scope)) }
                 var values = state.parameters ?? [:]
                 for key in state.secretParameters ?? [] { values[key] = options.parameters[key] }
                 options.parameters = values

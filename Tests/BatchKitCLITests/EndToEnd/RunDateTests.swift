@@ -91,6 +91,21 @@ import Testing
         #expect(Set(byRun.values.flatMap { $0 }) == Set((1...5).map { "2026-11-0\($0)" }))
     }
 
+    /// A backfill of some steps stays one: the dates after a resumed one run
+    /// the same steps, not the whole job.
+    @Test func aPartialBackfillResumedStaysPartial() async throws {
+        let directory = try prepare()
+        let first = try await run(directory, ["--only", "2", "--date", "2026-11-02..2026-11-04"])
+        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
+        try directory.write("fixed", "")
+        let resumed = try await run(directory, ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("dates.txt").path), "step 1 was never selected")
+        let rows = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
+        #expect(rows.allSatisfy { $0.stepID == 2 }, "\(rows.map { "\($0.runDate?.description ?? "-") \($0.stepID)" })")
+        #expect(Set(rows.compactMap { $0.runDate?.description }) == ["2026-11-02", "2026-11-03", "2026-11-04"])
+    }
+
     @Test(arguments: [
         ("2026-11-31", "\"2026-11-31\" is not a calendar date"),
         ("2026-11-07..2026-11-01", "the range runs backwards; give the earlier date first (2026-11-01..2026-11-07)"),
