@@ -164,10 +164,7 @@ public struct LocalExecutor: StepExecutor {
         let directory = attempt.layout.workingDirectory.path
         switch attempt.step.action {
         case .swift:
-            let contextFile = attempt.layout.contextFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
-            try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
-            environment[ChildContract.resultFile] = attempt.resultFile.path
-            environment[ChildContract.contextFile] = contextFile.path
+            try Self.exchangeContext(attempt, into: &environment)
             let crashFile = attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
             environment.merge(ChildCrash.environment(crashFile: crashFile, toolchain: toolchain)) { $1 }
             return ChildProcess.Request(
@@ -182,10 +179,7 @@ public struct LocalExecutor: StepExecutor {
                 executable: program, arguments: arguments,
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         case .python(let task):
-            let contextFile = attempt.layout.contextFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
-            try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
-            environment[ChildContract.resultFile] = attempt.resultFile.path
-            environment[ChildContract.contextFile] = contextFile.path
+            try Self.exchangeContext(attempt, into: &environment)
             environment[ChildContract.logFile] = attempt.logFile.path
             let driver = try PythonSupport.install(in: attempt.layout.pythonSupportDirectory(attempt.runID))
             let command = PythonSupport.arguments(driver: driver, task: task)
@@ -198,6 +192,16 @@ public struct LocalExecutor: StepExecutor {
                 executable: program, arguments: arguments,
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
         }
+    }
+
+    /// A child that reads the shared context and reports how it ended (a
+    /// Swift step, a Python task): the attempt's context file, written here,
+    /// and both files' paths in its environment.
+    private static func exchangeContext(_ attempt: StepAttempt, into environment: inout [String: String]) throws {
+        let contextFile = attempt.layout.contextFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
+        try JSONEncoder().encode(attempt.context).write(to: contextFile, options: .atomic)
+        environment[ChildContract.resultFile] = attempt.resultFile.path
+        environment[ChildContract.contextFile] = contextFile.path
     }
 
     /// `command` run so that Linux kills it when the runner dies: through
