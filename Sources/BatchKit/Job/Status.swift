@@ -12,6 +12,11 @@ public enum Status: String, Sendable, Codable, CaseIterable {
     /// An attempt is under way (or was, when the runner died).
     case running = "RUNNING"
     case pass = "PASS"
+    /// Not run, because it was up to date: its code, parameters, inputs and
+    /// outputs are as they were when it last passed (it declares its reads
+    /// and writes). It counts as a pass, and the context it set then is
+    /// given to its descendants.
+    case cached = "CACHED"
     case fail = "FAIL"
     /// Not attempted, because something it depends on did not pass.
     case skipped = "SKIPPED"
@@ -20,10 +25,13 @@ public enum Status: String, Sendable, Codable, CaseIterable {
     /// rather than where a step stands in a run.
     public var isOutcome: Bool {
         switch self {
-        case .pass, .fail, .skipped: true
+        case .pass, .cached, .fail, .skipped: true
         case .pending, .running: false
         }
     }
+
+    /// Whether the step's outputs are good: it passed, or was up to date.
+    public var isSuccess: Bool { self == .pass || self == .cached }
 
     /// Reads the word in either case (state files of batchkit 0.1 wrote
     /// `pass`, the history writes `PASS`).
@@ -32,7 +40,7 @@ public enum Status: String, Sendable, Codable, CaseIterable {
         let word = try container.decode(String.self)
         guard let status = Status(rawValue: word.uppercased()) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "unknown status \"\(word)\"; expected PASS, FAIL, SKIPPED, PENDING or RUNNING")
+                in: container, debugDescription: "unknown status \"\(word)\"; expected PASS, CACHED, FAIL, SKIPPED, PENDING or RUNNING")
         }
         self = status
     }

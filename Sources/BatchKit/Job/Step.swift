@@ -48,6 +48,17 @@ public struct Step: Sendable {
     /// A file that also receives each attempt's output once it ends (a task
     /// list's LOGFILE column); `nil` for none.
     public let mirrorLog: URL?
+    /// What the step reads: paths, folders or globs (`*`, `?`, `[…]`),
+    /// relative to the job. With ``writes``, it lets a run skip the step
+    /// while nothing it depends on changed (status `CACHED`).
+    public let reads: [String]
+    /// What the step writes: paths, folders or globs, relative to the job.
+    /// A step that declares neither reads nor writes always runs.
+    public let writes: [String]
+
+    /// Whether the step declares what it reads or writes, so a run may find
+    /// it up to date.
+    public var declaresFiles: Bool { !reads.isEmpty || !writes.isEmpty }
 
     /// Declares a Swift step. Its id is the number its file name starts with.
     ///
@@ -55,6 +66,11 @@ public struct Step: Sendable {
     ///   - name: The name shown in the report, the history and the DAG.
     ///   - parents: The ids of the steps that must pass first. The default,
     ///     `nil`, means the previous numbered step.
+    ///   - reads: The files it reads (paths, folders or globs, relative to
+    ///     the job), such as `["data/staging/orders_valid.csv"]`.
+    ///   - writes: The files it writes. A step that declares reads or writes
+    ///     is not rerun while its code, parameters, inputs and outputs are
+    ///     as they were at its last pass; one that declares neither always runs.
     ///   - attempts: How many times to try before failing (default 1).
     ///   - retryWait: The wait before the second attempt.
     ///   - backoff: Each further wait is the previous times this (2 doubles it).
@@ -70,6 +86,8 @@ public struct Step: Sendable {
     public init(
         _ name: String,
         after parents: [StepID]? = nil,
+        reads: [String] = [],
+        writes: [String] = [],
         attempts: Int = 1,
         retryWait: Duration = .zero,
         backoff: Double = 1,
@@ -88,6 +106,8 @@ public struct Step: Sendable {
             maxAttempts: attempts, retryWait: retryWait.seconds, backoff: backoff, timeout: timeout?.seconds, cpus: cpus,
             memory: memory)
         self.mirrorLog = nil
+        self.reads = reads
+        self.writes = writes
     }
 
     /// Declares a step with an explicit id, as a task list does.
@@ -101,9 +121,11 @@ public struct Step: Sendable {
     ///   - action: What the step executes.
     ///   - policy: Attempts, waits, timeout, slots and memory cap.
     ///   - mirrorLog: A file that also receives each attempt's output.
+    ///   - reads: The files it reads (paths, folders or globs).
+    ///   - writes: The files it writes.
     public init(
         id: StepID, name: String, parents: [StepID]?, source: String, action: Action, policy: StepPolicy = StepPolicy(),
-        mirrorLog: URL? = nil
+        mirrorLog: URL? = nil, reads: [String] = [], writes: [String] = []
     ) {
         self.id = id
         self.name = name
@@ -112,6 +134,8 @@ public struct Step: Sendable {
         self.action = action
         self.policy = policy
         self.mirrorLog = mirrorLog
+        self.reads = reads
+        self.writes = writes
     }
 
     /// The step id as shown to people: two digits at least, like its file.

@@ -30,13 +30,17 @@ enum RunCommand {
 
         THE FILE:
           #SHELL
-          #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]
+          #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]
           1|-1|1|0|Extract|./extract.sh|$ENV{APP_LOG_DIR}/extract.log
           2|1|3|10|Load|./load.sh \\| tee load.out||15m|2GB
+          3|2|1|0|Report|./report.sh||||data/loaded.csv|out/report.csv
 
           PARENT_IDS is -1 for none or ids separated by commas, in any order. Waits and
           the optional TIMEOUT are seconds, or a number with s, m or h. The optional
-          MEMORY is the task's memory cap, a size such as 512MB or 2GiB. LOGFILE may be
+          MEMORY is the task's memory cap, a size such as 512MB or 2GiB. The optional
+          READS and WRITES list the files a task reads and writes (comma-separated
+          paths, folders or globs): while its command, parameters and those files
+          are unchanged it is not rerun (CACHED); see --explain. LOGFILE may be
           empty; when given it also receives each attempt's output. $ENV{NAME} is
           replaced by the variable NAME (APP_ROOT_DIR defaults to the file's folder,
           APP_LOG_DIR to the run's logs/ folder). Lines starting with # are comments;
@@ -44,7 +48,7 @@ enum RunCommand {
           Commands run in the file's folder.
 
           #PYTHON
-          #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|MODULE_NAME|WORKER_NAME|ARGUMENTS|LOGFILE[|TIMEOUT[|MEMORY]]
+          #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|MODULE_NAME|WORKER_NAME|ARGUMENTS|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]
           1|-1|1|0|Start|workers|Start||$ENV{APP_LOG_DIR}/start.log
 
           Each task runs its Worker class in a Python 3 process of its own, with

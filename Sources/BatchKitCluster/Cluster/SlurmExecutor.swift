@@ -35,6 +35,9 @@ public final class SlurmExecutor: StepExecutor, @unchecked Sendable {
     public let wrapsShellSteps: Bool
 
     public var limitsSlots: Bool { false }
+    /// Every planned step is submitted in `prepare`, so only steps found up
+    /// to date before the run starts are left out (they submit no job).
+    public var submitsAhead: Bool { true }
 
     private let lock = NSLock()
     private var client: SlurmClient?

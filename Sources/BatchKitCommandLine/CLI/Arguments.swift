@@ -21,8 +21,13 @@ public struct Arguments: Sendable {
     ///   - flags: Allowed flags, such as `--help`.
     ///   - options: Allowed options that take a value, such as `--path`.
     ///   - command: The command's name, for error messages.
+    ///   - optionalIDs: Options whose value, step ids, may be left out, such
+    ///     as `--force [IDS]`: the next word is its value only when it is ids
+    ///     (`3` or `2,5`); without one the value is empty.
     /// - Throws: ``UsageError`` for an unknown option or a missing value.
-    public init(_ arguments: [String], flags: Set<String>, options: Set<String>, command: String) throws(UsageError) {
+    public init(
+        _ arguments: [String], flags: Set<String>, options: Set<String>, optionalIDs: Set<String> = [], command: String
+    ) throws(UsageError) {
         var index = 0
         var onlyPositionals = false
         while index < arguments.count {
@@ -45,7 +50,15 @@ public struct Arguments: Sendable {
                 inlineValue = String(word.unicodeScalars[word.utf8.index(after: equals)...])
             }
             if name == "-h" { name = "--help" }
-            if flags.contains(name) {
+            if optionalIDs.contains(name) {
+                var value = inlineValue ?? ""
+                if inlineValue == nil, index < arguments.count, Self.looksLikeIDs(arguments[index]) {
+                    value = arguments[index]
+                    index += 1
+                }
+                self.options[name] = value
+                repeated[name, default: []].append(value)
+            } else if flags.contains(name) {
                 guard inlineValue == nil else { throw UsageError("\(name) takes no value", command: command) }
                 self.flags.insert(name)
             } else if options.contains(name) {
@@ -64,6 +77,12 @@ public struct Arguments: Sendable {
                 throw UsageError("unknown option \(name) for '\(command)'\(hint)", command: command)
             }
         }
+    }
+
+    /// Step ids as an optional value takes them: digits, commas, spaces.
+    static func looksLikeIDs(_ word: String) -> Bool {
+        word.first?.isASCII == true && word.first?.isNumber == true
+            && word.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || $0 == "," || $0 == " " }
     }
 
     /// True when `flag` was given.

@@ -57,9 +57,19 @@ enum JobRunCommand {
         .option("--partition", "P", "slurm: the partition to submit to."),
         .option("--account", "A", "slurm: the account to charge."),
         .option("--sbatch-arg", "X", "slurm: one more sbatch flag, as in --sbatch-arg=--qos=high (repeatable)."),
-        .flag("--dry-run", "Print the plan (waves, and why steps are left out); run nothing.\nWith --backend slurm, also the sbatch commands."),
+        .flag("--explain", """
+            Say for each step whether it would run or is up to date (CACHED),
+            with its first reason (code, parameter, input or output changed,
+            a parent will run, never passed…); run nothing.
+            """),
+        .optionalIDs("--force", "IDS", """
+            Run these steps (comma-separated ids) even when they are up to
+            date; with no ids, every step.
+            """),
+        .flag("--no-cache", "Take no step as up to date in this run: every planned step runs\n(what each pass depended on is still recorded for the next run)."),
+        .flag("--dry-run", "Print the plan (waves, each step's verdict as --explain gives it,\nand why steps are left out); run nothing. With --backend slurm,\nalso the sbatch commands."),
         .flag("--tests-only", "Run only the post-job tests, on the current outputs."),
-        .flag("--json", "Print the report as JSON instead of text."),
+        .flag("--json", "Print the report (or with --explain, the verdicts) as JSON\ninstead of text."),
         .help,
     ]
 
@@ -102,6 +112,19 @@ enum JobRunCommand {
         if options.testsOnly, options.resume || !options.selection.isEverything {
             throw UsageError("--tests-only runs no steps, so it cannot be combined with --resume or a step selection", command: command)
         }
+        if let text = parsed.value("--force") {
+            options.forced = text.isEmpty ? [] : Set(try ids(text, "--force", command: command) ?? [])
+        }
+        options.caching = !parsed.has("--no-cache")
+        for flag in ["--force", "--no-cache", "--explain"] where options.testsOnly && (parsed.has(flag) || parsed.value(flag) != nil) {
+            throw UsageError("--tests-only runs no steps, so \(flag) has nothing to apply to", command: command)
+        }
+        if parsed.has("--explain"), parsed.has("--dry-run") {
+            throw UsageError("--dry-run already shows what --explain says; give one of them", command: command)
+        }
+        if let forced = options.forced, !forced.isEmpty, let unknown = forced.subtracting(job.steps.map(\.id)).sorted().first {
+            throw UsageError("--force names step \(unknown), which the job does not have; its steps are \(job.steps.map { $0.id.description }.joined(separator: ", "))", command: command)
+        }
 
         _ = try slurmOptions(parsed, command: command)
         return (parsed, options)
@@ -120,10 +143,21 @@ enum JobRunCommand {
         let runner = JobRunner(
             job: job, layout: environment.layout, executor: executor,
             publisher: .some(environment.publisher))
+        if parsed.has("--explain") {
+            do {
+                let (_, _, steps, resumed) = try PhaseTimings.measure("validate and explain") { try runner.explain(options) }
+                Console.out(parsed.has("--json") ? try Explanation.json(steps) : Explanation.render(job: job, steps: steps, resumed: resumed?.runID))
+                return ExitCode.success.rawValue
+            } catch let error as NothingToResume {
+                Console.out("\(error.message)\n")
+                return ExitCode.success.rawValue
+            }
+        }
         if parsed.has("--dry-run") {
             do {
-                let (graph, plan, resumed) = try PhaseTimings.measure("validate and plan") { try runner.plan(options) }
+                let (graph, plan, steps, resumed) = try PhaseTimings.measure("validate and plan") { try runner.explain(options) }
                 var text = DryRun.render(job: job, graph: graph, plan: plan, resumed: resumed?.runID, jobs: slurm == nil ? options.jobs : nil)
+                text += Explanation.table(steps.filter { $0.verdict != .leftOut }, heading: "Each step:")
                 text += DryRun.parameters(resumed.map { ($0.parameters ?? [:], $0.parameterSources ?? [:], $0.environment) }
                     ?? (options.shownParameters, options.parameterSources, options.environment))
                 let firstDate = resumed?.runDate ?? options.runDate ?? .today(in: RunDate.jobTimeZone)
@@ -363,6 +397,37 @@ enum DryRun {
             text += "  \(key) = \(value)" + (given.sources[key].map { "  (\($0))" } ?? "") + "\n"
         }
         return text
+    }
+}
+
+/// The text of `--explain`: each step's verdict and first reason.
+enum Explanation {
+    static func render(job: Job, steps: [StepExplanation], resumed: String?) -> String {
+        var text = "\(VisibleText.line(job.name)): what a run would do, nothing is executed" + (resumed.map { " (would resume run \($0))" } ?? "") + "\n"
+        text += table(steps, heading: nil)
+        let running = steps.filter { $0.verdict == .run }.count
+        let cached = steps.filter { $0.verdict == .cached }.count
+        let left = steps.filter { $0.verdict == .leftOut }.count
+        text += "\(running) step(s) would run, \(cached) up to date (CACHED)" + (left > 0 ? ", \(left) left out" : "") + ".\n"
+        return text
+    }
+
+    /// One line per step: id, name, verdict, reason.
+    static func table(_ steps: [StepExplanation], heading: String?) -> String {
+        guard !steps.isEmpty else { return "" }
+        let names = steps.map { "\($0.id.display) \(VisibleText.line($0.name))" }
+        let width = names.map(\.count).max() ?? 0
+        var text = heading.map { "\($0)\n" } ?? ""
+        for (step, name) in zip(steps, names) {
+            let verdict = step.verdict.rawValue
+            text += "  \(name)\(String(repeating: " ", count: width - name.count))  \(verdict)\(String(repeating: " ", count: max(1, 9 - verdict.count)))\(VisibleText.line(step.reason))\n"
+        }
+        return text
+    }
+
+    /// The verdicts as a JSON array.
+    static func json(_ steps: [StepExplanation]) throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(steps), as: UTF8.self) + "\n"
     }
 }
 

@@ -17,6 +17,8 @@ package struct OptionDeclaration: Sendable, Equatable {
     package let name: String
     /// The placeholder of its value (`N`, `IDS`), or `nil` for a flag.
     package let value: String?
+    /// Whether the value, step ids, may be left out (`--force [IDS]`).
+    package var valueIsOptional = false
     /// What it does; more lines are separated by `\n` and indented under
     /// the first.
     package let summary: String
@@ -31,12 +33,20 @@ package struct OptionDeclaration: Sendable, Equatable {
         OptionDeclaration(name: name, value: nil, summary: summary)
     }
 
+    /// An option whose value, step ids, may be left out: `--force`,
+    /// `--force 2,5`, `--force=2,5`.
+    package static func optionalIDs(_ name: String, _ value: String, _ summary: String) -> OptionDeclaration {
+        var declaration = OptionDeclaration(name: name, value: value, summary: summary)
+        declaration.valueIsOptional = true
+        return declaration
+    }
+
     /// `-h, --help`, which every command takes.
     package static let help = flag("--help", "Show this help.")
 
     /// `--jobs N`, or `-h, --help` for ``help``.
     var label: String {
-        (name == "--help" ? "-h, --help" : name) + (value.map { " \($0)" } ?? "")
+        (name == "--help" ? "-h, --help" : name) + (value.map { valueIsOptional ? " [\($0)]" : " \($0)" } ?? "")
     }
 
     /// The help rows of `options` (see ``HelpText/rows(_:)``).
@@ -53,6 +63,7 @@ extension Arguments {
     package init(_ arguments: [String], declared options: [OptionDeclaration], command: String) throws(UsageError) {
         try self.init(
             arguments, flags: Set(options.filter { $0.value == nil }.map(\.name)),
-            options: Set(options.compactMap { $0.value == nil ? nil : $0.name }), command: command)
+            options: Set(options.compactMap { $0.value == nil || $0.valueIsOptional ? nil : $0.name }),
+            optionalIDs: Set(options.filter(\.valueIsOptional).map(\.name)), command: command)
     }
 }

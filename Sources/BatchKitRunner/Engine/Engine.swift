@@ -21,14 +21,38 @@ public struct Engine: Sendable {
     public let jobs: Int
     /// Stop launching new steps after the first failure.
     public let failFast: Bool
+    /// Finding steps up to date as they become ready, and recording what
+    /// each pass depended on; `nil` for neither.
+    public let caching: Caching?
 
-    public init(job: Job, graph: JobGraph, executor: any StepExecutor, recorder: RunRecorder, jobs: Int, failFast: Bool = false) {
+    /// How a run uses the step cache while it goes on.
+    public struct Caching: Sendable {
+        public let cache: StepCache
+        /// The context the run started with that no step of it set.
+        public let base: [String: String]
+        /// Whether a step is checked once it is ready, after the parents
+        /// that ran (a local run). A cluster that submitted the whole plan
+        /// ahead only records entries.
+        public let checksWhenReady: Bool
+
+        public init(cache: StepCache, base: [String: String], checksWhenReady: Bool) {
+            self.cache = cache
+            self.base = base
+            self.checksWhenReady = checksWhenReady
+        }
+    }
+
+    public init(
+        job: Job, graph: JobGraph, executor: any StepExecutor, recorder: RunRecorder, jobs: Int, failFast: Bool = false,
+        caching: Caching? = nil
+    ) {
         self.job = job
         self.graph = graph
         self.executor = executor
         self.recorder = recorder
         self.jobs = max(1, jobs)
         self.failFast = failFast
+        self.caching = caching
     }
 
     /// What one child task of the run reports back.
@@ -52,6 +76,10 @@ public struct Engine: Sendable {
             graph: graph, plan: plan, jobs: jobs, failFast: failFast,
             attempts: Dictionary(uniqueKeysWithValues: plan.selected.map { ($0, recorder.state[step: $0]?.attempts ?? 0) }))
         var cannotRecord: String?
+        /// Each step's inputs when its latest attempt was launched: what its
+        /// cache entry records if it passes.
+        var inputsAtLaunch: [StepID: StepInputs] = [:]
+        var checked: Set<StepID> = []
 
         func commit(_ rows: [ExecutionRecord], _ change: (inout RunState) -> Void) -> Bool {
             let known = recorder.problems.count
@@ -92,7 +120,43 @@ public struct Engine: Sendable {
         observer(.planned(count: plan.selected.count))
 
         await withTaskGroup(of: Completion.self) { group in
-            func launch(_ step: Step, attempt number: Int) {
+            /// Takes the pass `entry` records for `step`, which is up to date.
+            func takeCached(_ step: Step, _ entry: CacheEntry) -> Bool {
+                let row = ExecutionRecord.cached(runID: runID, job: job.name, step: step, entry: entry)
+                guard commit([row], { state in
+                    state[step: step.id]?.status = .pass
+                    state[step: step.id]?.contextSet = entry.contextSet
+                    state[step: step.id]?.cachedFrom = entry.runID
+                    for (key, value) in entry.contextSet ?? [:] { state.context[key] = value }
+                }) else { return false }
+                _ = scheduler.attemptEnded(step.id, passed: true, retryable: false)
+                recorded(row)
+                return true
+            }
+
+            /// Notes the step's inputs for its cache entry, and finds it up
+            /// to date when it is checked the first time it is ready.
+            ///
+            /// - Returns: Whether the step was taken as `CACHED`.
+            func checkCache(_ step: Step) -> Bool {
+                guard let caching, step.declaresFiles else { return false }
+                let sets = recorder.state.steps.compactMapValues(\.contextSet)
+                let received = StepCache.received(by: step.id, graph: graph, base: caching.base, contextSets: sets)
+                guard case .success(let inputs) = caching.cache.inputs(of: step, context: received) else {
+                    inputsAtLaunch[step.id] = nil
+                    return false
+                }
+                inputsAtLaunch[step.id] = inputs
+                guard caching.checksWhenReady, checked.insert(step.id).inserted,
+                      case .upToDate(let entry) = caching.cache.verdict(of: step, inputs: inputs) else { return false }
+                return takeCached(step, entry)
+            }
+
+            /// Launches an attempt of `step`.
+            ///
+            /// - Returns: `false` when the step was up to date instead.
+            func launch(_ step: Step, attempt number: Int) -> Bool {
+                if checkCache(step) { return false }
                 let logFile = layout.stepLog(runID: runID, step: step, attempt: number)
                 let started = Date()
                 // Recorded first: a runner that dies now leaves a lost attempt, never a reused number.
@@ -113,7 +177,7 @@ public struct Engine: Sendable {
                         startedAt: started, endedAt: Date(), reason: .error,
                         message: "not started: \(cannotRecord ?? "the run's state cannot be written")")
                     group.addTask { .attempt(entry, contextChanges: [:], retryable: false) }
-                    return
+                    return true
                 }
                 try? FileManager.default.removeItem(at: attempt.progressFile)
                 observer(.started(step: step, attempt: number, progressFile: attempt.progressFile))
@@ -124,14 +188,31 @@ public struct Engine: Sendable {
                         logFile: layout.relative(attempt.logFile))
                     return .attempt(entry, contextChanges: outcome.contextChanges, retryable: outcome.retryable)
                 }
+                return true
             }
 
+            /// Launches what is ready; a step found up to date may make
+            /// others ready at once.
             func launchReady() {
-                guard !Task.isCancelled, cannotRecord == nil else { return }
-                for (id, number) in scheduler.launchable() {
-                    guard let step = graph.step(id) else { continue }
-                    launch(step, attempt: number)
+                var more = true
+                while more {
+                    more = false
+                    guard !Task.isCancelled, cannotRecord == nil else { return }
+                    for (id, number) in scheduler.launchable() {
+                        guard let step = graph.step(id) else { continue }
+                        if !launch(step, attempt: number) { more = true }
+                    }
                 }
+            }
+
+            /// Records what a pass depended on and wrote, once it is committed.
+            func recordCache(_ step: Step, _ entry: ExecutionRecord, changes: [String: String]) {
+                guard let caching, let inputs = inputsAtLaunch[step.id], let writes = caching.cache.outputs(of: step) else { return }
+                let known = recorder.problems.count
+                recorder.recordCache([CacheEntry(
+                    step: step.id, runID: runID, passedAt: entry.endedAt, inputs: inputs, writes: writes,
+                    contextSet: changes.isEmpty ? nil : changes)])
+                recorder.problems.dropFirst(known).forEach { observer(.warning($0)) }
             }
 
             func failed(_ step: Step, skip descendants: [StepID], abandon: [StepID]) {
@@ -159,11 +240,13 @@ public struct Engine: Sendable {
                     switch decision {
                     case .passed:
                         // The row, the status and the context it set: one journal line.
-                        _ = commit([entry]) { state in
+                        let committed = commit([entry]) { state in
                             state[step: step.id]?.status = .pass
                             state[step: step.id]?.contextSet = changes.isEmpty ? nil : changes
                             for (key, value) in changes { state.context[key] = value }
                         }
+                        // Only a pass the records hold gets a cache entry.
+                        if committed { recordCache(step, entry, changes: changes) }
                         recorded(entry)
                     case .retry(let wait):
                         _ = commit([entry]) { $0[step: step.id]?.status = .pending }

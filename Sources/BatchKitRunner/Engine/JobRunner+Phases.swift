@@ -32,7 +32,7 @@ struct RunSession: Sendable {
 
     var runID: String { recorder.state.runID }
     var logFolder: String { layout.runDirectory(runID).path }
-    var failedSteps: [StepRun] { steps.filter { $0.status != .pass } }
+    var failedSteps: [StepRun] { steps.filter { !$0.status.isSuccess } }
     /// Every step and test passed, and every row of the run is in the history.
     var passed: Bool {
         !interrupted && failedSteps.isEmpty && tests.allSatisfy { $0.status == .pass } && !recordsFailed
@@ -201,10 +201,48 @@ extension JobRunner {
             recorder: recorder, layout: layout, job: job, started: Date(), resumed: resumed != nil, earlier: earlier, notes: notes)
     }
 
+    /// Take what is up to date: the planned steps whose planned parents are
+    /// up to date too get their `CACHED` rows, their status and the context
+    /// they set in one commit, before anything runs (and before a cluster is
+    /// given the plan).
+    ///
+    /// - Returns: The plan without them, and their rows as the report shows them.
+    func takeUpToDate(
+        _ session: inout RunSession, graph: JobGraph, plan: RunPlan, cache: StepCache, observer: @escaping @Sendable (RunEvent) -> Void
+    ) -> (plan: RunPlan, cached: [StepRun]) {
+        let state = session.recorder.state
+        let cachePlan = CachePlan.make(
+            graph: graph, plan: plan, cache: cache, base: CachePlan.base(of: state), contextSets: state.steps.compactMapValues(\.contextSet))
+        let entries = cachePlan.upToDate.compactMap { id in cachePlan.verdicts[id]?.entry }
+        guard !entries.isEmpty else { return (plan, []) }
+        let now = Date()
+        let rows = entries.compactMap { entry in
+            graph.step(entry.step).map { ExecutionRecord.cached(runID: state.runID, job: job.name, step: $0, entry: entry, at: now) }
+        }
+        do {
+            try session.recorder.commit(rows: rows) { state in
+                for entry in entries {
+                    state[step: entry.step]?.status = .pass
+                    state[step: entry.step]?.contextSet = entry.contextSet
+                    state[step: entry.step]?.cachedFrom = entry.runID
+                    for (key, value) in entry.contextSet ?? [:] { state.context[key] = value }
+                }
+            }
+        } catch {
+            session.notes.append("the steps found up to date run anyway: their CACHED rows cannot be recorded (\(ErrorDescription.of(error)))")
+            return (plan, [])
+        }
+        let names = rows.prefix(8).map { "\($0.stepID.display) \($0.stepName)" }.joined(separator: ", ") + (rows.count > 8 ? ", …" : "")
+        observer(.note("\(rows.count) step(s) up to date, not run (CACHED): \(names)"))
+        let ids = Dictionary(uniqueKeysWithValues: entries.map { ($0.step, $0.runID) })
+        return (plan.removing(upToDate: ids), rows.map { StepRun(stepID: $0.stepID, name: $0.stepName, records: [$0]) })
+    }
+
     /// Execute: let the executor prepare (a cluster submits the plan here),
     /// then run the engine.
     func execute(
-        _ session: RunSession, graph: JobGraph, plan: RunPlan, options: RunOptions, observer: @escaping @Sendable (RunEvent) -> Void
+        _ session: RunSession, graph: JobGraph, plan: RunPlan, options: RunOptions, cache: StepCache?,
+        observer: @escaping @Sendable (RunEvent) -> Void
     ) async throws -> [StepRun] {
         let state = session.recorder.state
         var before: [StepID: Int] = [:]
@@ -227,7 +265,12 @@ extension JobRunner {
         }
         let jobs = executor.limitsSlots ? options.jobs : max(1, plan.selected.count) * max(1, graph.steps.map(\.policy.cpus).max() ?? 1)
         let supplied = SecretSupply(base: executor, secrets: secrets, withheld: options.withheldVariables)
-        let engine = Engine(job: job, graph: graph, executor: supplied, recorder: session.recorder, jobs: jobs, failFast: options.failFast)
+        let caching = cache.map {
+            Engine.Caching(cache: $0, base: CachePlan.base(of: state), checksWhenReady: !executor.submitsAhead)
+        }
+        let engine = Engine(
+            job: job, graph: graph, executor: supplied, recorder: session.recorder, jobs: jobs, failFast: options.failFast,
+            caching: caching)
         let steps = await engine.run(plan: plan, observer: observer)
         await executor.finish()
         return steps
@@ -270,7 +313,7 @@ extension JobRunner {
         observer: @escaping @Sendable (RunEvent) -> Void
     ) async -> [String] {
         var problems = await starting.value
-        let failures = shown.filter { $0.status != .pass }.map { step in
+        let failures = shown.filter { !$0.status.isSuccess }.map { step in
             RunNotice.FailedStep(
                 id: step.stepID, name: step.name, reason: step.records.last?.reason ?? .empty, message: step.records.last?.message ?? "")
         }

@@ -38,6 +38,12 @@ public struct RunOptions: Sendable {
     /// The dates a backfill (`--date FROM..TO`) runs after this one, recorded
     /// so that `--resume` of a failed date goes on with them.
     public var backfillRest: [RunDate] = []
+    /// `--force [IDS]`: steps run even when up to date; an empty set forces
+    /// every step, `nil` none.
+    public var forced: Set<StepID>?
+    /// `--no-cache`: no step is taken as up to date in this run (what its
+    /// passes depended on is still recorded, for the next run).
+    public var caching = true
     /// Who hears of the run's start and end (notifications: the command line
     /// plugs in `BatchKitNotify`'s `Notifier`); `nil` tells no one.
     public var notices: (any RunNoticeObserver)?
@@ -175,7 +181,11 @@ public struct JobRunner: Sendable {
                 environment: session.recorder.state.environment, detail: admission.waitNote))
         }
         if !options.testsOnly {
-            session.steps = try await execute(session, graph: graph, plan: plan, options: options, observer: observer)
+            let cache = StepCache(layout: layout, job: job.name, settings: cacheSettings(session.recorder.state, options: options))
+            let (remaining, cached) = takeUpToDate(&session, graph: graph, plan: plan, cache: cache, observer: observer)
+            session.steps = try await execute(session, graph: graph, plan: remaining, options: options, cache: cache, observer: observer)
+            session.steps = (cached + session.steps).sorted { $0.stepID < $1.stepID }
+            session.recorder.saveCache(cache)
         }
         session.interrupted = Task.isCancelled
         await runTests(&session, withholding: options.withheldVariables)
@@ -195,6 +205,35 @@ public struct JobRunner: Sendable {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
         return report
+    }
+
+    /// What `--explain` and `--dry-run` show: every step's verdict (run,
+    /// cached, left out) and its first reason. Nothing is written.
+    ///
+    /// - Throws: As ``plan(_:)``.
+    public func explain(_ options: RunOptions) throws -> (graph: JobGraph, plan: RunPlan, steps: [StepExplanation], resumed: RunState?) {
+        let (graph, plan, resumed) = try plan(options)
+        var state = resumed ?? RunState(runID: "", job: job.name, startedAt: Date(), steps: graph.steps)
+        if resumed == nil {
+            state.parameters = options.parameters.isEmpty ? nil : options.shownParameters
+            state.environment = options.environment
+            state.runDate = options.runDate ?? .today(in: RunDate.jobTimeZone)
+            if !options.selection.isEverything {
+                state.context = InheritedContext(graph: graph, plan: plan, runs: RunStateStore(layout: layout).runs(job: job.name)).values
+            }
+        }
+        guard !options.testsOnly else { return (graph, plan, [], resumed) }
+        let cache = StepCache(layout: layout, job: job.name, settings: cacheSettings(state, options: options))
+        let cachePlan = CachePlan.make(
+            graph: graph, plan: plan, cache: cache, base: CachePlan.base(of: state), contextSets: state.steps.compactMapValues(\.contextSet))
+        return (graph, plan, StepExplanation.all(graph: graph, plan: plan, cachePlan: cachePlan), resumed)
+    }
+
+    /// What the step cache compares, from the run's state.
+    func cacheSettings(_ state: RunState, options: RunOptions) -> StepCache.Settings {
+        StepCache.Settings(
+            parameters: state.parameters ?? [:], environment: state.environment, runDate: state.runDate, forced: options.forced,
+            enabled: options.caching)
     }
 
     /// The run `--resume` continues: the latest one, unless it passed.

@@ -17,6 +17,9 @@ public struct RunPlan: Sendable, Equatable {
         case excluded
         /// It passed earlier in the run being resumed (`nil`: its id unknown).
         case passedEarlier(runID: String?)
+        /// It is up to date (`CACHED`): nothing it depends on changed since
+        /// it passed in run `runID`.
+        case upToDate(runID: String)
 
         /// Whether a resume keeps the step's earlier pass.
         public var isPassedEarlier: Bool {
@@ -31,6 +34,7 @@ public struct RunPlan: Sendable, Equatable {
             case .notUpstream(let id): "not upstream of --to \(id)"
             case .excluded: "in --exclude"
             case .passedEarlier(let runID): "passed earlier in run \(runID ?? "being resumed")"
+            case .upToDate(let runID): "up to date (CACHED from run \(runID))"
             }
         }
     }
@@ -93,6 +97,13 @@ public struct RunPlan: Sendable, Equatable {
             throw SelectionError(message: "nothing selected: \(selection.options) leave no step to run; check the ids with the `steps` command")
         }
         return RunPlan(selected: selected, excluded: excluded)
+    }
+
+    /// The plan without `ids`, which are up to date (``Exclusion/upToDate(runID:)``).
+    public func removing(upToDate ids: [StepID: String]) -> RunPlan {
+        var excluded = excluded
+        for (id, runID) in ids { excluded[id] = .upToDate(runID: runID) }
+        return RunPlan(selected: selected.filter { ids[$0] == nil }, excluded: excluded)
     }
 
     /// Each planned step's parents within the plan: a parent left out is

@@ -29,6 +29,10 @@ public struct RunState: Codable, Sendable, Equatable {
         /// JSON text), so a later partial run that leaves the step out can
         /// still give its descendants what it set (see ``InheritedContext``).
         public var contextSet: [String: String]?
+        /// For a step found up to date (`CACHED`): the run whose pass it
+        /// took. Its status is then `pass`, so a resume or a later partial
+        /// run treats it as passed.
+        public var cachedFrom: String?
 
         public init(name: String, status: Status = .pending, attempts: Int = 0) {
             self.name = name

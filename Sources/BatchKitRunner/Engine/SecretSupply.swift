@@ -12,6 +12,7 @@ struct SecretSupply: StepExecutor {
     let withheld: Set<String>
 
     var limitsSlots: Bool { base.limitsSlots }
+    var submitsAhead: Bool { base.submitsAhead }
 
     func prepare(_ run: PlannedRun) async throws {
         try await base.prepare(run)

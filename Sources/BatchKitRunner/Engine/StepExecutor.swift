@@ -116,6 +116,11 @@ public protocol StepExecutor: Sendable {
     /// scheduler decides that itself.
     var limitsSlots: Bool { get }
 
+    /// Whether ``prepare(_:)`` submits every planned step ahead (a cluster),
+    /// so a step must be found up to date before the run starts, not when
+    /// its parents have run.
+    var submitsAhead: Bool { get }
+
     /// Called once before the first attempt with what the run will launch.
     ///
     /// - Throws: When the steps cannot be run at all (a cluster that cannot
@@ -137,6 +142,7 @@ public protocol StepExecutor: Sendable {
 
 extension StepExecutor {
     public var limitsSlots: Bool { true }
+    public var submitsAhead: Bool { false }
     public func prepare(_ run: PlannedRun) async throws {}
     public func abandon(_ stepIDs: [StepID]) {}
     public func finish() async {}

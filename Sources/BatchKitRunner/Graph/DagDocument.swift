@@ -45,6 +45,7 @@ public struct DagDocument: Sendable {
             let fill: String
             switch states[step.id]?.status {
             case .pass: fill = "#c8e6c9"
+            case .cached: fill = "#dcedc8"
             case .fail: fill = "#ffcdd2"
             case .skipped: fill = "#e0e0e0"
             case .running: fill = "#fff9c4"

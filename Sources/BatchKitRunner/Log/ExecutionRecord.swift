@@ -61,6 +61,20 @@ public struct ExecutionRecord: Sendable, Equatable, Codable {
     /// The step name of such a row.
     public static let runStepName = "(run not started)"
 
+    /// The row of a step found up to date: status `CACHED`, attempt 0, and
+    /// a message naming the run whose pass it takes.
+    public static func cached(runID: String, job: String, step: Step, entry: CacheEntry, at now: Date = Date()) -> ExecutionRecord {
+        ExecutionRecord(
+            runID: runID, job: job, stepID: step.id, stepName: step.name, attempt: 0, status: .cached, startedAt: now, endedAt: now,
+            message: "up to date: passed in run \(entry.runID)")
+    }
+
+    /// The run a `CACHED` row takes its pass from, read back from its message.
+    public var cachedFrom: String? {
+        guard status == .cached, message.hasPrefix("up to date: passed in run ") else { return nil }
+        return String(message.dropFirst("up to date: passed in run ".count))
+    }
+
     /// This machine's name, as recorded in the `host` column.
     public static let hostName: String = ProcessInfo.processInfo.hostName
 }

@@ -11,6 +11,8 @@ import Foundation
 /// logs/runs/<run_id>/post_job_tests.log
 /// logs/runs/<run_id>/report.txt
 /// logs/runs/<run_id>/.state/        files the runner and step children exchange
+/// logs/cache/<job>/steps.jsonl      what each step's last pass depended on and wrote
+/// logs/cache/<job>/files.index       content hashes of the files steps read and write
 /// docs/dag.dot, docs/dag.svg        the DAG, rendered into README.md
 /// ```
 public struct RunLayout: Sendable {
@@ -130,6 +132,23 @@ public struct RunLayout: Sendable {
     /// job's clean-up never touches another's steps.
     public func processGroups(job: String) -> URL {
         logsDirectory.appendingPathComponent(".\(StepFileName.slug(job)).process-groups")
+    }
+
+    /// The job's cache: the entry of each step's last pass and the file hash
+    /// index (``StepCache``), `logs/cache/<job>/`.
+    public func cacheDirectory(job: String) -> URL {
+        logsDirectory.appendingPathComponent("cache").appendingPathComponent(StepFileName.slug(job))
+    }
+
+    /// One line per step pass, as JSON: what it depended on and wrote.
+    public func cacheEntries(job: String) -> URL {
+        cacheDirectory(job: job).appendingPathComponent("steps.jsonl")
+    }
+
+    /// The content hash of each file the job's steps read or wrote, by
+    /// device, inode, size and times.
+    public func fileHashIndex(job: String) -> URL {
+        cacheDirectory(job: job).appendingPathComponent("files.index")
     }
 
     /// Where an incomplete record cut from the end of a history file goes.

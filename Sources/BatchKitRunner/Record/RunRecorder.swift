@@ -3,8 +3,8 @@ import Foundation
 
 /// The one writer of a run's records: the CSV history
 /// (`logs/execution_logs.csv`), the post-job test results, the run's state
-/// (journal and snapshot), the job's process-group ledger and the report
-/// files. Every path comes from ``RunLayout``.
+/// (journal and snapshot), the job's process-group ledger, the step cache
+/// (``recordCache(_:)``, ``saveCache(_:)``) and the report files. Every path comes from ``RunLayout``.
 ///
 /// It fixes the order of durable writes so that a crash at any point can be
 /// recovered from (see ``RunRecovery`` and `docs/ARCHITECTURE.md`):
@@ -273,6 +273,62 @@ public final class RunRecorder: @unchecked Sendable {
             }
             if keepsState, unrecorded.isEmpty { try snapshot() }
         }
+    }
+
+    // MARK: The cache
+
+    /// Records what steps that passed depended on and wrote, one JSON line
+    /// each in `logs/cache/<job>/steps.jsonl`, appended and synced. Call it
+    /// only once their PASS is committed: an entry never exists for a pass
+    /// the records lack, and a crash between the two only makes the next
+    /// run rerun the step. A failure is a report note: it costs a rerun.
+    public func recordCache(_ entries: [CacheEntry]) {
+        guard !entries.isEmpty else { return }
+        let encoder = JSONCoding.encoder(pretty: false)
+        do {
+            var text = ""
+            for entry in entries { text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n" }
+            let file = JournalFile(url: layout.cacheEntries(job: job))
+            try FileManager.default.createDirectory(at: layout.cacheDirectory(job: job), withIntermediateDirectories: true)
+            try file.cutTornTail()
+            try file.append(text)
+            crash.passed()
+        } catch {
+            noteCacheProblem(error)
+        }
+    }
+
+    /// At the end of a run: saves the file hash index when it changed, and
+    /// rewrites the entries file with only each step's latest entry once
+    /// it holds many more lines than steps. Both are replaced whole
+    /// (``DurableFile``); a failure is a report note.
+    public func saveCache(_ cache: StepCache) {
+        do {
+            if cache.hashes.isEdited {
+                try FileManager.default.createDirectory(at: layout.cacheDirectory(job: job), withIntermediateDirectories: true)
+                try DurableFile.replace(layout.fileHashIndex(job: job), with: cache.hashes.serialized())
+                crash.passed()
+            }
+            let url = layout.cacheEntries(job: job)
+            guard let data = FileManager.default.contents(atPath: url.path) else { return }
+            let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let latest = StepCache.loadEntries(url)
+            guard lines > 2 * latest.count + 64 else { return }
+            let encoder = JSONCoding.encoder(pretty: false)
+            var text = ""
+            for (_, entry) in latest.sorted(by: { $0.key < $1.key }) {
+                text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
+            }
+            try DurableFile.replace(url, with: Data(text.utf8))
+            crash.passed()
+        } catch {
+            noteCacheProblem(error)
+        }
+    }
+
+    private func noteCacheProblem(_ error: any Error) {
+        let problem = "cannot update the step cache in \(layout.relative(layout.cacheDirectory(job: job))) (the steps concerned run again next time): \(ErrorDescription.of(error))"
+        lock.withLock { if !problemList.contains(problem) { problemList.append(problem) } }
     }
 
     /// Writes the snapshot; the lock is held and the CSV is up to date.

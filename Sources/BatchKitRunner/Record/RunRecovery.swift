@@ -43,7 +43,7 @@ struct RunRecovery: Sendable {
         for (id, step) in state.steps.sorted(by: { $0.key < $1.key }) where step.status == .running {
             // The journal could not take the outcome, but the CSV did.
             if let ended = rows.last(where: { $0.stepID == id && $0.attempt == step.attempts && $0.attempt > 0 }) {
-                state[step: id]?.status = ended.status == .pass ? .pass : .fail
+                state[step: id]?.status = ended.status.isSuccess ? .pass : .fail
                 continue
             }
             lostRows.append(ExecutionRecord(

@@ -30,6 +30,8 @@ public struct JUnitReport: Sendable {
                 lines.append("      <failure message=\(Self.attribute(message)) type=\(Self.attribute(step.records.last?.reason.rawValue ?? "fail"))>\(Self.text(tail))</failure>")
             case .skipped:
                 lines.append("      <skipped message=\(Self.attribute(message))/>")
+            case .cached:
+                lines.append("      <system-out>\(Self.text("CACHED: \(message)"))</system-out>")
             case .pass, .pending, .running:
                 break
             }

@@ -96,7 +96,7 @@ public struct RunHistory: Sendable, Codable {
                 finals[id, default: [:]][run] = Final(
                     status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn],
                     // Only a row that did not pass has a reason (and most rows pass).
-                    reason: status == .pass || reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
+                    reason: status.isSuccess || reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
             }
         }
         let tests = try testResults.map { try Self.latestTests($0, job: job, cutoff: cutoff, runs: &runs) } ?? [:]
@@ -107,7 +107,8 @@ public struct RunHistory: Sendable, Codable {
         var interrupted: Set<Int> = [], notPassed: Set<Int> = []
         for (id, byRun) in finals.sorted(by: { $0.key < $1.key }) {
             let ordered = byRun.sorted { rank[$0.key] < rank[$1.key] }
-            let attempted = ordered.filter { $0.value.status != .skipped }
+            // A CACHED step did not run: it counts neither as a run nor in the times.
+            let attempted = ordered.filter { $0.value.status != .skipped && $0.value.status != .cached }
             let passes = attempted.filter { $0.value.status == .pass }
             let timed = (passes.isEmpty ? attempted : passes).map(\.value.seconds).sorted()
             guard let last = ordered.last else { continue }
@@ -119,7 +120,7 @@ public struct RunHistory: Sendable, Codable {
                 failedAttempts: failedAttempts[id] ?? 0, medianSeconds: median, p95Seconds: percentile(timed, 0.95),
                 lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runs.ids[last.key],
                 slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
-            for (run, final) in byRun where final.status != .pass {
+            for (run, final) in byRun where !final.status.isSuccess {
                 notPassed.insert(run)
                 // Stopped by a signal (steps running or not yet started), or its runner died.
                 if final.reason == .interrupted || final.reason == .runnerDied { interrupted.insert(run) }

@@ -12,14 +12,17 @@ extension RunReport {
     /// can move the cursor or clear the screen; the JSON keeps them as they are.
     public func render(style: TerminalStyle = TerminalStyle(colors: false)) -> String {
         var lines: [String] = []
-        let passedSteps = steps.filter { $0.status == .pass }.count
+        let passedSteps = steps.filter { $0.status.isSuccess }.count
         let earlier = steps.filter(passedEarlier).count
+        let cached = steps.filter { $0.status == .cached }.count
         let wall = DurationFormat.seconds(wallSeconds)
         let summary = if steps.isEmpty {
             "post-job tests only, in \(wall)"
         } else if earlier > 0 {
             // A resumed run: the wall time is this session's, and so are its steps.
             "\(passedSteps)/\(steps.count) steps passed (\(earlier) earlier, \(passedSteps - earlier) in this session of \(wall))"
+        } else if cached > 0 {
+            "\(passedSteps)/\(steps.count) steps passed (\(cached) up to date, CACHED) in \(wall)"
         } else {
             "\(passedSteps)/\(steps.count) steps passed in \(wall)"
         }

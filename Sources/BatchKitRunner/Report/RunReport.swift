@@ -76,7 +76,7 @@ public struct RunReport: Sendable, Codable {
     /// ended before this one started (``startedAt``). A step run in this
     /// session has no record that ended before it started.
     public func passedEarlier(_ step: StepRun) -> Bool {
-        step.status == .pass && step.records.allSatisfy { $0.endedAt < startedAt }
+        step.status.isSuccess && step.records.allSatisfy { $0.endedAt < startedAt }
     }
 
     /// How this session's attempts used its time: steps that passed in an

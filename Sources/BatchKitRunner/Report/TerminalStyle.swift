@@ -25,7 +25,7 @@ public struct TerminalStyle: Sendable {
 
     /// ANSI colours used by reports.
     public enum Color: String, Sendable {
-        case red = "31", green = "32", yellow = "33", gray = "90", bold = "1"
+        case red = "31", green = "32", yellow = "33", cyan = "36", gray = "90", bold = "1"
     }
 
     /// `text` in `color`, or plain when colours are off.
@@ -33,11 +33,12 @@ public struct TerminalStyle: Sendable {
         colors ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
     }
 
-    /// A status word in its colour: PASS green, FAIL red, SKIPPED and
-    /// PENDING grey, RUNNING yellow.
+    /// A status word in its colour: PASS green, CACHED cyan, FAIL red,
+    /// SKIPPED and PENDING grey, RUNNING yellow.
     public func status(_ status: Status) -> String {
         switch status {
         case .pass: return paint(status.rawValue, .green)
+        case .cached: return paint(status.rawValue, .cyan)
         case .fail: return paint(status.rawValue, .red)
         case .skipped, .pending: return paint(status.rawValue, .gray)
         case .running: return paint(status.rawValue, .yellow)

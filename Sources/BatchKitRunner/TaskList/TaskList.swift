@@ -6,11 +6,11 @@ import Foundation
 ///
 /// ```
 /// #SHELL
-/// #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]
+/// #ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]
 /// 1|-1|1|0|Start|./start.sh|$ENV{APP_LOG_DIR}/start.log
 /// 2|1|3|10|Download|curl -fsSO https://example.com/a.csv|
 /// 3|1,2|1|0|Load|./load.sh data/a.csv \| tee load.out||15m
-/// 4|3|2|0|Score|python3 score.py|||2GB
+/// 4|3|2|0|Score|python3 score.py|||2GB|data/a.csv,score.py|out/scores.csv
 /// ```
 ///
 /// - The first line that is not blank must be `#SHELL`. Other lines starting
@@ -21,6 +21,12 @@ import Foundation
 ///   or `h`. `TIMEOUT` is an optional eighth column; empty means no limit.
 /// - `MEMORY` is an optional ninth column: the step's memory cap, a size
 ///   such as `512MB` or `2GiB` (see ``ByteCount/init(_:)``); empty means none.
+/// - `READS` and `WRITES` are optional tenth and eleventh columns: the
+///   files the task reads and writes, separated by commas (paths, folders
+///   or globs, relative to the folder tasks run in). A task that declares
+///   them is not rerun while its command, parameters, inputs and outputs
+///   are unchanged (status `CACHED`); one that declares neither always runs.
+///   In a `#PYTHON` list they come two columns later, like TIMEOUT.
 /// - `LOGFILE` may be empty; when given, each attempt's output is also
 ///   appended to it (relative paths are from the task list's folder).
 /// - `$ENV{NAME}` is replaced by the environment variable NAME.
@@ -148,13 +154,13 @@ public struct TaskList: Sendable {
 
     /// A kind's columns, as a comment line shows them.
     private static func columns(_ kind: Kind) -> String {
-        fieldNames(kind).prefix(4).joined(separator: "|") + "|" + fieldNames(kind).dropFirst(4).dropLast(2).joined(separator: "|")
-            + "[|TIMEOUT[|MEMORY]]"
+        fieldNames(kind).prefix(4).joined(separator: "|") + "|" + fieldNames(kind).dropFirst(4).dropLast(4).joined(separator: "|")
+            + "[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]"
     }
 
     private static func fieldNames(_ kind: Kind) -> [String] {
         let own = kind == .shell ? ["SHELL_COMMAND", "LOGFILE"] : ["MODULE_NAME", "WORKER_NAME", "ARGUMENTS", "LOGFILE"]
-        return ["ID", "PARENT_IDS", "MAX_ATTEMPTS", "RETRY_WAIT_TIME", "PROCESS_NAME"] + own + ["TIMEOUT", "MEMORY"]
+        return ["ID", "PARENT_IDS", "MAX_ATTEMPTS", "RETRY_WAIT_TIME", "PROCESS_NAME"] + own + ["TIMEOUT", "MEMORY", "READS", "WRITES"]
     }
 
     private static func task(
@@ -237,7 +243,7 @@ public struct TaskList: Sendable {
             timeout = value
         }
         var memory: ByteCount?
-        if fields.count == 9 + extra, !fields[8 + extra].isEmpty {
+        if fields.count >= 9 + extra, !fields[8 + extra].isEmpty {
             let text = fields[8 + extra]
             guard let value = ByteCount(text), value >= StepPolicy.smallestMemory, value <= StepPolicy.largestMemory else {
                 throw LineError("MEMORY \"\(text)\" is not a memory size between \(StepPolicy.smallestMemory) and \(StepPolicy.largestMemory) (such as 512MB or 2GiB)"
@@ -245,10 +251,17 @@ public struct TaskList: Sendable {
             }
             memory = value
         }
+        // READS and WRITES: paths, folders or globs, separated by commas.
+        func paths(_ index: Int) throws(LineError) -> [String] {
+            guard fields.count > index else { return [] }
+            return try expand(fields[index], environment: environment).split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         return Step(
             id: id, name: fields[4], parents: parents, source: source, action: action,
             policy: StepPolicy(maxAttempts: attempts, retryWait: wait, timeout: timeout, memory: memory),
-            mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL)
+            mirrorLog: logFile.isEmpty ? nil : URL(fileURLWithPath: logFile, relativeTo: folder).standardizedFileURL,
+            reads: try paths(9 + extra), writes: try paths(10 + extra))
     }
 
     /// Why a TIMEOUT or MEMORY that is not a number is most likely there: a

@@ -138,7 +138,7 @@ import Testing
         let runHelp = try await batchkit(["run", "--help"], in: directory)
         #expect(runHelp.status == 0)
         #expect(try await batchkit(["help", "run"], in: directory).stdout == runHelp.stdout)
-        #expect(runHelp.stdout.contains("#ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]]"))
+        #expect(runHelp.stdout.contains("#ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]"))
         #expect(runHelp.stdout.contains("MEMORY is the task's memory cap"))
         let jobHelp = Self.sections(try await batchkit(["run", "t.lst", "--help"], in: directory).stdout)
         let sections = Self.sections(runHelp.stdout)

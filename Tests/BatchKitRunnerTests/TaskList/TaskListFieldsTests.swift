@@ -65,7 +65,7 @@ import Testing
     @Test(arguments: [
         ("1|-1|1|0|a|my-module|W|", "tasks.lst:2: MODULE_NAME \"my-module\" is not a Python module name"),
         ("1|-1|1|0|a|workers|9W|", "tasks.lst:2: WORKER_NAME \"9W\" is not a Python class name"),
-        ("1|-1|1|0|a|workers", "tasks.lst:2: expected 7 to 11 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|MODULE_NAME|WORKER_NAME|ARGUMENTS|LOGFILE[|TIMEOUT[|MEMORY]]), found 6"),
+        ("1|-1|1|0|a|workers", "tasks.lst:2: expected 7 to 13 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|MODULE_NAME|WORKER_NAME|ARGUMENTS|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]]), found 6"),
         ("1|-1|1|0|a|workers|W|||soon", "tasks.lst:2: TIMEOUT \"soon\" is not a duration"),
         ("1|-1|1|0|a|workers|W||||lots", "tasks.lst:2: MEMORY \"lots\" is not a memory size"),
     ])

@@ -44,8 +44,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("1|-1|1|0|a|true", "tasks.lst:2: expected 7 to 9 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY]])"),
-        ("1|-1|1|0|a|true|x|y|z|w", "found 10; a | inside SHELL_COMMAND must be quoted ('a | b') or written \\|"),
+        ("1|-1|1|0|a|true", "tasks.lst:2: expected 7 to 11 fields (ID|PARENT_IDS|MAX_ATTEMPTS|RETRY_WAIT_TIME|PROCESS_NAME|SHELL_COMMAND|LOGFILE[|TIMEOUT[|MEMORY[|READS[|WRITES]]]])"),
+        ("1|-1|1|0|a|true|x|y|z|w|v|u", "found 12; a | inside SHELL_COMMAND must be quoted ('a | b') or written \\|"),
         ("x|-1|1|0|a|true|", "tasks.lst:2: ID \"x\" is not a whole number above 0"),
         ("0|-1|1|0|a|true|", "ID \"0\" is not a whole number above 0"),
         ("1|1,,2|1|0|a|true|", "PARENT_IDS \"1,,2\" must be -1"),
