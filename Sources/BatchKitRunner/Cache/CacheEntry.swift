@@ -134,6 +134,8 @@ public enum RunReason: Error, Sendable, Equatable, CustomStringConvertible {
         case .forced: "forced (--force)"
         case .undeclared: "no reads or writes declared, so it always runs"
         case .neverPassed: "never passed"
+        case .codeChanged("command"): "its command changed"
+        case .codeChanged("task"): "its task changed (module, worker, arguments or interpreter)"
         case .codeChanged(let file): "code of \(file) changed"
         case .codeAdded(let file): "code of \(file) is new"
         case .codeRemoved(let file): "code of \(file) was removed"

@@ -217,7 +217,7 @@ public struct ContentHasher: Sendable {
 }
 
 /// A file the cache could not read.
-public struct FileProblem: Error, Sendable, CustomStringConvertible {
+public struct FileProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let code: Int32
     public var description: String { ErrorDescription.posix(code, path: path) }
