@@ -190,6 +190,72 @@ import Testing
         #expect(rows.filter { $0.status == .pass }.map(\.job).sorted() == ["hourly", "nightly"])
     }
 
+    /// Steps that declare their reads and writes: 1 and 2 upper-case an
+    /// input each, 3 joins them, 4 counts the bytes of the join.
+    static let incremental = """
+        #SHELL
+        1|-1|1|0|upper a|echo x >> ran.1; mkdir -p out; tr a-z A-Z < in/a.txt > out/A.txt||||in/a.txt|out/A.txt
+        2|-1|1|0|upper b|echo x >> ran.2; mkdir -p out; tr a-z A-Z < in/b.txt > out/B.txt||||in/b.txt|out/B.txt
+        3|1,2|1|0|join|echo x >> ran.3; cat out/A.txt out/B.txt > out/AB.txt||||out/A.txt,out/B.txt|out/AB.txt
+        4|3|1|0|count|echo x >> ran.4; wc -c < out/AB.txt \\| tr -d ' ' > out/count.txt||||out/AB.txt|out/count.txt
+
+        """
+
+    /// Kills the runner after each durable write in turn — of the first run
+    /// (phase 0: cache entries are written) or of a run after `in/b.txt`
+    /// changed (phase 1: step 1 is CACHED, 2–4 must run) — then resumes and
+    /// runs again. Whatever the point, no step is ever CACHED in a run where
+    /// what it depends on changed, the outputs end right, and the run after
+    /// is all CACHED.
+    @Test(arguments: [0, 1])
+    func aCrashAfterAnyDurableWriteNeverGivesAWrongCached(phase: Int) async throws {
+        var killedAt = 0
+        for point in 1...200 {
+            let directory = try TemporaryDirectory()
+            try directory.write("inc.lst", Self.incremental)
+            try FileManager.default.createDirectory(at: directory.path("in"), withIntermediateDirectories: true)
+            try directory.write("in/a.txt", "hello\n")
+            try directory.write("in/b.txt", "world\n")
+            let crash = ["BATCHKIT_CRASH_AFTER_WRITE": String(point)]
+            let context = "phase \(phase), crash at write \(point)"
+            let first = try await runProgram(try batchkitBinary(), ["run", "inc.lst"], in: directory.url, environment: phase == 0 ? crash : [:])
+            var crashed = first.status == 128 + SIGKILL
+            if phase == 0 { _ = try await resumeUntilDone(directory, list: "inc.lst") }
+            try directory.write("in/b.txt", "there\n")
+            let changedAt = Date()
+            let second = try await runProgram(try batchkitBinary(), ["run", "inc.lst"], in: directory.url, environment: phase == 1 ? crash : [:])
+            if phase == 1 {
+                crashed = second.status == 128 + SIGKILL
+                _ = try await resumeUntilDone(directory, list: "inc.lst")
+            }
+            // A run that died before its state existed has nothing to resume: this run finishes the job.
+            let third = try await runProgram(try batchkitBinary(), ["run", "inc.lst"], in: directory.url)
+            #expect(third.status == 0, "\(context): \(third.stdout)\(third.stderr)")
+            #expect(try directory.read("out/AB.txt") == "HELLO\nTHERE\n", "\(context): the join is this input's")
+            #expect(try directory.read("out/count.txt") == "12\n", "\(context)")
+
+            let rows = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().filter { $0.stepID > 0 }
+            let runs = rows.map(\.runID).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            // The first run that saw the new in/b.txt: none of 2, 3, 4 may be CACHED in it.
+            let changedRuns = runs.filter { run in
+                rows.contains { $0.runID == run && $0.stepID == 2 && $0.status == .pass && $0.startedAt > changedAt }
+            }
+            if let run = changedRuns.first {
+                let wrong = rows.filter { $0.runID == run && $0.stepID >= 2 && $0.status == .cached }
+                #expect(wrong.isEmpty, "\(context): \(wrong.map { "\($0.stepID) CACHED" }) in run \(run), after in/b.txt changed")
+            }
+            for row in rows where row.status == .cached {
+                #expect(row.cachedFrom.map(runs.contains) == true, "\(context): a CACHED row names a run of the history: \(row.message)")
+            }
+            let fourth = try await runProgram(try batchkitBinary(), ["run", "inc.lst"], in: directory.url)
+            let last = try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().filter { $0.stepID > 0 }.suffix(4)
+            #expect(fourth.status == 0 && last.allSatisfy { $0.status == .cached }, "\(context): the next run is up to date: \(last.map { "\($0.stepID) \($0.status.rawValue)" })")
+            guard crashed else { break }
+            killedAt = point
+        }
+        #expect(killedAt >= 10, "the crash point was reached at \(killedAt) writes")
+    }
+
     /// An append cut short inside a quoted field is moved aside when the
     /// history is next opened: the next run's rows stay readable, and so
     /// does `history`.
