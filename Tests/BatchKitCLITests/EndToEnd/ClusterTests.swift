@@ -87,6 +87,43 @@ import Testing
         #expect(resumed.stdout.contains("PASS  7/7 steps passed"))
     }
 
+    /// Steps found up to date before the run starts are left out of what is
+    /// submitted: a `CACHED` step submits no Slurm job, and a step after one
+    /// that runs is submitted (it cannot be decided before its parent ran).
+    @Test func aCachedStepSubmitsNoJobToSlurm() async throws {
+        guard await requireSlurm(for: "incremental runs on Slurm") else { return }
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.path("in"), withIntermediateDirectories: true)
+        try directory.write("in/a.txt", "hello\n")
+        try directory.write("in/b.txt", "world\n")
+        try directory.write("inc.lst", """
+            #SHELL
+            1|-1|1|0|Upper A|mkdir -p out; tr a-z A-Z < in/a.txt > out/A.txt||||in/a.txt|out/A.txt
+            2|-1|1|0|Upper B|mkdir -p out; tr a-z A-Z < in/b.txt > out/B.txt||||in/b.txt|out/B.txt
+            3|1,2|1|0|Join|cat out/A.txt out/B.txt > out/AB.txt||||out/A.txt,out/B.txt|out/AB.txt
+
+            """)
+        func run() async throws -> (rows: [ExecutionRecord], submitted: [Int]) {
+            let result = try await runProgram(try batchkitBinary(), ["run", "inc.lst", "--backend", "slurm"], in: directory.url)
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            let all = try history(directory)
+            let runID = try #require(all.last?.runID)
+            let ledger = (try? directory.read("logs/runs/\(runID)/.state/cluster/jobs.txt")) ?? ""
+            let submitted = ledger.split(separator: "\n").compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }
+            return (all.filter { $0.runID == runID }, submitted.sorted())
+        }
+        let first = try await run()
+        #expect(first.submitted == [1, 2, 3])
+        try directory.write("in/b.txt", "there\n")
+        let second = try await run()
+        #expect(second.rows.map { "\($0.stepID) \($0.status.rawValue)" }.sorted() == ["1 CACHED", "2 PASS", "3 PASS"])
+        #expect(second.submitted == [2, 3], "step 1 is up to date: no job")
+        #expect(try directory.read("out/AB.txt") == "HELLO\nTHERE\n")
+        let third = try await run()
+        #expect(third.rows.allSatisfy { $0.status == .cached } && third.rows.count == 3)
+        #expect(third.submitted.isEmpty, "nothing to submit")
+    }
+
     @Test func interruptingASlurmRunCancelsItsJobs() async throws {
         guard await requireSlurm(for: "cancelling Slurm jobs on Ctrl-C") else { return }
         let directory = try TemporaryDirectory()
