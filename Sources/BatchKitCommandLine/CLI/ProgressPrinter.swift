@@ -143,7 +143,7 @@ public final class ProgressPrinter: @unchecked Sendable {
         var line = "\(style.paint(Timestamp.iso8601(Date()), .gray)) \(style.status(record.status))"
             + String(repeating: " ", count: max(1, 8 - record.status.rawValue.count))
             + "\(id) \(VisibleText.line(record.stepName))"
-        if record.status != .skipped { line += "  \(DurationFormat.seconds(record.durationSeconds))" }
+        if record.status != .skipped, record.status != .cached { line += "  \(DurationFormat.seconds(record.durationSeconds))" }
         if !record.message.isEmpty { line += "  \(VisibleText.line(record.message))" }
         return line
     }
