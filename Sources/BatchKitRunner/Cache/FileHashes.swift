@@ -74,11 +74,12 @@ public final class FileHashes: @unchecked Sendable {
     /// How many files were read so far.
     public var filesRead: Int { lock.withLock { readCount } }
 
-    /// The index as its file holds it.
+    /// The index as its file holds it, without files that no longer exist
+    /// (so dated inputs of past runs do not pile up).
     public func serialized() -> Data {
         let snapshot = lock.withLock { entries }
         var text = Self.header + "\n"
-        for (path, entry) in snapshot.sorted(by: { $0.key < $1.key }) where !path.contains("\n") {
+        for (path, entry) in snapshot.sorted(by: { $0.key < $1.key }) where !path.contains("\n") && access(path, F_OK) == 0 {
             text += "\(entry.hash)\t\(entry.device)\t\(entry.inode)\t\(entry.size)\t\(entry.modified)\t\(entry.changed)\t\(path)\n"
         }
         return Data(text.utf8)

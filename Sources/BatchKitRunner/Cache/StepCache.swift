@@ -60,8 +60,22 @@ public final class StepCache: @unchecked Sendable {
     static func loadEntries(_ url: URL) -> [StepID: CacheEntry] {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
         let decoder = JSONCoding.decoder()
+        let lines = data.split(separator: UInt8(ascii: "\n"))
         var entries: [StepID: CacheEntry] = [:]
-        for line in data.split(separator: UInt8(ascii: "\n")) {
+        // One decode of all the lines as an array is several times faster
+        // than one per line; a line that does not decode sends it line by line.
+        var array = Data("[".utf8)
+        array.reserveCapacity(data.count + 2)
+        for (index, line) in lines.enumerated() {
+            if index > 0 { array.append(UInt8(ascii: ",")) }
+            array.append(contentsOf: line)
+        }
+        array.append(UInt8(ascii: "]"))
+        if let all = try? decoder.decode([CacheEntry].self, from: array) {
+            for entry in all { entries[entry.step] = entry }
+            return entries
+        }
+        for line in lines {
             if let entry = try? decoder.decode(CacheEntry.self, from: Data(line)) { entries[entry.step] = entry }
         }
         return entries
@@ -247,10 +261,13 @@ public final class StepCache: @unchecked Sendable {
     public static func received(
         by id: StepID, graph: JobGraph, base: [String: String], contextSets: [StepID: [String: String]]
     ) -> [String: String] {
+        // Most steps set no context: then there is nothing to walk.
+        let setters = contextSets.filter { !$0.value.isEmpty }
+        guard !setters.isEmpty else { return base }
         var values = base
         let ancestors = Set(graph.ancestors(of: id))
-        for ancestor in graph.order where ancestors.contains(ancestor) {
-            for (key, value) in contextSets[ancestor] ?? [:] { values[key] = value }
+        for ancestor in graph.order where setters[ancestor] != nil && ancestors.contains(ancestor) {
+            for (key, value) in setters[ancestor] ?? [:] { values[key] = value }
         }
         return values
     }

@@ -140,6 +140,8 @@ public struct Engine: Sendable {
             /// - Returns: Whether the step was taken as `CACHED`.
             func checkCache(_ step: Step) -> Bool {
                 guard let caching, step.declaresFiles else { return false }
+                // Only the first launch in this session may be skipped, never a retry.
+                let first = checked.insert(step.id).inserted
                 let sets = recorder.state.steps.compactMapValues(\.contextSet)
                 let received = StepCache.received(by: step.id, graph: graph, base: caching.base, contextSets: sets)
                 guard case .success(let inputs) = caching.cache.inputs(of: step, context: received) else {
@@ -147,7 +149,7 @@ public struct Engine: Sendable {
                     return false
                 }
                 inputsAtLaunch[step.id] = inputs
-                guard caching.checksWhenReady, checked.insert(step.id).inserted,
+                guard caching.checksWhenReady, first,
                       case .upToDate(let entry) = caching.cache.verdict(of: step, inputs: inputs) else { return false }
                 return takeCached(step, entry)
             }

@@ -312,6 +312,8 @@ public final class RunRecorder: @unchecked Sendable {
             let url = layout.cacheEntries(job: job)
             guard let data = FileManager.default.contents(atPath: url.path) else { return }
             let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            // Read the entries again only when the file is worth compacting.
+            guard lines > 2 * max(cache.entries.count, 1) + 64 else { return }
             let latest = StepCache.loadEntries(url)
             guard lines > 2 * latest.count + 64 else { return }
             let encoder = JSONCoding.encoder(pretty: false)

@@ -33,7 +33,9 @@ import Testing
         #expect(Status(outcome: "SKIPPED") == .skipped)
         #expect(Status(outcome: "RUNNING") == nil)
         #expect(Status(outcome: "pass") == nil)
-        #expect(Status.allCases.filter(\.isOutcome) == [.pass, .fail, .skipped])
+        #expect(Status(outcome: "CACHED") == .cached)
+        #expect(Status.allCases.filter(\.isOutcome) == [.pass, .cached, .fail, .skipped])
+        #expect(Status.allCases.filter(\.isSuccess) == [.pass, .cached], "a CACHED step counts as passed")
     }
 
     @Test func decodesEitherCaseSoOlderStateFilesLoad() throws {
