@@ -18,7 +18,8 @@
 #                                            --quick: 100 steps and 100 MiB)
 #
 # Needs the release build (`swift build -c release`; or BATCHKIT=/path/to/batchkit),
-# python3, and GNU time (/usr/bin/time). make and PyPI are used when there.
+# python3, and GNU time (/usr/bin/time). make and PyPI are used when there. KEEP=1 keeps the
+# work folder in /tmp.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=1000
@@ -34,7 +35,8 @@ bk=${BATCHKIT:-$here/.build/release/batchkit}
 [[ -x $bk ]] || { echo "error: no $bk; build it with 'swift build -c release' (or set BATCHKIT)" >&2; exit 1; }
 venv=${SNAKEMAKE_VENV:-/tmp/batchkit-bench-snakemake}
 work=$(mktemp -d /tmp/batchkit-bench-incremental.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the work folder (corpus, list, logs) for a closer look.
+[[ ${KEEP:-} == 1 ]] && trap 'echo "kept $work"' EXIT || trap 'rm -rf "$work"' EXIT
 corpus=$work/corpus
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 range() { sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%s–%s", a, b }'; }
@@ -43,6 +45,12 @@ sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", a - b }'; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # timed VAR CMD...: appends the wall time of CMD (output discarded) to the array VAR.
 timed() { local -n into=$1; shift; local start; start=$(now); "$@" >/dev/null 2>&1; into+=("$(sub "$(now)" "$start")"); }
+# timedcpu WALL CPU CMD...: the same with GNU time, also appending user + system CPU seconds to the array CPU.
+timedcpu() {
+  local -n wall=$1 cpu=$2; shift 2
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>&1
+  wall+=("$(cut -d' ' -f1 "$work/time")"); cpu+=("$(awk '{ print $2 + $3 }' "$work/time")")
+}
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
   "$($bk --version); $(python3 --version); $(make --version 2>/dev/null | head -1 || echo 'no make')"
@@ -130,7 +138,7 @@ sleep 0.1
 settle=(); timed settle "$bk" run "$corpus/dag.lst"; check "first rerun" "" >/dev/null
 
 # --- b. No change; e. --explain with no change. Baselines: make -q, snakemake -n. ---
-nochange=(); explain=(); makeq=(); snake=()
+nochange=(); nochangecpu=(); explain=(); explaincpu=(); makeq=(); snake=()
 have_snakemake=no
 if [[ ! -x $venv/bin/snakemake ]]; then
   echo "installing Snakemake from PyPI into $venv …"
@@ -141,9 +149,9 @@ fi
 [[ -x $venv/bin/snakemake ]] && have_snakemake=yes
 have_make=no; [[ -x /usr/bin/make ]] && have_make=yes || echo "*** SKIPPED: no /usr/bin/make; no make baseline ***" >&2
 for r in $(seq "$runs"); do
-  timed nochange "$bk" run "$corpus/dag.lst"
+  timedcpu nochange nochangecpu "$bk" run "$corpus/dag.lst"
   check "no-change rerun" "" >/dev/null
-  timed explain "$bk" run "$corpus/dag.lst" --explain
+  timedcpu explain explaincpu "$bk" run "$corpus/dag.lst" --explain
   if [[ $have_make == yes ]]; then
     timed makeq make -C "$corpus" -q || true
     make -C "$corpus" -q >/dev/null 2>&1 || fail "make -q finds the no-change state out of date"
@@ -178,14 +186,13 @@ sleep 0.1; "$bk" run "$corpus/dag.lst" >/dev/null 2>&1; check "rerun after (c)" 
 
 # --- d. Every input touched: content unchanged, so all CACHED, and every input hashed again.
 #     e'. --explain after the touch: the same hashing without the run (it saves no index). ---
-touchrun=(); touchcpu=(); touchexplain=()
+touchrun=(); touchcpu=(); touchexplain=(); touchexplaincpu=()
 for r in $(seq "$runs"); do
   touch "$corpus"/in/*
-  /usr/bin/time -f "%e %U %S" -o "$work/time" "$bk" run "$corpus/dag.lst" >/dev/null 2>&1
-  touchrun+=("$(cut -d' ' -f1 "$work/time")"); touchcpu+=("$(awk '{ print $2 + $3 }' "$work/time")")
+  timedcpu touchrun touchcpu "$bk" run "$corpus/dag.lst"
   check "every input touched" "" >/dev/null
   touch "$corpus"/in/*
-  timed touchexplain "$bk" run "$corpus/dag.lst" --explain
+  timedcpu touchexplain touchexplaincpu "$bk" run "$corpus/dag.lst" --explain
 done
 
 # --- Hashing the same files with coreutils, two processes (one per core). ---
@@ -218,10 +225,14 @@ row "cksum of every input (2 processes)" "${cksumrun[@]}"
 row "md5sum of every input (2 processes)" "${md5run[@]}"
 row "b2sum of every input (2 processes)" "${b2run[@]}"
 awk -v b="$(m "${nochange[@]}")" -v c="$(m "${onechange[@]}")" -v d="$(m "${touchrun[@]}")" -v e="$(m "${explain[@]}")" \
-    -v te="$(m "${touchexplain[@]}")" -v cpu="$(m "${touchcpu[@]}")" -v g="$gib" -v cores="$(nproc)" \
+    -v te="$(m "${touchexplain[@]}")" -v g="$gib" -v cores="$(nproc)" \
+    -v bc="$(m "${nochangecpu[@]}")" -v dc="$(m "${touchcpu[@]}")" -v ec="$(m "${explaincpu[@]}")" -v tec="$(m "${touchexplaincpu[@]}")" \
     -v mq="$(m "${makeq[@]:-0}")" -v mn="$(m "${maken[@]:-0}")" -v sq="$(m "${snake[@]:-0}")" -v sn="$(m "${snaken[@]:-0}")" 'BEGIN {
-  printf "\nre-hash of %.3f GB: run (d) - run (b): %.3f s = %.2f GB/s, %.2f GB/s per core; CPU time of (d): %.2f s\n", g, d - b, g / (d - b), g / (d - b) / cores, cpu
-  printf "                    --explain touched - --explain: %.3f s = %.2f GB/s, %.2f GB/s per core\n", te - e, g / (te - e), g / (te - e) / cores
+  printf "\nCPU time (user + system), medians: no-change run %.2f s, touched run %.2f s; --explain %.2f s, touched %.2f s\n", bc, dc, ec, tec
+  printf "hashing %.3f GB again, from the differences of the medians:\n", g
+  printf "  wall, run (d) - run (b):                 %.3f s = %.2f GB/s over %d cores, %.2f GB/s per core\n", d - b, g / (d - b), cores, g / (d - b) / cores
+  printf "  wall, --explain touched - --explain:     %.3f s = %.2f GB/s over %d cores, %.2f GB/s per core\n", te - e, g / (te - e), cores, g / (te - e) / cores
+  printf "  CPU, --explain touched - --explain:      %.3f s = %.2f GB per CPU-second (per core, whatever else runs)\n", tec - ec, g / (tec - ec)
   if (mq > 0) printf "ratios: no-change run / make -q = %.1f; one-change run / make -n = %.1f\n", b / mq, c / mn
   if (sq > 0) printf "        snakemake -n / no-change run = %.1f; snakemake -n (one change) / one-change run = %.1f\n", sq / b, sn / c
 }'
