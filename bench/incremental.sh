@@ -43,6 +43,7 @@ range() { sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%s–%s", a
 now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", a - b }'; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND exited with $?" >&2' ERR
 # timed VAR CMD...: appends the wall time of CMD (output discarded) to the array VAR.
 timed() { local -n into=$1; shift; local start; start=$(now); "$@" >/dev/null 2>&1; into+=("$(sub "$(now)" "$start")"); }
 # timedcpu WALL CPU CMD...: the same with GNU time, also appending user + system CPU seconds to the array CPU.
@@ -161,6 +162,7 @@ for r in $(seq "$runs"); do
   fi
 done
 "$bk" run "$corpus/dag.lst" --explain > "$work/explain.txt" 2>&1
+grep -q "^0 step(s) would run, $steps up to date" "$work/explain.txt" || fail "--explain, no change: $(tail -1 "$work/explain.txt")"
 if [[ $have_snakemake == yes ]]; then
   "$venv/bin/snakemake" -d "$corpus" -s "$corpus/Snakefile" -n --cores 1 > "$work/snake.txt" 2>&1 \
     || fail "snakemake -n failed: $(tail -5 "$work/snake.txt")"
@@ -173,6 +175,10 @@ target=$corpus/in/f_$(printf %04d "$changed")
 expected_n=$(wc -w <<<"$downstream")
 for r in $(seq "$runs"); do
   printf 'batchkit-bench%02d' "$r" | dd of="$target" bs=1 seek=524288 conv=notrunc status=none
+  if [[ $r == 1 ]]; then
+    "$bk" run "$corpus/dag.lst" --explain > "$work/explain.txt" 2>&1
+    grep -q "^$expected_n step(s) would run" "$work/explain.txt" || fail "--explain, one input changed: $(tail -1 "$work/explain.txt")"
+  fi
   if [[ $have_make == yes ]]; then
     timed maken make -C "$corpus" -n
     made=$(make -C "$corpus" -n | grep -c '^cksum')
