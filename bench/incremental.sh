@@ -67,8 +67,10 @@ part() {  # $1 folder, $2 bytes: the folder's readable files in name order, conc
   find "$1" -type f -readable -size +0 2>/dev/null | LC_ALL=C sort | tr '\n' '\0' | xargs -0 cat 2>/dev/null | head -c "$2" || true
 }
 start=$(now)
-{ part "${sources[0]}" "$share"; part "${sources[1]}" "$share"; part "${sources[2]}" "$((total - 2 * share))"; } \
-  | split -b 1048576 -a 4 --numeric-suffixes=1 - "$corpus/in/f_"
+# A third from each; where one holds less, the rest comes from all of them again.
+{ part "${sources[0]}" "$share"; part "${sources[1]}" "$share"; part "${sources[2]}" "$((total - 2 * share))"
+  for source in "${sources[@]}"; do part "$source" "$total"; done; } 2>/dev/null \
+  | { head -c "$total" || true; } | split -b 1048576 -a 4 --numeric-suffixes=1 - "$corpus/in/f_" || true
 count=$(find "$corpus/in" -type f -size 1024k | wc -l)
 [[ $count == "$steps" ]] || fail "the corpus has $count inputs of 1 MiB, not $steps (not enough readable files under ${sources[*]}?)"
 distinct=$(md5sum "$corpus"/in/* | cut -d' ' -f1 | sort -u | wc -l)
