@@ -24,3 +24,12 @@ import Testing
         #expect(Timestamp.parse("yesterday") == nil)
     }
 }
+
+@Suite struct TimestampFormatTests {
+    @Test func writesFixedWidthDigits() {
+        let date = Date(timeIntervalSince1970: 946_782_245.007)
+        #expect(Timestamp.iso8601(date) == "2000-01-02T03:04:05.007Z")
+        #expect(Timestamp.compact(date) == "20000102T030405.007Z")
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: 1_795_539_599.9996)) == "2026-11-24T17:00:00.000Z", "rounded, carried into the seconds")
+    }
+}
