@@ -71,7 +71,7 @@ import Testing
         let (graph, plan, _) = try runner.plan(RunOptions())
         let admission = try await runner.admit(RunOptions(), resumedRunID: nil, notifier: Notices(), observer: { _ in })
         var session = try runner.open(RunOptions(), graph: graph, plan: plan, resumed: nil, admission: admission)
-        session.steps = try await runner.execute(session, graph: graph, plan: plan, options: RunOptions(), observer: { _ in })
+        session.steps = try await runner.execute(session, graph: graph, plan: plan, options: RunOptions(), cache: nil, observer: { _ in })
         await runner.runTests(&session)
         #expect(session.tests.isEmpty && session.testsNotRun == "a step did not pass, so the outputs are not this run's")
         #expect(session.testRows.map(\.status) == [.skipped])
