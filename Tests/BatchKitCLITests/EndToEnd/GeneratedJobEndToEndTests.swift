@@ -225,8 +225,10 @@ import Testing
             let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "5"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
             let file = job.appendingPathComponent("Sources/E2eJob/\(index + 13)_\(StepFileName.slug(name)).swift")
-            let text = try String(contentsOf: file, encoding: .utf8)
-                .replacingOccurrences(of: ", after: [5])", with: ", after: [5], memory: .megabytes(\(megabytes)))")
+            let source = try String(contentsOf: file, encoding: .utf8)
+            #expect(source.contains(", after: [5],\n        reads: [],\n        writes: []) { context in"), "\(source)")
+            let text = source
+                .replacingOccurrences(of: "writes: []) { context in", with: "writes: [], memory: .megabytes(\(megabytes))) { context in")
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
                 .joined(separator: "\n")
@@ -419,6 +421,18 @@ import Testing
         #expect(sample.status == 0, "stdout:\n\(sample.stdout)\nstderr:\n\(sample.stderr)")
         #expect(sample.stdout.contains("PASS  3/3 steps passed"))
         #expect(sample.stdout.contains("PASS  \(check)"))
+        // A second full run with nothing changed runs no step (all CACHED);
+        // the post-job tests still run and pass.
+        func lastRunID() throws -> String {
+            try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        }
+        let cached = try await runProgram("/bin/bash", ["./run.sh"], in: job)
+        #expect(cached.status == 0, "stdout:\n\(cached.stdout)\nstderr:\n\(cached.stderr)")
+        #expect(cached.stdout.contains("PASS  3/3 steps passed (3 up to date, CACHED) in "), "\(cached.stdout)")
+        let cachedRunID = try lastRunID()
+        #expect(try Self.statuses(ofRun: cachedRunID, in: job) == [1: .cached, 2: .cached, 3: .cached])
+        let tests = try Self.testStatuses(ofRun: cachedRunID, in: job)
+        #expect(!tests.isEmpty && tests.allSatisfy { $0 == "PASS" }, "\(tests)")
         // Now step 2 alone gets the input files the last full run's step 1 found.
         func counts() throws -> [Substring] {
             try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
@@ -432,18 +446,6 @@ import Testing
         #expect(rerun.stdout.contains("input_files) from run "), "\(rerun.stdout)")
         #expect(try counts() == before, "the same input, the same counts")
 
-        // A second full run with nothing changed runs no step (all CACHED);
-        // the post-job tests still run and pass.
-        func lastRunID() throws -> String {
-            try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
-        }
-        let cached = try await runProgram("/bin/bash", ["./run.sh"], in: job)
-        #expect(cached.status == 0, "stdout:\n\(cached.stdout)\nstderr:\n\(cached.stderr)")
-        #expect(cached.stdout.contains("PASS  3/3 steps passed (3 up to date, CACHED) in "), "\(cached.stdout)")
-        let cachedRunID = try lastRunID()
-        #expect(try Self.statuses(ofRun: cachedRunID, in: job) == [1: .cached, 2: .cached, 3: .cached])
-        let tests = try Self.testStatuses(ofRun: cachedRunID, in: job)
-        #expect(!tests.isEmpty && tests.allSatisfy { $0 == "PASS" }, "\(tests)")
         // One more line in the input (sample.txt has no line end at its end,
         // and keeps none): --explain names it, and every step,
         // all of them downstream of it, runs again.
