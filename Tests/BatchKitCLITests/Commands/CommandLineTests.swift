@@ -134,13 +134,14 @@ import Testing
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("Sources/MyJob/06_score_model.swift"))
         let file = try String(contentsOf: sources.appendingPathComponent("06_score_model.swift"), encoding: .utf8)
-        #expect(file.contains("static let scoreModel = Step(\"Score model\", after: [2, 3])"))
+        #expect(file.contains("static let scoreModel = Step(\"Score model\", after: [2, 3],\n        reads: [],\n        writes: []) { context in"), "\(file)")
+        #expect(file.contains("A step that declares\n    /// neither always runs."), "\(file)")
         let list = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         #expect(list.contains("        .load,\n        .scoreModel,\n    ],"))
         // The README's Steps table lists it after the template's steps, and the rest of the README is kept.
         let listedOnce = try String(contentsOf: job.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(added.stdout.contains("Listed it in README.md's Steps table"), "\(added.stdout)")
-        let loadRow = "| `Sources/MyJob/05_load.swift` | Load | 04 | `data/staging/daily_revenue.csv` | `data/output/daily_revenue.csv`, `data/output/summary.json` |\n"
+        let loadRow = "| `Sources/MyJob/05_load.swift` | Load | 04 | `data/staging/daily_revenue.csv`, `data/rejects/orders_rejected.csv` | `data/output/daily_revenue.csv`, `data/output/summary.json` |\n"
         #expect(listedOnce.contains(loadRow + "| `Sources/MyJob/06_score_model.swift` | Score model | 02, 03 | — | — |\n\n"), "\(listedOnce)")
 
         let duplicate = try await batchkit(["add", "step", "score MODEL"], in: job)
@@ -155,7 +156,7 @@ import Testing
             with: "| Score model | 02, 03 | — | — |\n| `Sources/MyJob/07_score_model.swift` | Score-model! | 06 | — | — |\n"),
                 "the default parent is the previous step; nothing else changes")
         #expect(try String(contentsOf: sources.appendingPathComponent("07_score_model.swift"), encoding: .utf8)
-            .contains("static let scoreModel2 = Step(\"Score-model!\")"))
+            .contains("static let scoreModel2 = Step(\"Score-model!\",\n"))
 
         let emptyID = try await batchkit(["add", "step", "Gap", "--after", "2,,3"], in: job)
         #expect(emptyID.status == 64)
@@ -163,7 +164,7 @@ import Testing
         // A property named like a global function would hide it inside the body.
         let shadow = try await batchkit(["add", "step", "Abort"], in: job)
         #expect(shadow.status == 0)
-        #expect(try String(contentsOf: sources.appendingPathComponent("08_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\")"))
+        #expect(try String(contentsOf: sources.appendingPathComponent("08_abort.swift"), encoding: .utf8).contains("static let abortStep = Step(\"Abort\",\n"))
         try FileManager.default.removeItem(at: sources.appendingPathComponent("08_abort.swift"))
         let withAbort = try String(contentsOf: sources.appendingPathComponent("Job.swift"), encoding: .utf8)
         try Data(withAbort.replacingOccurrences(of: "        .abortStep,\n", with: "").utf8).write(to: sources.appendingPathComponent("Job.swift"))

@@ -493,7 +493,7 @@ import Testing
             """)
         let module = try #require(try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("Sources").path).first { $0 != "Run" })
         let extract = "cluster-job/Sources/\(module)/01_extract.swift", tests = "cluster-job/Sources/\(module)/PostJobTests.swift"
-        let opening = "static let extract = Step(\"Extract\") { context in\n"
+        let opening = "static let extract = Step(\"Extract\",\n        reads: [\"data/input/orders*.csv\"],\n        writes: [\"data/staging/orders_raw.csv\"]) { context in\n"
         #expect(try directory.read(extract).contains(opening))
         try directory.write(extract, try directory.read(extract).replacingOccurrences(of: opening, with: opening + """
                     context.log.info("parameters top_n=\\(context.parameters.string("top_n") ?? "nil") day=\\(context.parameters.string("day") ?? "nil") run date \\(context.runDate)")

@@ -93,6 +93,41 @@ import Testing
         let afterWarm = try read("logs/execution_logs.csv")
         #expect(afterWarm.hasPrefix(history), "existing rows are never rewritten")
         #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 10)
+        // Nothing changed, so every step is up to date (CACHED) and none runs;
+        // the post-job tests still run, on the outputs, and pass.
+        #expect(warm.stdout.contains("PASS  5/5 steps passed (5 up to date, CACHED) in "), "\(warm.stdout)")
+        #expect(!warm.stderr.contains("START   "), "no step starts: \(warm.stderr)")
+        let warmRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        #expect(warmRunID != runID)
+        #expect(try Self.statuses(ofRun: warmRunID, in: job) == [1: .cached, 2: .cached, 3: .cached, 4: .cached, 5: .cached])
+        #expect(try Self.testStatuses(ofRun: warmRunID, in: job) == Array(repeating: "PASS", count: 8))
+
+        // 2b. A new region: --explain names the changed input; Extract regions
+        //     and Validate input (whose input, the staged regions, changed) run.
+        //     What Validate input wrote is the same, so Transform and Load stay
+        //     CACHED, and Extract, which reads no region, too.
+        let regions = job.appendingPathComponent("data/input/regions.csv")
+        try Data((try read("data/input/regions.csv") + "Central,Czechia,Jana Novak\n").utf8).write(to: regions)
+        let explained = try await run(["--explain"])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("  02 Extract regions  run      input data/input/regions.csv changed\n"), "\(explained.stdout)")
+        // A CACHED run records no new pass: Extract is still up to date from the first run.
+        #expect(explained.stdout.contains("  01 Extract          cached   up to date: nothing it depends on changed since it passed in run \(runID)\n"),
+                "\(explained.stdout)")
+        #expect(explained.stdout.contains("  03 Validate input   run      parent 02 will run and its outputs may change\n"), "\(explained.stdout)")
+        #expect(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().count == 10, "--explain runs nothing")
+        let newRegion = try await run()
+        #expect(newRegion.status == 0, "\(newRegion.stdout)\n\(newRegion.stderr)")
+        #expect(newRegion.stdout.contains("PASS  5/5 steps passed (3 up to date, CACHED) in "), "\(newRegion.stdout)")
+        let newRegionRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        #expect(try Self.statuses(ofRun: newRegionRunID, in: job) == [1: .cached, 2: .pass, 3: .pass, 4: .cached, 5: .cached])
+        #expect(try Self.testStatuses(ofRun: newRegionRunID, in: job) == Array(repeating: "PASS", count: 8))
+        #expect(try read("data/staging/regions.csv").contains("Central,Czechia,Jana Novak"))
+        // --force runs a step that is up to date.
+        let forced = try await run(["--force", "4"])
+        #expect(forced.status == 0, "\(forced.stdout)\n\(forced.stderr)")
+        let forcedRunID = try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        #expect(try Self.statuses(ofRun: forcedRunID, in: job) == [1: .cached, 2: .cached, 3: .cached, 4: .pass, 5: .cached])
 
         // 3. Bad input fails validation: later steps are SKIPPED, the run exits 1.
         var bad = "order_id,order_date,region,product,quantity,unit_price\n"
@@ -104,8 +139,10 @@ import Testing
         #expect(failed.stdout.contains("03 Validate input failed: 24 of 61 orders rejected (39%), more than max_rejected_percent (10%)"), "\(failed.stdout)")
         #expect(failed.stdout.contains("04  Transform        SKIPPED"))
         #expect(failed.stdout.contains("Post-job tests  not run"))
+        // Extract regions, whose input is as it was, is up to date.
         let failedRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().suffix(5)
-        #expect(failedRows.map(\.status) == [.pass, .pass, .fail, .skipped, .skipped])
+            .sorted { $0.stepID < $1.stepID }
+        #expect(failedRows.map(\.status) == [.pass, .cached, .fail, .skipped, .skipped])
         #expect(failedRows.dropFirst(2).first?.reason == .error)
         #expect(try read("README.md") == readme, "the README changes only when the steps do")
         #expect(try read("docs/dag.dot").contains("03 Validate input\\nFAIL"))
@@ -188,8 +225,10 @@ import Testing
             let added = try await runProgram(try batchkitBinary(), ["add", "step", name, "--after", "5"], in: job)
             #expect(added.status == 0, "\(added.stderr)")
             let file = job.appendingPathComponent("Sources/E2eJob/\(index + 13)_\(StepFileName.slug(name)).swift")
-            let text = try String(contentsOf: file, encoding: .utf8)
-                .replacingOccurrences(of: ", after: [5])", with: ", after: [5], memory: .megabytes(\(megabytes)))")
+            let source = try String(contentsOf: file, encoding: .utf8)
+            #expect(source.contains(", after: [5],\n        reads: [],\n        writes: []) { context in"), "\(source)")
+            let text = source
+                .replacingOccurrences(of: "writes: []) { context in", with: "writes: [], memory: .megabytes(\(megabytes))) { context in")
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.contains("nothing to do yet") ? "        \(body)" : String($0) }
                 .joined(separator: "\n")
@@ -348,7 +387,7 @@ import Testing
             "/usr/bin/env", ["-i", "HOME=/", "PATH=/usr/bin:/bin", "/bin/sh", "-c", cronCommand(of: line)], in: URL(fileURLWithPath: "/"))
         #expect(byCron.status == 0 && byCron.stdout.isEmpty && byCron.stderr.isEmpty)
         let cronRows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().dropFirst(rowsBeforeCron)
-        #expect(cronRows.map(\.stepID) == [1] && cronRows.first?.status == .pass)
+        #expect(cronRows.map(\.stepID) == [1] && cronRows.first?.status.isSuccess == true)
         #expect(try read("logs/schedule.log").contains("run \(cronRows.first?.runID ?? "?")  PASS"))
         let historyBeforePrune = try read("logs/execution_logs.csv")
         let runsBeforePrune = try FileManager.default.contentsOfDirectory(atPath: job.appendingPathComponent("logs/runs").path).count
@@ -382,17 +421,47 @@ import Testing
         #expect(sample.status == 0, "stdout:\n\(sample.stdout)\nstderr:\n\(sample.stderr)")
         #expect(sample.stdout.contains("PASS  3/3 steps passed"))
         #expect(sample.stdout.contains("PASS  \(check)"))
+        // A second full run with nothing changed runs no step (all CACHED);
+        // the post-job tests still run and pass.
+        func lastRunID() throws -> String {
+            try #require(try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().last?.runID)
+        }
+        let cached = try await runProgram("/bin/bash", ["./run.sh"], in: job)
+        #expect(cached.status == 0, "stdout:\n\(cached.stdout)\nstderr:\n\(cached.stderr)")
+        #expect(cached.stdout.contains("PASS  3/3 steps passed (3 up to date, CACHED) in "), "\(cached.stdout)")
+        let cachedRunID = try lastRunID()
+        #expect(try Self.statuses(ofRun: cachedRunID, in: job) == [1: .cached, 2: .cached, 3: .cached])
+        let tests = try Self.testStatuses(ofRun: cachedRunID, in: job)
+        #expect(!tests.isEmpty && tests.allSatisfy { $0 == "PASS" }, "\(tests)")
         // Now step 2 alone gets the input files the last full run's step 1 found.
         func counts() throws -> [Substring] {
             try String(contentsOf: job.appendingPathComponent("data/output/summary.json"), encoding: .utf8)
                 .split(separator: "\n").filter { !$0.contains("\"seconds\"") }
         }
         let before = try counts()
-        let rerun = try await runProgram("/bin/bash", ["./run.sh", "--only", "2"], in: job)
+        // Step 2 is up to date, so it is forced to run here.
+        let rerun = try await runProgram("/bin/bash", ["./run.sh", "--only", "2", "--force"], in: job)
         #expect(rerun.status == 0, "stdout:\n\(rerun.stdout)\nstderr:\n\(rerun.stderr)")
         #expect(rerun.stdout.contains("partial run: shared values from steps left out: 01 Prepare input ("), "\(rerun.stdout)")
         #expect(rerun.stdout.contains("input_files) from run "), "\(rerun.stdout)")
         #expect(try counts() == before, "the same input, the same counts")
+
+        // One more line in the input (sample.txt has no line end at its end,
+        // and keeps none): --explain names it, and every step,
+        // all of them downstream of it, runs again.
+        let input = template == "wordcount" ? "data/input/sample.txt" : "data/input/access.log"
+        let line = template == "wordcount"
+            ? "\none more line of words" : "203.0.113.9 - - [21/Nov/2026:02:13:45 +0000] \"GET /index.html HTTP/1.1\" 200 5123\n"
+        let inputText = try String(contentsOf: job.appendingPathComponent(input), encoding: .utf8)
+        try Data((inputText + line).utf8).write(to: job.appendingPathComponent(input))
+        let explained = try await runProgram("/bin/bash", ["./run.sh", "--explain"], in: job)
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.split(separator: "\n").contains { $0.hasPrefix("  01 Prepare input ") && $0.hasSuffix("  run      input \(input) changed") },
+                "\(explained.stdout)")
+        let edited = try await runProgram("/bin/bash", ["./run.sh"], in: job)
+        #expect(edited.status == 0, "stdout:\n\(edited.stdout)\nstderr:\n\(edited.stderr)")
+        #expect(try Self.statuses(ofRun: try lastRunID(), in: job) == [1: .pass, 2: .pass, 3: .pass])
+        #expect(try counts() != before, "the added line was counted")
 
         let generated = try await runProgram("/bin/bash", ["./run.sh", "--param", "size=3MB"], in: job)
         #expect(generated.status == 0, "stdout:\n\(generated.stdout)\nstderr:\n\(generated.stderr)")
@@ -452,5 +521,20 @@ import Testing
 
         let unitTests = try await runProgram("/usr/bin/env", ["swift", "test"], in: job)
         #expect(unitTests.status == 0, "\(unitTests.stdout)\n\(unitTests.stderr)")
+    }
+
+    /// Each step's status in one run, from `logs/execution_logs.csv` (its
+    /// last row, for a step attempted more than once).
+    static func statuses(ofRun runID: String, in job: URL) throws -> [StepID: Status] {
+        let rows = try ExecutionLog(url: job.appendingPathComponent("logs/execution_logs.csv")).readAll().filter { $0.runID == runID }
+        return Dictionary(rows.map { ($0.stepID, $0.status) }, uniquingKeysWith: { $1 })
+    }
+
+    /// The statuses of one run's post-job tests, from `logs/test_results.csv`.
+    static func testStatuses(ofRun runID: String, in job: URL) throws -> [String] {
+        let table = try CSVTable.read(job.appendingPathComponent("logs/test_results.csv"))
+        let run = try #require(table.column("run_id"))
+        let status = try #require(table.column("status"))
+        return table.rows.filter { $0[run] == runID }.map { $0[status] }
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 extension Step {
     /// Extract: gathers every `data/input/orders*.csv` into one staging file,
     /// `data/staging/orders_raw.csv`, noting where each row came from.
-    static let extract = Step("Extract") { context in
+    static let extract = Step("Extract",
+        reads: ["data/input/orders*.csv"],
+        writes: ["data/staging/orders_raw.csv"]) { context in
         let inputFolder = context.path("data/input")
         let files = try FileManager.default.contentsOfDirectory(atPath: inputFolder.path)
             .filter { $0.hasPrefix("orders") && $0.hasSuffix(".csv") }
@@ -42,10 +44,4 @@ enum Extract {
         }
         return combined
     }
-}
-
-/// A problem with the job's data, with a message saying what and where.
-struct DataError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

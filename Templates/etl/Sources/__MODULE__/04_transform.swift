@@ -3,7 +3,9 @@ import BatchKit
 extension Step {
     /// Transform: aggregates the valid orders into revenue per day and region,
     /// `data/staging/daily_revenue.csv`.
-    static let transform = Step("Transform") { context in
+    static let transform = Step("Transform",
+        reads: ["data/staging/orders_valid.csv"],
+        writes: ["data/staging/daily_revenue.csv"]) { context in
         let orders = try OrderValidation.orders(from: CSVTable.read(context.path("data/staging/orders_valid.csv")))
         let daily = DailyRevenue.aggregate(orders)
         try DailyRevenue.table(of: daily).write(to: context.path("data/staging/daily_revenue.csv"))

@@ -5,7 +5,9 @@ extension Step {
     /// Load: publishes the results into the target, `data/output/`:
     /// `daily_revenue.csv` and `summary.json`. Each file is written to a
     /// temporary name and renamed, so readers never see half a file.
-    static let load = Step("Load") { context in
+    static let load = Step("Load",
+        reads: ["data/staging/daily_revenue.csv", "data/rejects/orders_rejected.csv"],
+        writes: ["data/output/daily_revenue.csv", "data/output/summary.json"]) { context in
         let daily = try CSVTable.read(context.path("data/staging/daily_revenue.csv"))
         let rejected = try CSVTable.read(context.path("data/rejects/orders_rejected.csv")).rows.count
         try daily.write(to: context.path("data/output/daily_revenue.csv"))

@@ -9,6 +9,10 @@ import BatchKit
 /// "NAME"` creates the next numbered file and adds its step to the list
 /// below. A numbered file whose step is missing here is reported before
 /// anything runs.
+///
+/// Each step declares the files it reads and writes, so a run skips a step
+/// (CACHED) while its code, parameters and files are as they were when it
+/// last passed; see README.md, Incremental runs.
 public let job = Job(
     "{{JOB_NAME}}",
     steps: [

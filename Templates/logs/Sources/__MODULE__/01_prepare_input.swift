@@ -6,7 +6,9 @@ extension Step {
     /// Prepare input: lists the access logs to analyse — `data/input/*.log`,
     /// or, with `./run.sh --param size=1GB`, a synthetic log of that size
     /// made in `data/generated/` (kept and reused while its size is unchanged).
-    static let prepareInput = Step("Prepare input") { context in
+    static let prepareInput = Step("Prepare input",
+        reads: ["data/input/*.log"],
+        writes: ["data/generated/access_*.log"]) { context in
         var files: [URL]
         if let size = try context.parameters.byteCount("size") {
             let file = context.path("data/generated/access_\(size).log")
@@ -27,10 +29,4 @@ extension Step {
         try context.values.set("input_files", files.map(\.path))
         context.log.info("\(files.count) file(s), \(bytes) bytes")
     }
-}
-
-/// A data problem a step reports by failing.
-struct DataError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -4,7 +4,9 @@ import Foundation
 extension Step {
     /// Write report: a short, human-readable `data/output/report.md` from
     /// the analysis's CSV files.
-    static let writeReport = Step("Write report") { context in
+    static let writeReport = Step("Write report",
+        reads: ["data/output/summary.json", "data/output/requests_by_status.csv", "data/output/top_paths.csv"],
+        writes: ["data/output/report.md"]) { context in
         let summary = try LogSummary.read(from: context.path("data/output/summary.json"))
         let statuses = try CSVTable.read(context.path("data/output/requests_by_status.csv"))
         let paths = try CSVTable.read(context.path("data/output/top_paths.csv"))

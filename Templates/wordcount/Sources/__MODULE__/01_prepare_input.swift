@@ -6,7 +6,9 @@ extension Step {
     /// Prepare input: lists the text files to count — `data/input/*.txt`, or,
     /// with `./run.sh --param size=1GB`, a synthetic text of that size made
     /// in `data/generated/` (kept and reused while its size is unchanged).
-    static let prepareInput = Step("Prepare input") { context in
+    static let prepareInput = Step("Prepare input",
+        reads: ["data/input/*.txt"],
+        writes: ["data/generated/synthetic_*.txt"]) { context in
         var files: [URL]
         if let size = try context.parameters.byteCount("size") {
             let file = context.path("data/generated/synthetic_\(size).txt")
@@ -35,10 +37,4 @@ enum InputFiles {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".txt") }.sorted().map { folder.appendingPathComponent($0) }
     }
-}
-
-/// A data problem a step reports by failing.
-struct DataError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -6,7 +6,9 @@ extension Step {
     /// Count words: map each line to (word, 1) on every core, combine per
     /// worker, shuffle by word, reduce; writes `data/output/word_counts.csv`
     /// (most frequent first) and `data/output/summary.json`.
-    static let countWords = Step("Count words") { context in
+    static let countWords = Step("Count words",
+        reads: ["data/input/*.txt", "data/generated/synthetic_*.txt"],
+        writes: ["data/output/word_counts.csv", "data/output/summary.json"]) { context in
         let files = try context.values.require("input_files", as: [String].self)
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
         // --param workers=N uses N cores instead of all of them.

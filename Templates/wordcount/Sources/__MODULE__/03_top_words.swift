@@ -4,7 +4,9 @@ import Foundation
 extension Step {
     /// Top words: the `top_n` most frequent words (20 unless `--param top_n=…`)
     /// with their share of all words, in `data/output/top_words.txt`.
-    static let topWords = Step("Top words") { context in
+    static let topWords = Step("Top words",
+        reads: ["data/output/word_counts.csv"],
+        writes: ["data/output/top_words.txt"]) { context in
         // Declared with a default in config/base.json, so it always has a value.
         let topN = try context.parameters.require("top_n", as: Int.self)
         guard topN >= 1 else { throw DataError("top_n is \(topN); give --param top_n=1 or more") }

@@ -8,6 +8,10 @@ import BatchKitParallel
 /// number order; each step's id is its file's number. `batchkit add step
 /// "NAME"` creates the next numbered file and adds its step to the list
 /// below.
+///
+/// Each step declares the files it reads and writes, so a run skips a step
+/// (CACHED) while its code, parameters and files are as they were when it
+/// last passed; see README.md, Incremental runs.
 public let job = Job(
     "{{JOB_NAME}}",
     steps: [
