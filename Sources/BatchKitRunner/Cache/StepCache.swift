@@ -1,6 +1,18 @@
 import BatchKit
 import Foundation
 
+/// Entries decoded in parallel, by chunk.
+private final class DecodedChunks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [[CacheEntry]]
+
+    init(count: Int) { chunks = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ entries: [CacheEntry]) { lock.withLock { chunks[index] = entries } }
+
+    var all: [CacheEntry] { lock.withLock { chunks.flatMap { $0 } } }
+}
+
 /// Decides, for one run, whether each step is up to date: its
 /// ``StepInputs`` now against the ``CacheEntry`` of its last pass, then the
 /// files that pass wrote. Reads `logs/cache/<job>/` (``RunLayout``); only
@@ -46,39 +58,61 @@ public final class StepCache: @unchecked Sendable {
     /// their hashes, by module, found once per run.
     private var modules: [String: [String: ContentHash]] = [:]
 
-    /// Loads the job's entries and file hash index.
-    public init(layout: RunLayout, job: String, settings: Settings) {
+    /// What the job's cache folder holds: the entries and the file hash
+    /// index, read once (a run reads them on another thread while it starts).
+    public struct Stored: Sendable {
+        public let entries: [StepID: CacheEntry]
+        public let hashes: FileHashes
+
+        /// Reads `logs/cache/<job>/`.
+        public init(layout: RunLayout, job: String) {
+            entries = StepCache.loadEntries(layout.cacheEntries(job: job))
+            hashes = FileHashes(contentsOf: layout.fileHashIndex(job: job))
+        }
+    }
+
+    /// Loads the job's entries and file hash index, or takes them already read.
+    public init(layout: RunLayout, job: String, settings: Settings, stored: Stored? = nil) {
+        let stored = stored ?? Stored(layout: layout, job: job)
         self.layout = layout
         self.job = job
         self.settings = settings
-        self.entries = Self.loadEntries(layout.cacheEntries(job: job))
-        self.hashes = FileHashes(contentsOf: layout.fileHashIndex(job: job))
+        self.entries = stored.entries
+        self.hashes = stored.hashes
     }
 
     /// The entries of `url`, one JSON object per line, the last of each step
     /// winning. A line that does not decode (cut short by a crash) is skipped.
     static func loadEntries(_ url: URL) -> [StepID: CacheEntry] {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
-        let decoder = JSONCoding.decoder()
         let lines = data.split(separator: UInt8(ascii: "\n"))
+        // Decoding the lines as one array per core is several times faster
+        // than one decode per line; a chunk with a line that does not decode
+        // (cut short by a crash) is read line by line.
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256))
+        let size = (lines.count + chunks - 1) / max(1, chunks)
+        let decoded = DecodedChunks(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let part = lines[min(lines.count, chunk * size)..<min(lines.count, (chunk + 1) * size)]
+            decoded.set(chunk, decode(part))
+        }
         var entries: [StepID: CacheEntry] = [:]
-        // One decode of all the lines as an array is several times faster
-        // than one per line; a line that does not decode sends it line by line.
+        // In file order, so the last entry of each step wins.
+        for entry in decoded.all { entries[entry.step] = entry }
+        return entries
+    }
+
+    private static func decode(_ lines: ArraySlice<Data>) -> [CacheEntry] {
+        let decoder = JSONCoding.decoder()
         var array = Data("[".utf8)
-        array.reserveCapacity(data.count + 2)
+        array.reserveCapacity(lines.reduce(2) { $0 + $1.count + 1 })
         for (index, line) in lines.enumerated() {
             if index > 0 { array.append(UInt8(ascii: ",")) }
             array.append(contentsOf: line)
         }
         array.append(UInt8(ascii: "]"))
-        if let all = try? decoder.decode([CacheEntry].self, from: array) {
-            for entry in all { entries[entry.step] = entry }
-            return entries
-        }
-        for line in lines {
-            if let entry = try? decoder.decode(CacheEntry.self, from: Data(line)) { entries[entry.step] = entry }
-        }
-        return entries
+        if let all = try? decoder.decode([CacheEntry].self, from: array) { return all }
+        return lines.compactMap { try? decoder.decode(CacheEntry.self, from: Data($0)) }
     }
 
     // MARK: Inputs

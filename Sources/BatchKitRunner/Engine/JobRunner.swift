@@ -171,6 +171,8 @@ public struct JobRunner: Sendable {
     ///   another run holds the lock, ``WaitTimedOut``, ``NothingToResume``.
     public func run(_ options: RunOptions = RunOptions(), observer: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
         let (graph, plan, resumed) = try plan(options)
+        // The step cache is read while the run takes its lock and opens its records.
+        let stored = options.testsOnly ? nil : Task.detached { [layout, job] in StepCache.Stored(layout: layout, job: job.name) }
         let notifier = options.notices ?? Silent()
         let admission = try await admit(options, resumedRunID: resumed?.runID, notifier: notifier, observer: observer)
         defer { withExtendedLifetime(admission.lock) {} }
@@ -181,7 +183,8 @@ public struct JobRunner: Sendable {
                 environment: session.recorder.state.environment, detail: admission.waitNote))
         }
         if !options.testsOnly {
-            let cache = StepCache(layout: layout, job: job.name, settings: cacheSettings(session.recorder.state, options: options))
+            let cache = StepCache(
+                layout: layout, job: job.name, settings: cacheSettings(session.recorder.state, options: options), stored: await stored?.value)
             let (remaining, cached) = takeUpToDate(&session, graph: graph, plan: plan, cache: cache, observer: observer)
             session.steps = try await execute(session, graph: graph, plan: remaining, options: options, cache: cache, observer: observer)
             session.steps = (cached + session.steps).sorted { $0.stepID < $1.stepID }
