@@ -81,6 +81,7 @@ struct RunSession: Sendable {
             parents: Dictionary(uniqueKeysWithValues: shown.map { ($0.stepID, graph.parents[$0.stepID] ?? []) }))
         report.interrupted = interrupted ? true : nil
         report.runDate = state.runDate
+        report.criticalPath = CriticalPath(steps: shown, parents: graph.parents, wallSeconds: ended.timeIntervalSince(started), since: started)
         return report
     }
 }

@@ -203,7 +203,7 @@ public struct JobRunner: Sendable {
         session.notes += await notify(session, shown: shown, starting: starting, notifier: notifier, observer: observer)
         let report = session.report(graph: graph, shown: shown, ended: Date())
         do {
-            try session.recorder.saveReport(report)
+            try session.recorder.saveReport(report, html: report.html(trends: StepTrends.read(layout, job: job.name), dagSVG: freshDAG(since: session.started)))
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
@@ -237,6 +237,14 @@ public struct JobRunner: Sendable {
         StepCache.Settings(
             parameters: state.parameters ?? [:], environment: state.environment, runDate: state.runDate, forced: options.forced,
             enabled: options.caching)
+    }
+
+    /// `dot`'s drawing of the DAG when this run made it (`docs/dag.svg`,
+    /// coloured by this run), for `report.html`.
+    func freshDAG(since: Date) -> String? {
+        guard let publisher, let modified = (try? FileManager.default.attributesOfItem(atPath: publisher.svgFile.path))?[.modificationDate] as? Date,
+              modified >= since.addingTimeInterval(-1) else { return nil }
+        return try? String(contentsOf: publisher.svgFile, encoding: .utf8)
     }
 
     /// The run `--resume` continues: the latest one, unless it passed.

@@ -9,7 +9,7 @@ import Foundation
 /// logs/runs/<run_id>/01_extract.log          a step's output (attempt 1)
 /// logs/runs/<run_id>/01_extract.attempt-2.log  a retry's output
 /// logs/runs/<run_id>/post_job_tests.log
-/// logs/runs/<run_id>/report.txt
+/// logs/runs/<run_id>/report.txt         (and report.json, junit.xml, report.html)
 /// logs/runs/<run_id>/.state/        files the runner and step children exchange
 /// logs/cache/<job>/steps.jsonl      what each step's last pass depended on and wrote
 /// logs/cache/<job>/files.index       content hashes of the files steps read and write
@@ -82,6 +82,11 @@ public struct RunLayout: Sendable {
     /// The report as JUnit XML.
     public func junitReport(_ runID: String) -> URL {
         runDirectory(runID).appendingPathComponent("junit.xml")
+    }
+
+    /// The report as one self-contained HTML page.
+    public func reportHTML(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("report.html")
     }
 
     /// The snapshot of a run's state.

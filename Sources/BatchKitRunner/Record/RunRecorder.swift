@@ -341,18 +341,25 @@ public final class RunRecorder: @unchecked Sendable {
         crash.passed()
     }
 
-    /// Saves the report as `report.txt`, `report.json` and `junit.xml` in
-    /// the run's folder, each replaced durably.
-    public func saveReport(_ report: RunReport) throws {
-        try Self.saveReport(report, layout: layout, crash: crash)
+    /// Saves the report as `report.txt`, `report.json`, `junit.xml` and,
+    /// when given, `report.html` in the run's folder, each replaced durably.
+    public func saveReport(_ report: RunReport, html: String? = nil) throws {
+        try Self.saveReport(report, html: html, layout: layout, crash: crash)
     }
 
-    static func saveReport(_ report: RunReport, layout: RunLayout, crash: CrashPoint = .shared) throws {
-        let files = [
+    /// Saves a report's HTML page, as `report --html` makes it for a past run.
+    public static func saveReportHTML(_ html: String, runID: String, layout: RunLayout) throws {
+        try DurableFile.replace(layout.reportHTML(runID), with: Data(html.utf8))
+        CrashPoint.shared.passed()
+    }
+
+    static func saveReport(_ report: RunReport, html: String? = nil, layout: RunLayout, crash: CrashPoint = .shared) throws {
+        var files = [
             (layout.report(report.runID), report.render()),
             (layout.reportJSON(report.runID), try report.json()),
             (layout.junitReport(report.runID), JUnitReport(report).xml()),
         ]
+        if let html { files.append((layout.reportHTML(report.runID), html)) }
         for (url, text) in files {
             try DurableFile.replace(url, with: Data(text.utf8))
             crash.passed()

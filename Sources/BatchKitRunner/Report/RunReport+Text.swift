@@ -56,6 +56,9 @@ extension RunReport {
         if let time = timeLine(earlier: earlier) {
             lines.append("")
             lines.append(style.paint("Time", .bold) + "     " + time)
+            if let criticalPath, criticalPath.steps.count > 1 {
+                lines.append("         " + criticalPath.sentence)
+            }
         }
         lines += parameterLines(style: style)
         if !steps.isEmpty {

@@ -38,6 +38,9 @@ public struct RunReport: Sendable, Codable {
     public var interrupted: Bool?
     /// The day the run was for (`--date`).
     public var runDate: RunDate?
+    /// The chain of steps that set the wall time (``CriticalPath``); `nil`
+    /// when no step ran in this session.
+    public var criticalPath: CriticalPath?
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],
