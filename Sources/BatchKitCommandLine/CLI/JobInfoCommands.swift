@@ -7,19 +7,24 @@ import Foundation
 
 /// `report` and `history`: what past runs left in `logs/`.
 enum JobInfoCommands {
-    /// `report [RUN_ID] [--json]`: a saved report, the latest by default.
+    /// `report [RUN_ID] [--json | --html]`: a saved report, the latest by default.
     static func report(_ job: Job, environment: JobCommand.Environment, arguments: [String]) throws -> Int32 {
         let command = "\(environment.command) report"
-        let parsed = try Arguments(arguments, flags: ["--help", "--json"], options: [], command: command)
+        let parsed = try Arguments(arguments, flags: ["--help", "--json", "--html"], options: [], command: command)
         if parsed.has("--help") {
             Console.out("""
-                USAGE: \(command) [RUN_ID] [--json]
+                USAGE: \(command) [RUN_ID] [--json | --html]
 
                 Prints a past run's report (default: the latest run's), as text or JSON.
                 RUN_ID may be any part of a run's id that only one run has (41e5, 20261121T1430).
+                --html prints the path of the run's report.html, one page that opens in any
+                browser without a server (written from report.json when the run has none).
 
                 """)
             return ExitCode.success.rawValue
+        }
+        if parsed.has("--json"), parsed.has("--html") {
+            throw UsageError("give --json or --html, not both", command: command)
         }
         guard parsed.positionals.count <= 1 else {
             throw UsageError("expected at most one RUN_ID", command: command)
@@ -45,6 +50,14 @@ enum JobInfoCommands {
             runID = latest
         }
         let report = try RunReport.load(layout.reportJSON(runID))
+        if parsed.has("--html") {
+            let page = layout.reportHTML(runID)
+            if !FileManager.default.fileExists(atPath: page.path) {
+                try RunRecorder.saveReportHTML(report.html(trends: StepTrends.read(layout, job: job.name)), runID: runID, layout: layout)
+            }
+            Console.out(layout.relative(page) + "\n")
+            return ExitCode.success.rawValue
+        }
         Console.out(parsed.has("--json") ? try report.json() : report.render(style: TerminalStyle.forDescriptor(1)))
         return ExitCode.success.rawValue
     }
@@ -75,10 +88,10 @@ enum JobInfoCommands {
     /// `history [--runs] [--since DATE] [--json]`.
     static func history(_ job: Job, environment: JobCommand.Environment, arguments: [String]) throws -> Int32 {
         let command = "\(environment.command) history"
-        let parsed = try Arguments(arguments, flags: ["--help", "--json", "--runs"], options: ["--since"], command: command)
+        let parsed = try Arguments(arguments, flags: ["--help", "--json", "--runs", "--html"], options: ["--since"], command: command)
         if parsed.has("--help") {
             Console.out("""
-                USAGE: \(command) [--runs] [--since DATE] [--json]
+                USAGE: \(command) [--runs] [--since DATE] [--json | --html]
 
                 Summarises logs/execution_logs.csv: for each step, the runs it was attempted in,
                 its pass rate, its failed attempts (retried ones too), the median and 95th
@@ -93,9 +106,14 @@ enum JobInfoCommands {
                   --since DATE   Only runs started at or after DATE: 2026-11-01, or an ISO-8601
                                  time such as 2026-11-01T06:00:00Z.
                   --json         JSON instead of text.
+                  --html         Write logs/history.html, one page with each step's trend over
+                                 every run and the list of runs, and print its path.
 
                 """)
             return ExitCode.success.rawValue
+        }
+        if parsed.has("--html"), parsed.has("--json") || parsed.has("--runs") {
+            throw UsageError("--html writes one page with the steps and the runs; leave out \(parsed.has("--json") ? "--json" : "--runs")", command: command)
         }
         if let extra = parsed.positionals.first {
             throw UsageError("unexpected argument '\(extra)'", command: command)
@@ -111,6 +129,11 @@ enum JobInfoCommands {
         let history = try RunHistory.load(
             layout.executionLog, testResults: layout.testResults, job: job.name, since: since,
             latest: RunStateStore(layout: layout).latest(job: job.name))
+        if parsed.has("--html") {
+            try RunRecorder.saveHistoryHTML(history.html(trends: StepTrends.read(layout, job: job.name, limit: Int.max)), layout: layout)
+            Console.out(layout.relative(layout.historyHTML) + "\n")
+            return ExitCode.success.rawValue
+        }
         let style = TerminalStyle.forDescriptor(1)
         switch (parsed.has("--runs"), parsed.has("--json")) {
         case (true, true): Console.out(String(decoding: try JSONCoding.encoder().encode(history.runList), as: UTF8.self) + "\n")

@@ -84,6 +84,9 @@ public struct RunLayout: Sendable {
         runDirectory(runID).appendingPathComponent("junit.xml")
     }
 
+    /// The whole history as one HTML page (`history --html`).
+    public var historyHTML: URL { logsDirectory.appendingPathComponent("history.html") }
+
     /// The report as one self-contained HTML page.
     public func reportHTML(_ runID: String) -> URL {
         runDirectory(runID).appendingPathComponent("report.html")

@@ -353,6 +353,11 @@ public final class RunRecorder: @unchecked Sendable {
         CrashPoint.shared.passed()
     }
 
+    /// Saves the history's HTML page, `logs/history.html`.
+    public static func saveHistoryHTML(_ html: String, layout: RunLayout) throws {
+        try DurableFile.replace(layout.historyHTML, with: Data(html.utf8))
+    }
+
     static func saveReport(_ report: RunReport, html: String? = nil, layout: RunLayout, crash: CrashPoint = .shared) throws {
         var files = [
             (layout.report(report.runID), report.render()),

@@ -258,11 +258,15 @@ extension RunReport {
         return text + "</tbody></table>\n"
     }
 
+    private func sparkline(_ points: [StepTrends.Point]) -> String { HTMLPage.sparkline(points) }
+}
+
+extension HTMLPage {
     /// A small line of a step's recent times; a failed run is a red dot.
-    private func sparkline(_ points: [StepTrends.Point]) -> String {
+    static func sparkline(_ points: [StepTrends.Point], width: Double = 120) -> String {
         guard points.count > 1 else { return points.isEmpty ? "" : "<span class=\"muted\">1 run</span>" }
         let most = max(points.map(\.seconds).max() ?? 0, 0.001)
-        let width = 120.0, height = 22.0
+        let height = 22.0
         func at(_ index: Int, _ point: StepTrends.Point) -> (Double, Double) {
             (Double(index) / Double(points.count - 1) * (width - 4) + 2, height - 2 - point.seconds / most * (height - 4))
         }
@@ -279,7 +283,9 @@ extension RunReport {
         }
         return svg + "</svg>"
     }
+}
 
+extension RunReport {
     private func testsSection() -> String {
         var text = "<h2>Post-job tests</h2>\n"
         if let testsNotRun { return text + "<p id=\"tests\">Not run: \(HTMLPage.escape(testsNotRun))</p>\n" }
