@@ -32,11 +32,15 @@ package enum JobHelp {
     // `report`, `history` and `export` parse their options in their own files
     // (JobInfoCommands, JobExportCommand); these declarations are what help
     // shows of them, and HelpAgreementTests holds the two together.
-    static let reportOptions: [OptionDeclaration] = [.flag("--json", "JSON instead of text.")]
+    static let reportOptions: [OptionDeclaration] = [
+        .flag("--json", "JSON instead of text."),
+        .flag("--html", "Print the path of the run's report.html (one page, opens in any\nbrowser)."),
+    ]
     static let historyOptions: [OptionDeclaration] = [
         .flag("--runs", "List each run: its status, date, duration and what failed."),
         .option("--since", "DATE", "Only runs started at or after DATE (2026-11-01 or an ISO-8601\ntime)."),
         .flag("--json", "JSON instead of text."),
+        .flag("--html", "Write logs/history.html (each step's trend, every run); print its\npath."),
     ]
     static let exportOptions: [OptionDeclaration] = [
         .option("--out", "FILE", "Write the DAG to FILE (default: standard output)."),

@@ -26,6 +26,27 @@ import Testing
         try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll()
     }
 
+    @Test func reportAndHistoryGiveTheirHTMLPages() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("t.lst", Self.list)
+        try directory.write("ok", "")
+        #expect(try await batchkit([], in: directory).status == 0)
+        let runID = try #require(try rows(directory).last?.runID)
+        let page = "logs/runs/\(runID)/report.html"
+        #expect(try directory.read(page).hasPrefix("<!DOCTYPE html>"), "every run writes its report.html")
+        let shown = try await batchkit(["report", "--html"], in: directory)
+        #expect(shown.status == 0 && shown.stdout == page + "\n", "\(shown.stdout)\(shown.stderr)")
+        try FileManager.default.removeItem(at: directory.path(page))
+        let again = try await batchkit(["report", "--html", String(runID.suffix(4))], in: directory)
+        #expect(again.stdout == page + "\n")
+        #expect(try directory.read(page).contains("<table id=\"steps\">"), "written again from report.json")
+        let history = try await batchkit(["history", "--html"], in: directory)
+        #expect(history.status == 0 && history.stdout == "logs/history.html\n")
+        #expect(try directory.read("logs/history.html").contains("<table id=\"runs\">"))
+        let both = try await batchkit(["report", "--html", "--json"], in: directory)
+        #expect(both.status == 64 && both.stderr.contains("give --json or --html, not both"))
+    }
+
     @Test func aResumedRunsReportCountsThisSessionAndTheRunsAttempts() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("t.lst", Self.list)
@@ -82,7 +103,7 @@ import Testing
         #expect(runs[1].failedSteps.map(\.stepID) == [2])
 
         let help = try await batchkit(["history", "--help"], in: directory)
-        #expect(help.stdout.contains("USAGE: batchkit run t.lst history [--runs] [--since DATE] [--json]"))
+        #expect(help.stdout.contains("USAGE: batchkit run t.lst history [--runs] [--since DATE] [--json | --html]"))
         #expect(try await batchkit(["--help"], in: directory).stdout.contains("--runs          List each run: its status, date, duration and what failed."))
     }
 
