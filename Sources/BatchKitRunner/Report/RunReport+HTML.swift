@@ -20,8 +20,9 @@ public struct StepTrends: Sendable {
 
     /// The last `limit` runs of each step of `job` that ran (CACHED and
     /// SKIPPED rows are not runs).
-    public static func read(_ layout: RunLayout, job: String, limit: Int = 30) -> StepTrends {
-        let rows = (try? ExecutionLog(url: layout.executionLog).readAll()) ?? []
+    public static func read(_ layout: RunLayout, job: String, limit: Int = 30, tailBytes: Int? = 2 << 20) -> StepTrends {
+        let rows = tailBytes.flatMap { recentRows(layout.executionLog, bytes: $0) }
+            ?? (try? ExecutionLog(url: layout.executionLog).readAll()) ?? []
         var byStep: [StepID: [(run: String, seconds: Double, status: Status)]] = [:]
         for row in rows where row.job == job && row.stepID > 0 && row.attempt > 0 {
             var list = byStep[row.stepID, default: []]
@@ -35,6 +36,40 @@ public struct StepTrends: Sendable {
         return StepTrends(points: byStep.mapValues { list in
             list.suffix(limit).map { Point(runID: $0.run, seconds: $0.seconds, status: $0.status) }
         })
+    }
+
+    /// The rows in the last `bytes` of a history bigger than that, so that
+    /// writing a report does not read years of history; `nil` for a smaller
+    /// file (read whole). The cut lands inside a record: reading starts at
+    /// the first line that begins with a run id.
+    static func recentRows(_ url: URL, bytes: Int) -> [ExecutionRecord]? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size > UInt64(bytes) else { return nil }
+        try? handle.seek(toOffset: 0)
+        guard let head = try? handle.read(upToCount: 4096), let headerEnd = head.firstIndex(of: 0x0A) else { return nil }
+        var headerLine = head[..<headerEnd]
+        if headerLine.last == 0x0D { headerLine = headerLine.dropLast() }
+        let header = (try? CSV.parse(String(decoding: headerLine, as: UTF8.self)))?.first ?? []
+        try? handle.seek(toOffset: size - UInt64(bytes))
+        guard let tail = try? handle.readToEnd() else { return nil }
+        // A record starts a line with a run id: 20261124T180826.891Z-3d85,
+        let bytes = [UInt8](tail)
+        func startsRecord(_ at: Int) -> Bool {
+            let shape = Array("ddddddddTdddddd.dddZ-".utf8)
+            guard at + shape.count < bytes.count else { return false }
+            for (offset, expected) in shape.enumerated() {
+                let byte = bytes[at + offset]
+                if expected == UInt8(ascii: "d") ? !(48...57).contains(byte) : byte != expected { return false }
+            }
+            return true
+        }
+        guard let newline = bytes.indices.first(where: { bytes[$0] == 0x0A && startsRecord($0 + 1) }),
+              let table = try? CSV.parse(String(decoding: bytes[(newline + 1)...], as: UTF8.self)) else { return [] }
+        return table.compactMap { fields in
+            guard fields.count <= header.count else { return nil }
+            return ExecutionLog.record(Dictionary(uniqueKeysWithValues: zip(header, fields)))
+        }
     }
 
     /// The slow flag `history` uses: the latest at least twice the median of

@@ -109,4 +109,25 @@ import Testing
         #expect(html.contains("data-outcome=\"FAIL\""))
         #expect(html.contains("<circle"), "the failed run is a dot on the step's trend")
     }
+
+    @Test func trendsOfABigHistoryReadOnlyItsTail() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        var rows: [ExecutionRecord] = []
+        for run in 0..<200 {
+            let started = Self.start.addingTimeInterval(Double(run) * 100)
+            let id = "\(Timestamp.compact(started))-\(String(format: "%04x", run))"
+            rows.append(ExecutionRecord(
+                runID: id, job: "j", stepID: 1, stepName: "One", attempt: 1, status: .pass, startedAt: started,
+                endedAt: started.addingTimeInterval(Double(run)), message: "line one\nline \"two\", with a comma"))
+        }
+        try ExecutionLog(url: layout.executionLog).append(rows)
+        let whole = StepTrends.read(layout, job: "j", limit: 30, tailBytes: nil)
+        let tail = StepTrends.read(layout, job: "j", limit: 30, tailBytes: 3_000)
+        #expect(whole.points[1]?.count == 30)
+        #expect(whole.points[1]?.last?.seconds == 199)
+        let recent = try #require(tail.points[1])
+        #expect(!recent.isEmpty && recent.count < 30, "only the rows in the last 3,000 bytes")
+        #expect(recent.map(\.seconds) == Array(whole.points[1]?.suffix(recent.count) ?? []).map(\.seconds), "the same last runs, none garbled")
+    }
 }
