@@ -64,8 +64,10 @@ public struct DagDocument: Sendable {
 
     /// A node's text: id and name, then the last run's status and time when
     /// there was one (`01 Extract` / `PASS · 0.02 s`), lines separated by `\n`.
+    /// The name's control and bidirectional characters are shown as escapes
+    /// (``VisibleText``), so a name cannot reorder what the drawing shows.
     func label(for step: Step) -> String {
-        var label = "\(step.displayID) \(step.name)"
+        var label = "\(step.displayID) \(VisibleText.line(step.name))"
         if let state = states[step.id] {
             label += "\n\(state.status.rawValue)"
             if let seconds = state.durationSeconds { label += " · \(DurationFormat.seconds(seconds))" }
