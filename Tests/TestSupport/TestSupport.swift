@@ -274,3 +274,90 @@ public enum PythonFlavor: String, CaseIterable, Sendable, CustomStringConvertibl
         return nil
     }
 }
+
+/// Headless Chromium, to check an HTML page as a browser reads it: the DOM
+/// it builds and the requests it makes. Found with ``requireChromium(for:)``.
+public struct HeadlessChromium: Sendable {
+    /// The browser's path.
+    public let executable: String
+
+    /// What loading a page left: the DOM as Chromium serialises it after
+    /// parsing, and every URL the page requested besides its own file.
+    public struct LoadedPage: Sendable {
+        public let dom: String
+        public let requestedURLs: [String]
+    }
+
+    /// Loads `file` once, with a fresh profile and a net log.
+    ///
+    /// - Parameters:
+    ///   - file: The page, a local file.
+    ///   - timeout: Seconds before Chromium (its whole process group) is stopped.
+    /// - Returns: The DOM and the URLs the page requested.
+    /// - Throws: `CheckFailure` when Chromium fails or runs out of time, or
+    ///   leaves no readable net log.
+    public func load(_ file: URL, timeout: Int = 90) async throws -> LoadedPage {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bk-chromium-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let netLog = scratch.appendingPathComponent("netlog.json")
+        // coreutils' `timeout` signals its whole process group, so Chromium's
+        // helper processes go too; a fresh profile keeps runs apart.
+        let result = try await runProgram("/usr/bin/env", [
+            "timeout", "--kill-after=5", "\(timeout)", executable,
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--user-data-dir=\(scratch.appendingPathComponent("profile").path)",
+            "--log-net-log=\(netLog.path)", "--dump-dom", file.absoluteURL.absoluteString,
+        ], in: scratch)
+        guard result.status == 0 else {
+            let why = result.status == 124 ? "did not finish within \(timeout) s" : "exited with \(result.status)"
+            throw CheckFailure("chromium \(why) loading \(file.path): \(result.stderr.suffix(2_000))")
+        }
+        return LoadedPage(dom: result.stdout, requestedURLs: try Self.pageRequests(in: netLog, besides: file))
+    }
+
+    /// The DOM of `file` after Chromium parsed it.
+    public func dumpDOM(of file: URL) async throws -> String {
+        try await load(file).dom
+    }
+
+    /// The URLs `file` requested, other than itself: each one is a request
+    /// the page should not have made.
+    public func requestedURLs(of file: URL) async throws -> [String] {
+        try await load(file).requestedURLs
+    }
+
+    /// The URLs of the net log's `URL_REQUEST_START_JOB` events that a page
+    /// started. Chromium's own traffic (time, updates, accounts — not all of
+    /// it can be switched off by flags) has the initiator "not an origin";
+    /// a request of a `file://` page has "null" (an opaque origin).
+    static func pageRequests(in netLog: URL, besides file: URL) throws -> [String] {
+        guard let log = try JSONSerialization.jsonObject(with: Data(contentsOf: netLog)) as? [String: Any],
+              let constants = log["constants"] as? [String: Any],
+              let types = constants["logEventTypes"] as? [String: Int],
+              let startJob = types["URL_REQUEST_START_JOB"],
+              let events = log["events"] as? [[String: Any]]
+        else { throw CheckFailure("\(netLog.path) is not a Chromium net log") }
+        let own = file.absoluteURL.absoluteString
+        var urls: [String] = []
+        for event in events where event["type"] as? Int == startJob {
+            guard let params = event["params"] as? [String: Any], let url = params["url"] as? String else { continue }
+            if params["initiator"] as? String == "not an origin" || url == own || urls.contains(url) { continue }
+            urls.append(url)
+        }
+        return urls
+    }
+}
+
+/// Chromium (`chromium` or `chromium-browser` on PATH); when missing, a loud
+/// skip outside CI and a test failure in CI (`.ci/run` installs it).
+public func requireChromium(for purpose: String) -> HeadlessChromium? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    for tool in ["chromium", "chromium-browser"] {
+        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(tool)") {
+            return HeadlessChromium(executable: "\(directory)/\(tool)")
+        }
+    }
+    return requireTool("chromium", for: purpose).map(HeadlessChromium.init(executable:))
+}

@@ -66,6 +66,14 @@ import Testing
         let runID = try #require(rows.first?.runID)
         #expect(try read(rows[0].logFile).contains("extracted 41 rows from 1 file(s)"))
         #expect(try read("logs/runs/\(runID)/report.txt") == String(first.stdout.dropFirst()))
+        // The same run's report.html, as a browser reads it: every step passed, the 8 tests passed.
+        if let chromium = requireChromium(for: "loading the etl job's report.html in a browser") {
+            let page = try await BrowserReport.load(lastRunIn: job, with: chromium)
+            page.expectMatches(status: "PASS", steps: ["01": "PASS", "02": "PASS", "03": "PASS", "04": "PASS", "05": "PASS"])
+            #expect(page.count(#"<tr data-test-status="PASS">"#) == 8 && page.count("<tr data-test-status=") == 8, "the post-job tests in #tests")
+            #expect(page.element(id: "critical-path", tag: "p") != nil)
+            #expect(page.dom.contains(#"<div id="dag" data-source="graphviz">"#) == (dot != nil))
+        }
         #expect(try read(rows[1].logFile).contains("4 regions: North, South, East, West"))
         #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 9)
         #expect(try read("data/output/daily_revenue.csv").hasPrefix("date,region,orders,units,revenue\r\n"))
