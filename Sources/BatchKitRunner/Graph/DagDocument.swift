@@ -67,7 +67,7 @@ public struct DagDocument: Sendable {
     /// The name's control and bidirectional characters are shown as escapes
     /// (``VisibleText``), so a name cannot reorder what the drawing shows.
     func label(for step: Step) -> String {
-        var label = "\(step.displayID) \(VisibleText.line(step.name))"
+        var label = "\(step.displayID) \(VisibleText.lines(step.name))"
         if let state = states[step.id] {
             label += "\n\(state.status.rawValue)"
             if let seconds = state.durationSeconds { label += " · \(DurationFormat.seconds(seconds))" }
