@@ -10,14 +10,15 @@
 #      moment the run opens logs/execution_logs.csv to read the steps' trends for the page, to the
 #      moment it creates report.txt. That span holds the page (trends and HTML) but also the text
 #      report, report.json and junit.xml, all made before the first file is written, so it is an
-#      upper bound. When the build has `report --html RUN_ID`, its time (the page from report.json,
+#      upper bound. With perf, the CPU time inside the functions that make the page, from profiles
+#      of RUNS more runs. When the build has `report --html RUN_ID`, its time (the page from report.json,
 #      start-up included) is shown too, minus `report RUN_ID` (the text report the same way).
 #
 #   bench/html-report.sh [STEPS] [RUNS]   (defaults 1000 and 5; RUNS runs of the list, and
 #                                          RUNS timings of each figure, medians reported)
 #
 # Needs the release build (`swift build -c release --product batchkit`; or BATCHKIT=/path/to/batchkit),
-# chromium (CHROMIUM=/path), and strace. KEEP=1 keeps the work folder in /tmp.
+# chromium (CHROMIUM=/path), and strace; perf when there (as root, or with perf_event_paranoid ≤ 1). KEEP=1 keeps the work folder in /tmp.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${1:-1000}
@@ -67,6 +68,24 @@ read bound trends <<<"$(awk '
   END { if (csv && txt) printf "%.4f %.4f\n", txt - csv, (svg ? svg - csv : 0) }' "$work/trace")"
 [[ -n $bound ]] || fail "the trace has no read of execution_logs.csv followed by report.txt created (see $work/trace)"
 
+# c''. With perf: RUNS more runs sampled at 4 kHz, the CPU time spent inside RunReport.html(trends:dagSVG:)
+#      (the page) and StepTrends.read (the last runs of each step, read from execution_logs.csv for it),
+#      callees included: each symbol's share of the samples times the samples' total CPU time.
+pagecpu=(); trendscpu=(); have_perf=no
+if command -v perf >/dev/null && perf record -q -o "$work/perf.test" true >/dev/null 2>&1; then
+  have_perf=yes
+  for r in $(seq "$runs"); do
+    perf record -q -F 4000 -g -o "$work/perf.data" "$bk" run "$list" >/dev/null 2>&1
+    perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null > "$work/perf.txt"
+    ms() { awk -v sym="$1" '/^# Event count/ { total = $NF } index($0, sym) && !found { sub("%", "", $1); found = $1 }
+      END { if (found == "") exit 1; printf "%.1f\n", found / 100 * total / 1e6 }' "$work/perf.txt"; }
+    pagecpu+=("$(ms '$s14BatchKitRunner9RunReportV4html6trends6dagSVG')") || fail "no RunReport.html in the profile (see $work/perf.txt)"
+    trendscpu+=("$(ms '$s14BatchKitRunner10StepTrendsV4read')") || fail "no StepTrends.read in the profile (see $work/perf.txt)"
+  done
+else
+  echo "*** SKIPPED: perf is missing or not allowed; (c) is only bounded ***" >&2
+fi
+
 # c'. `report --html RUN_ID`, when this build has it, against `report RUN_ID`.
 reporthtml=(); reporttext=(); have_report_html=no
 if "$bk" run "$list" report --help 2>&1 | grep -q -- '--html'; then
@@ -105,14 +124,20 @@ row "b. chromium --screenshot, report.html" "${shotpage[@]}"
 row "   chromium --screenshot, trivial page" "${shotbase[@]}"
 row "   chromium --dump-dom, report.html" "${dompage[@]}"
 row "   chromium --dump-dom, trivial page" "${dombase[@]}"
+if [[ $have_perf == yes ]]; then
+  printf '%-66s %9s ms (%s)\n' "c''. CPU inside RunReport.html, profiled" "$(m "${pagecpu[@]}")" "$(r "${pagecpu[@]}")"
+  printf '%-66s %9s ms (%s)\n' "     CPU inside StepTrends.read, profiled" "$(m "${trendscpu[@]}")" "$(r "${trendscpu[@]}")"
+fi
 if [[ $have_report_html == yes ]]; then
   row "c'. report --html RUN_ID" "${reporthtml[@]}"
   row "    report RUN_ID" "${reporttext[@]}"
 fi
 awk -v sp="$(m "${shotpage[@]}")" -v sb="$(m "${shotbase[@]}")" -v dp="$(m "${dompage[@]}")" -v db="$(m "${dombase[@]}")" \
-    -v bound="$bound" -v trends="$trends" -v rh="$(m "${reporthtml[@]:-0}")" -v rt="$(m "${reporttext[@]:-0}")" 'BEGIN {
+    -v bound="$bound" -v trends="$trends" -v rh="$(m "${reporthtml[@]:-0}")" -v rt="$(m "${reporttext[@]:-0}")" \
+    -v pc="$(m "${pagecpu[@]:-0}")" -v tc="$(m "${trendscpu[@]:-0}")" -v n="$runs" 'BEGIN {
   printf "\nb. chromium, report.html minus the trivial page: --screenshot %.3f s, --dump-dom %.3f s (limit 2 s)\n", sp - sb, dp - db
   printf "c. trends + HTML + text report + report.json + junit.xml, in the traced last run: %.1f ms (an upper bound; limit 20 ms)\n", bound * 1000
   if (trends > 0) printf "   of which reading the trends from execution_logs.csv: %.1f ms; the rest, from reading dag.svg on: %.1f ms\n", trends * 1000, (bound - trends) * 1000
+  if (pc > 0) printf "   profiled: CPU inside RunReport.html (the page), median of %d profiled runs: %.1f ms; inside StepTrends.read (its trends): %.1f ms; together %.1f ms (limit 20 ms)\n", n, pc, tc, pc + tc
   if (rh > 0) printf "c'\''. report --html minus report: %.1f ms\n", (rh - rt) * 1000
 }'
