@@ -210,7 +210,7 @@ extension RunReport {
         }
         svg += "</svg>\n"
         text += svg
-        text += "<p class=\"legend muted\"><span>green: PASS</span><span>hatched red: FAIL (TIMEOUT when timed out)</span><span>dashed: retry wait</span><span>dark outline: critical path</span><span>hover a bar for its times, CPU and memory</span></p>\n"
+        text += "<p class=\"legend muted\"><span>green: PASS</span><span>hatched red: FAIL (TIMEOUT when timed out)</span><span>dashed: retry wait</span><span>dark outline (and bold rows below): critical path</span><span>hover a bar for its times, CPU and memory</span></p>\n"
         let notRun = steps.filter { $0.status == .skipped || $0.status == .cached || !$0.records.contains { $0.attempt > 0 && $0.endedAt >= startedAt } }
         if !notRun.isEmpty {
             text += "<p id=\"not-run\">Not run in this session: " + notRun.map { step in

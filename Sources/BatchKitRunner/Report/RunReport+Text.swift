@@ -70,7 +70,7 @@ extension RunReport {
 
         lines.append("")
         if let runDate { lines.append("\(style.paint("Date", .bold))     \(runDate)  (the run date: context.runDate, $BATCHKIT_RUN_DATE)") }
-        lines.append("\(style.paint("Logs", .bold))     \(logDirectory)/  (report.txt, report.json, junit.xml)")
+        lines.append("\(style.paint("Logs", .bold))     \(logDirectory)/  (report.html, report.txt, report.json, junit.xml)")
         lines.append("\(style.paint("History", .bold))  \(historyFiles.joined(separator: ", "))")
         for note in notes { lines.append("\(style.paint("Note", .yellow))     \(VisibleText.lines(note))") }
         return lines.joined(separator: "\n") + "\n"

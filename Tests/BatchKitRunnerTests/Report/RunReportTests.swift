@@ -48,7 +48,7 @@ import Testing
             tests: [], testsNotRun: nil, failureLogTails: [:], logDirectory: "l", historyFiles: [], notes: [])
         #expect(sequential.render().contains("Time     2.00 s wall, 1.90 s with steps running, one after another (no parallel speed-up)"))
         #expect(text.contains("  wave 1  01 Extract         PASS\n  wave 2  02 Validate input  FAIL     ← 01\n  wave 3  03 Load            SKIPPED  ← 02\n"))
-        #expect(text.contains("Logs     logs/runs/r1/  (report.txt, report.json, junit.xml)"))
+        #expect(text.contains("Logs     logs/runs/r1/  (report.html, report.txt, report.json, junit.xml)"))
         #expect(text.contains("Note     a note"))
     }
 
