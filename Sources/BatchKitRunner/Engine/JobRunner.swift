@@ -191,6 +191,8 @@ public struct JobRunner: Sendable {
             session.recorder.saveCache(cache)
         }
         session.interrupted = Task.isCancelled
+        // The sparklines of report.html are read while the tests run and the DAG is drawn.
+        let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name) }
         await runTests(&session, withholding: options.withheldVariables)
         // A signal during the tests interrupts the run; one after the records
         // are closed (while the DAG is drawn) only cuts that work short.
@@ -203,7 +205,7 @@ public struct JobRunner: Sendable {
         session.notes += await notify(session, shown: shown, starting: starting, notifier: notifier, observer: observer)
         let report = session.report(graph: graph, shown: shown, ended: Date())
         do {
-            try session.recorder.saveReport(report, html: report.html(trends: StepTrends.read(layout, job: job.name), dagSVG: freshDAG(since: session.started)))
+            try session.recorder.saveReport(report, html: report.html(trends: await trends.value, dagSVG: freshDAG(since: session.started)))
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
