@@ -85,6 +85,11 @@ import Testing
         let directory = try TemporaryDirectory()
         try directory.write("fresh.txt", "new")
         let path = directory.path("fresh.txt").path
+        // A modification time not yet settled when the file is hashed (here
+        // in the future, so a slow machine cannot make it settle first).
+        let later = Int(Date().timeIntervalSince1970) + 60
+        var times = [timespec(tv_sec: later, tv_nsec: 0), timespec(tv_sec: later, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         let index = FileHashes()
         _ = index.hashes(of: [path])
         // Its times are within the file system's clock tick of now: a change
