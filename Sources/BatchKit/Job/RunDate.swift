@@ -13,13 +13,27 @@ public struct RunDate: Sendable, Hashable, Comparable, Codable, CustomStringConv
     /// A calendar date written `YYYY-MM-DD` (`2026-11-23`); `nil` for
     /// anything else, including a day the month does not have.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].utf8.count == 4, parts[1].utf8.count == 2, parts[2].utf8.count == 2,
-              parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day)
-        else { return nil }
+        // Read byte by byte, not generically: a history holds one per row.
+        var text = String(text)
+        guard let (year, month, day) = text.withUTF8(Self.parts) else { return nil }
+        guard (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day) else { return nil }
         (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    /// Year, month and day of `YYYY-MM-DD`, unchecked against the calendar.
+    private static func parts(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        var (year, month, day) = (0, 0, 0)
+        for index in 0..<10 where index != 4 && index != 7 {
+            guard (0x30...0x39).contains(bytes[index]) else { return nil }
+            let digit = Int(bytes[index] - 0x30)
+            switch index {
+            case ..<4: year = year * 10 + digit
+            case ..<7: month = month * 10 + digit
+            default: day = day * 10 + digit
+            }
+        }
+        return (year, month, day)
     }
 
     /// The day `now` falls on in `timeZone`.

@@ -23,7 +23,8 @@ public struct StepID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
 
     /// Reads an id written as a number (`"7"`, `"07"`); `nil` for anything else.
     public init?(_ text: some StringProtocol) {
-        guard let value = Int(text) else { return nil }
+        // `Int(String)`, not the generic parse: a history holds one per row.
+        guard let value = Int(String(text)) else { return nil }
         self.rawValue = value
     }
 

@@ -82,7 +82,22 @@ struct RunSession: Sendable {
         report.interrupted = interrupted ? true : nil
         report.runDate = state.runDate
         report.criticalPath = CriticalPath(steps: shown, parents: graph.parents, wallSeconds: ended.timeIntervalSince(started), since: started)
+        report.earlierSessions = resumed ? earlierSessions : nil
         return report
+    }
+
+    /// The sessions of a resumed run before this one, with the attempts each
+    /// made (a run resumed by batchkit before 0.3 knows only when its first
+    /// session started: its earlier attempts are then one session).
+    var earlierSessions: [RunReport.Session] {
+        let state = recorder.state
+        let starts = (state.sessionStarts ?? [state.startedAt, started]).dropLast()
+        let attempts = earlier.values.joined().filter { $0.attempt > 0 }.sorted { ($0.startedAt, $0.stepID) < ($1.startedAt, $1.stepID) }
+        return starts.indices.map { index in
+            let end = index + 1 < starts.endIndex ? starts[index + 1] : started
+            let from = index == starts.startIndex ? Date.distantPast : starts[index]
+            return RunReport.Session(startedAt: starts[index], attempts: attempts.filter { $0.startedAt >= from && $0.startedAt < end })
+        }
     }
 }
 

@@ -173,6 +173,9 @@ public struct JobRunner: Sendable {
         let (graph, plan, resumed) = try plan(options)
         // The step cache is read while the run takes its lock and opens its records.
         let stored = options.testsOnly ? nil : Task.detached { [layout, job] in StepCache.Stored(layout: layout, job: job.name) }
+        // So are the steps' earlier runs, for the sparklines of report.html: this run's are added at its end.
+        let historySize = UInt64((try? FileManager.default.attributesOfItem(atPath: layout.executionLog.path)[.size] as? Int) ?? 0)
+        let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name, upTo: historySize) }
         let notifier = options.notices ?? Silent()
         let admission = try await admit(options, resumedRunID: resumed?.runID, notifier: notifier, observer: observer)
         defer { withExtendedLifetime(admission.lock) {} }
@@ -191,8 +194,6 @@ public struct JobRunner: Sendable {
             session.recorder.saveCache(cache)
         }
         session.interrupted = Task.isCancelled
-        // The sparklines of report.html are read while the tests run and the DAG is drawn.
-        let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name) }
         await runTests(&session, withholding: options.withheldVariables)
         // A signal during the tests interrupts the run; one after the records
         // are closed (while the DAG is drawn) only cuts that work short.
@@ -205,7 +206,7 @@ public struct JobRunner: Sendable {
         session.notes += await notify(session, shown: shown, starting: starting, notifier: notifier, observer: observer)
         let report = session.report(graph: graph, shown: shown, ended: Date())
         do {
-            try session.recorder.saveReport(report, html: report.html(trends: await trends.value, dagSVG: freshDAG(since: session.started)))
+            try session.recorder.saveReport(report, html: report.html(trends: await trends.value.adding(run: session.runID, steps: shown, since: session.started), dagSVG: freshDAG(since: session.started)))
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }

@@ -51,6 +51,10 @@ public struct RunState: Codable, Sendable, Equatable {
     public var context: [String: String]
     /// How many times this run was resumed.
     public var resumes: Int
+    /// When each session of the run started, the first one included, once
+    /// the run was resumed (`nil` before; a state of batchkit before 0.3
+    /// knows only ``startedAt``).
+    public var sessionStarts: [Date]?
     /// The steps a partial run covered (`--only`, `--from`, …); `nil` for all.
     /// `--resume` without a selection stays within it.
     public var scope: [StepID]?

@@ -282,10 +282,7 @@ public struct CSVHistoryFile: Sendable {
     ///
     /// - Throws: ``CSVTable/ReadError`` when the file is malformed.
     public func readAll() throws -> [[String: String]] {
-        // A missing file, or an empty one (created before a run that wrote no row), has no rows.
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-        guard let size, size > 0 else { return [] }
-        let table = try CSVTable.read(url)
+        guard let table = try readTable() else { return [] }
         return table.rows.map { row in
             var record: [String: String] = [:]
             for (index, name) in table.header.enumerated() where index < row.count {
@@ -293,6 +290,16 @@ public struct CSVHistoryFile: Sendable {
             }
             return record
         }
+    }
+
+    /// Reads the whole file as a table; `nil` for a missing or empty file
+    /// (created before a run that wrote no row).
+    ///
+    /// - Throws: ``CSVTable/ReadError`` when the file is malformed.
+    public func readTable() throws -> CSVTable? {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        guard let size, size > 0 else { return nil }
+        return try CSVTable.read(url)
     }
 
     private func readHeader(_ descriptor: Int32, size: Int) -> ([String], Bool) {

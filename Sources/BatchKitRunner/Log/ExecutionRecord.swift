@@ -101,7 +101,9 @@ public struct ExecutionLog: Sendable {
 
     /// Reads every record back. Rows that cannot be understood are skipped.
     public func readAll() throws -> [ExecutionRecord] {
-        try file.readAll().compactMap(Self.record)
+        guard let table = try file.readTable() else { return [] }
+        let columns = Columns(table.header)
+        return table.rows.compactMap(columns.record)
     }
 
     static func fields(_ record: ExecutionRecord) -> [String: String] {
@@ -119,21 +121,41 @@ public struct ExecutionLog: Sendable {
         ]
     }
 
-    static func record(_ fields: [String: String]) -> ExecutionRecord? {
-        guard let runID = fields["run_id"], let stepID = fields["step_id"].flatMap({ StepID($0) }),
-              let status = fields["status"].flatMap({ Status(outcome: $0) }),
-              let started = fields["started_at"].flatMap(Timestamp.parse),
-              let ended = fields["ended_at"].flatMap(Timestamp.parse)
-        else { return nil }
-        var record = ExecutionRecord(
-            runID: runID, job: fields["job"] ?? "", stepID: stepID, stepName: fields["step_name"] ?? "",
-            attempt: fields["attempt"].flatMap { Int($0) } ?? 0, status: status,
-            startedAt: started, endedAt: ended,
-            cpuSeconds: fields["cpu_s"].flatMap { Double($0) },
-            maxRSSKilobytes: fields["max_rss_kb"].flatMap { Int($0) },
-            exitStatus: fields["exit_status"] ?? "", reason: FailureReason(word: fields["reason"] ?? ""),
-            message: fields["message"] ?? "", logFile: fields["log_file"] ?? "", host: fields["host"] ?? "")
-        record.runDate = fields["run_date"].flatMap { RunDate($0) }
-        return record
+    /// Where each column is in a history's header (a file of an older
+    /// batchkit has fewer), to read its rows without a dictionary per row.
+    struct Columns {
+        private let runID, job, stepID, stepName, attempt, status, startedAt, endedAt: Int?
+        private let cpu, memory, exitStatus, reason, message, logFile, host, runDate: Int?
+
+        init(_ header: [String]) {
+            func at(_ name: String) -> Int? { header.firstIndex(of: name) }
+            (runID, job, stepID, stepName) = (at("run_id"), at("job"), at("step_id"), at("step_name"))
+            (attempt, status, startedAt, endedAt) = (at("attempt"), at("status"), at("started_at"), at("ended_at"))
+            (cpu, memory, exitStatus, reason) = (at("cpu_s"), at("max_rss_kb"), at("exit_status"), at("reason"))
+            (message, logFile, host, runDate) = (at("message"), at("log_file"), at("host"), at("run_date"))
+        }
+
+        /// The record a row holds, or `nil` when it lacks what every record has.
+        func record(_ row: [String]) -> ExecutionRecord? {
+            func field(_ index: Int?) -> String? {
+                guard let index, index < row.count else { return nil }
+                return row[index]
+            }
+            guard let runID = field(runID), let stepID = field(stepID).flatMap({ StepID($0) }),
+                  let status = field(status).flatMap({ Status(outcome: $0) }),
+                  let started = field(startedAt).flatMap(Timestamp.parse),
+                  let ended = field(endedAt).flatMap(Timestamp.parse)
+            else { return nil }
+            var record = ExecutionRecord(
+                runID: runID, job: field(job) ?? "", stepID: stepID, stepName: field(stepName) ?? "",
+                attempt: field(attempt).flatMap { Int($0) } ?? 0, status: status,
+                startedAt: started, endedAt: ended,
+                cpuSeconds: field(cpu).flatMap { Double($0) },
+                maxRSSKilobytes: field(memory).flatMap { Int($0) },
+                exitStatus: field(exitStatus) ?? "", reason: FailureReason(word: field(reason) ?? ""),
+                message: field(message) ?? "", logFile: field(logFile) ?? "", host: field(host) ?? "")
+            record.runDate = field(runDate).flatMap { RunDate($0) }
+            return record
+        }
     }
 }

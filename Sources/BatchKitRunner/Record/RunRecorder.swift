@@ -134,6 +134,7 @@ public final class RunRecorder: @unchecked Sendable {
         let (recorder, recovery) = try recover(runID, layout: layout)
         try recorder.commit {
             $0.resumes += 1
+            $0.sessionStarts = ($0.sessionStarts ?? [$0.startedAt]) + [Date()]
             $0.phase = .running
         }
         return (recorder, recovery.rows)
@@ -356,6 +357,7 @@ public final class RunRecorder: @unchecked Sendable {
     /// Saves the history's HTML page, `logs/history.html`.
     public static func saveHistoryHTML(_ html: String, layout: RunLayout) throws {
         try DurableFile.replace(layout.historyHTML, with: Data(html.utf8))
+        CrashPoint.shared.passed()
     }
 
     static func saveReport(_ report: RunReport, html: String? = nil, layout: RunLayout, crash: CrashPoint = .shared) throws {

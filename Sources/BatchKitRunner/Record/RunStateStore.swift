@@ -36,6 +36,7 @@ public final class RunStateStore: @unchecked Sendable {
         var generation: Int?
         var phase: RunState.Phase?
         var resumes: Int?
+        var sessionStarts: [Date]?
         var steps: [StepID: RunState.StepState]?
         var context: [String: String]?
         var removedSteps: [StepID]?
@@ -82,6 +83,7 @@ public final class RunStateStore: @unchecked Sendable {
             var change = Change(generation: generations[runID])
             if previous.phase != state.phase { change.phase = state.phase }
             if previous.resumes != state.resumes { change.resumes = state.resumes }
+            if previous.sessionStarts != state.sessionStarts { change.sessionStarts = state.sessionStarts }
             let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
             if !steps.isEmpty { change.steps = steps }
             let context = state.context.filter { previous.context[$0.key] != $0.value }
@@ -91,7 +93,7 @@ public final class RunStateStore: @unchecked Sendable {
             let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
             if !removedContext.isEmpty { change.removedContext = removedContext }
             if !rows.isEmpty { change.rows = rows }
-            guard change.phase != nil || change.resumes != nil || change.steps != nil || change.context != nil
+            guard change.phase != nil || change.resumes != nil || change.sessionStarts != nil || change.steps != nil || change.context != nil
                 || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
             else { return false }
             let line = String(decoding: try JSONCoding.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
@@ -180,6 +182,7 @@ public final class RunStateStore: @unchecked Sendable {
             lines += 1
             if let phase = change.phase { state.phase = phase }
             if let resumes = change.resumes { state.resumes = resumes }
+            if let starts = change.sessionStarts { state.sessionStarts = starts }
             for (key, value) in change.steps ?? [:] { state.steps[key] = value }
             for (key, value) in change.context ?? [:] { state.context[key] = value }
             for key in change.removedSteps ?? [] { state.steps[key] = nil }

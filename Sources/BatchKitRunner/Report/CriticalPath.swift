@@ -50,10 +50,19 @@ public struct CriticalPath: Sendable, Codable, Equatable {
     public var longest: Link? { steps.max { $0.seconds < $1.seconds } }
 
     /// `critical path 01 → 03 → 05: 12.3 s of 14.0 s wall; 03 is 61 % of it`.
+    /// A long chain is shortened to its ends; a path that spent most of its
+    /// time between its steps says so, and a step is named only when it is
+    /// a real share of the path.
     public var sentence: String {
-        let chain = steps.map(\.stepID.display).joined(separator: " → ")
+        let ids = steps.map(\.stepID.display)
+        let chain = ids.count <= 12 ? ids.joined(separator: " → ")
+            : (ids.prefix(5) + ["…"] + ids.suffix(5)).joined(separator: " → ") + " (\(ids.count) steps)"
         var text = "critical path \(chain): \(DurationFormat.seconds(seconds)) of \(DurationFormat.seconds(wallSeconds)) wall"
-        if steps.count > 1, let longest, seconds > 0 {
+        guard steps.count > 1, seconds > 0 else { return text }
+        let running = steps.reduce(0) { $0 + $1.seconds }
+        if running < seconds / 2 {
+            text += "; its steps ran \(DurationFormat.seconds(running)) of it, the rest went by between them (waiting for a free slot, or for the runner)"
+        } else if let longest, longest.seconds / seconds >= 0.1 {
             text += "; \(longest.stepID.display) is \(Int((longest.seconds / seconds * 100).rounded())) % of it"
         }
         return text

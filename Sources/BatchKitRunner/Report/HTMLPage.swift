@@ -7,47 +7,32 @@ import Foundation
 /// fetches nothing.
 public enum HTMLPage {
     /// `text` as HTML text or an attribute value: `&`, `<`, `>`, quotes
-    /// escaped, control characters shown as in the text report.
+    /// escaped, hidden characters shown as in the text report.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in VisibleText.line(text) {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        HTML(text: text).string
     }
 
     /// A whole page.
-    public static func page(title: String, body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title))</title>
-        <style>\(style)</style></head>
-        <body>
-        \(body)
-        </body></html>
+    static func page(title: String, body: HTML) -> String {
+        var page: HTML = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title)</title>
+            <style>\(HTML(trusted: style))</style></head>
+            <body>
 
-        """
+            """
+        page.reserveCapacity(page.bytes.count + body.bytes.count + 32)
+        page += body
+        page += "\n</body></html>\n"
+        return page.string
     }
 
     /// A status word in its colour, with the word itself as the cue.
-    static func badge(_ status: Status) -> String {
+    static func badge(_ status: Status) -> HTML {
         "<span class=\"badge s-\(status.rawValue.lowercased())\">\(status.rawValue)</span>"
-    }
-
-    /// A number with a fixed number of decimals, for SVG coordinates.
-    static func number(_ value: Double) -> String {
-        String((value * 10).rounded() / 10)
     }
 
     static let style = """
@@ -66,6 +51,8 @@ public enum HTMLPage {
         .critical{font-weight:600}.note{color:#8d5a00}.slow{color:#b71c1c;font-weight:600}
         pre{background:#1d2330;color:#e8eaed;padding:8px 10px;overflow:auto;font-size:12px;border-radius:4px}
         svg text{font:11px system-ui,sans-serif}.legend span{margin-right:14px}
-        .muted{color:#6b7280}
+        .muted{color:#6b7280}h3.session{font-size:14px;margin:16px 0 4px}
+        .scroll{overflow:auto;max-height:720px;border:1px solid #dde1e6;background:#fff}
+        svg.timeline .label{fill:#1d2330}
         """
 }

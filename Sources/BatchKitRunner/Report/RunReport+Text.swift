@@ -141,7 +141,7 @@ extension RunReport {
     /// `21.4 MB`, `812 KB`, `1.2 GB`.
     static func memory(_ kilobytes: Int) -> String {
         if kilobytes < 1024 { return "\(kilobytes) KB" }
-        if kilobytes < 1024 * 1024 { return String(format: "%.1f MB", Double(kilobytes) / 1024) }
-        return String(format: "%.1f GB", Double(kilobytes) / 1024 / 1024)
+        if kilobytes < 1024 * 1024 { return DecimalText.fixed(Double(kilobytes) / 1024, decimals: 1) + " MB" }
+        return DecimalText.fixed(Double(kilobytes) / 1024 / 1024, decimals: 1) + " GB"
     }
 }

@@ -41,6 +41,20 @@ public struct RunReport: Sendable, Codable {
     /// The chain of steps that set the wall time (``CriticalPath``); `nil`
     /// when no step ran in this session.
     public var criticalPath: CriticalPath?
+    /// The sessions of a resumed run before this one, oldest first, for the
+    /// timeline of `report.html`; `nil` for a run that was not resumed.
+    public var earlierSessions: [Session]?
+
+    /// A session of a resumed run: when it started and the attempts it made.
+    public struct Session: Sendable, Codable {
+        public let startedAt: Date
+        public let attempts: [ExecutionRecord]
+
+        public init(startedAt: Date, attempts: [ExecutionRecord]) {
+            self.startedAt = startedAt
+            self.attempts = attempts
+        }
+    }
 
     public init(
         job: String, runID: String, status: Status, startedAt: Date, endedAt: Date, steps: [StepRun],

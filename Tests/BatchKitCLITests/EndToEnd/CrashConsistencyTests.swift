@@ -102,6 +102,29 @@ import Testing
         #expect(killedAt >= 10, "the crash point was reached at \(killedAt) writes; is BATCHKIT_CRASH_AFTER_WRITE read?")
     }
 
+    /// `report --html` and `history --html` each write one page, through the
+    /// recorder: killed right after it, the page is whole, nothing else
+    /// changed, and the command run again writes it again.
+    @Test func aCrashAfterWritingAnHTMLPageLeavesItWholeAndTheHistoryUntouched() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("dag.lst", Self.dag)
+        try directory.write("allow", "")
+        let run = try await runProgram(try batchkitBinary(), ["run", "dag.lst"], in: directory.url)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let history = try directory.read("logs/execution_logs.csv")
+        let runID = try #require(try ExecutionLog(url: directory.path("logs/execution_logs.csv")).readAll().last?.runID)
+        try FileManager.default.removeItem(at: directory.path("logs/runs/\(runID)/report.html"))
+        for (command, page) in [("report", "logs/runs/\(runID)/report.html"), ("history", "logs/history.html")] {
+            let killed = try await runProgram(
+                try batchkitBinary(), ["run", "dag.lst", command, "--html"], in: directory.url, environment: ["BATCHKIT_CRASH_AFTER_WRITE": "1"])
+            #expect(killed.status == 128 + SIGKILL, "\(command) --html counts its page as a durable write: \(killed.stdout)\(killed.stderr)")
+            #expect(try directory.read(page).hasSuffix("</body></html>\n"), "\(page) is whole")
+            #expect(try directory.read("logs/execution_logs.csv") == history, "the history is untouched")
+            let again = try await runProgram(try batchkitBinary(), ["run", "dag.lst", command, "--html"], in: directory.url)
+            #expect(again.status == 0 && again.stdout.contains(page), "\(again.stdout)\(again.stderr)")
+        }
+    }
+
     /// Kills the first run after each durable write in turn, then starts a
     /// fresh run instead of resuming: the dead run's records are closed first
     /// (rows its CSV lacked added, lost attempts recorded, phase interrupted),

@@ -103,6 +103,22 @@ import Testing
         #expect(loaded.journalRows == [row(1, 1, .pass), row(2, 1, .pass)])
     }
 
+    /// Each resume notes when its session started, in the journal, so the
+    /// report can draw every session's attempts.
+    @Test func eachResumeRecordsWhenItsSessionStarted() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let first = state([1: .init(name: "s1")])
+        _ = try RunRecorder.start(first, layout: layout)
+        _ = try RunRecorder.resume("r1", layout: layout)
+        let (again, _) = try RunRecorder.resume("r1", layout: layout)
+        let loaded = try #require(try RunStateStore(layout: layout).loadWithJournal("r1"))
+        let starts = try #require(loaded.state.sessionStarts)
+        #expect(starts.count == 3 && starts[0] == first.startedAt && starts[1] <= starts[2])
+        let kept = try #require(again.state.sessionStarts)
+        #expect(kept.count == 3 && zip(kept, starts).allSatisfy { abs($0.timeIntervalSince($1)) < 0.001 }, "what the journal replays is what the run holds")
+    }
+
     @Test func rowsAFinishedRunCouldNotWriteAreAddedBeforeTheNextRun() throws {
         let directory = try TemporaryDirectory()
         let layout = RunLayout(projectDirectory: directory.url)
