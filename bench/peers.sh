@@ -70,6 +70,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a - b }'; }
 med() { printf '%s\n' "$@" | median; }
+# The load now: load average, and the share of the last minute in which some
+# task waited for a CPU (Linux pressure stall information, when there is one).
+load() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg)$(awk '/^some/ { sub("avg60=", "", $3); printf ", CPU pressure %s %% (last minute)", $3 }' /proc/pressure/cpu 2>/dev/null || true)"; }
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive whole number, not '$runs'"
 [[ -x $batchkit ]] || die "no batchkit binary at $batchkit (swift build -c release, or set BATCHKIT)"
@@ -93,7 +96,7 @@ export KEDRO_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "machine: $(uname -srm), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+echo "machine: $(uname -srm), $(nproc) cores; $(load)"
 echo "work folder: $work on $(df -T "$work" | awk 'NR == 2 { print $2 }')"
 echo "batchkit $("$batchkit" --version | cut -d' ' -f2) ($batchkit); Kedro $kedro_version, Luigi $luigi_version, $("$venv/bin/python" --version)"
 
@@ -288,7 +291,7 @@ for r in $(seq "$runs"); do
   # This run's ratio: the fastest peer's chain 20 over batchkit's.
   read -r b k l <<< "$(for x in batchkit kedro luigi; do echo "${t[$x.chain20]}" | awk '{ print $NF }'; done | xargs)"
   ratio+=("$(awk -v b="$b" -v k="$k" -v l="$l" 'BEGIN { printf "%.4f\n", (k < l ? k : l) / b }')")
-  echo "run $r of $runs done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  echo "run $r of $runs done ($(load))" >&2
 done
 
 echo
@@ -325,4 +328,4 @@ awk -v q="$m_ratio" -v k="${m[kedro.chain20]}" -v l="${m[luigi.chain20]}" -v b="
   printf "  chain 20 at least 5x faster than the fastest peer (%s): %.1fx (median of per-run ratios; medians %.3f s vs %.3f s): %s\n", peer, q, b, (k < l ? k : l), (q >= 5 ? "MET" : "NOT MET") }'
 awk -v f="${m[batchkit.fanout]}" -v s="${m[batchkit.fanspan]}" 'BEGIN {
   printf "  fan-out at least 97 %% of ideal: %.1f %% whole command (%.1f %% step makespan): %s\n", 200 / f, 200 / s, (200 / f >= 97 ? "MET" : "NOT MET") }'
-echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  at the end: $(load)"
