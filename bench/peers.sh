@@ -45,8 +45,8 @@
 # documented opt-out, so that no run waits on the network or on a prompt.
 #
 # Everything runs in a folder from `mktemp -d`, so TMPDIR says where. batchkit
-# fsyncs its CSV history and run state as it goes and the peers write nothing
-# durable, so the file system matters: with other jobs writing to the same
+# fsyncs its CSV history and run state as it goes and the peers fsync nothing
+# (Luigi's targets are plain file writes), so the file system matters: with other jobs writing to the same
 # disk, fsync can cost batchkit more than the rest of a step. The script prints
 # the file system; TMPDIR=/dev/shm (tmpfs, fsync is nearly free) shows the
 # cost without the disk.
@@ -62,8 +62,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-5}
 batchkit=${BATCHKIT:-$here/.build/release/batchkit}
 venv=${PEERS_VENV:-/tmp/batchkit-bench-peers}
-kedro_version=1.7.0
 logging_mode=${PEERS_LOGGING:-default}
+kedro_version=1.7.0
 luigi_version=3.8.1
 die() { echo "peers.sh: $*" >&2; exit 1; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
