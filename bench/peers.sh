@@ -218,6 +218,8 @@ task_failed=30
 scheduling_error=35
 unhandled_exception=40
 EOF
+# Luigi's per-command pid lock (on by default) goes into the work folder, not $TMPDIR/luigi.
+printf '\n[core]\nlock_pid_dir=%s\n' "$lp/locks" >> "$lp/luigi.cfg"
 export LUIGI_CONFIG_PATH=$lp/luigi.cfg
 luigi_logging=()
 if [[ $logging_mode == quiet ]]; then
