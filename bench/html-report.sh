@@ -6,13 +6,14 @@
 #      print its DOM (`--dump-dom`), minus the same for a trivial page, alternated in the same run
 #      (limit: under 2 s)
 #   c. what writing it adds to a run (limit: under 20 ms). A run cannot be told not to write it,
-#      so this is bounded from a system-call trace of the last run (`strace -f -ttt`): from the
-#      moment the run opens logs/execution_logs.csv to read the steps' trends for the page, to the
-#      moment it creates report.txt. That span holds the page (trends and HTML) but also the text
-#      report, report.json and junit.xml, all made before the first file is written, so it is an
-#      upper bound. With perf, the CPU time inside the functions that make the page, from profiles
-#      of RUNS more runs. When the build has `report --html RUN_ID`, its time (the page from report.json,
-#      start-up included) is shown too, minus `report RUN_ID` (the text report the same way).
+#      so its parts are measured: the CPU time inside RunReport.html(trends:dagSVG:) (making the
+#      page, on the run's path), from perf profiles of RUNS more runs; the wall time of writing the
+#      file (from the open of its temporary file to its rename, fsync included), from a system-call
+#      trace of the last run (`strace -f -ttt`). The steps' trends (StepTrends.read) are read from
+#      logs/execution_logs.csv on another thread as the run starts, while its steps run: their CPU
+#      time is shown too, but it is not on the run's path. When the build has
+#      `report --html RUN_ID`, its time (the page from report.json, start-up included) is shown
+#      too, minus `report RUN_ID` (the text report the same way).
 #
 #   bench/html-report.sh [STEPS] [RUNS]   (defaults 1000 and 5; RUNS runs of the list, and
 #                                          RUNS timings of each figure, medians reported)
@@ -52,21 +53,18 @@ list=$work/tree.lst
 # --- RUNS runs; the last one traced. ---
 wall=()
 for r in $(seq $((runs - 1))); do timed wall "$bk" run "$list"; done
-strace -f -ttt -qq -e trace=openat -o "$work/trace" "$bk" run "$list" >/dev/null 2>&1
+strace -f -ttt -qq -e trace=openat,rename -o "$work/trace" "$bk" run "$list" >/dev/null 2>&1
 run=$(ls "$work/logs/runs" | sort | tail -1)
 page=$work/logs/runs/$run/report.html
 [[ -s $page ]] || fail "no report.html in $work/logs/runs/$run"
 grep -q "step $steps" "$page" || fail "report.html does not name step $steps"
 size=$(stat -c %s "$page")
 
-# c. From the open of execution_logs.csv for the trends (the last one before report.txt is created) to
-#    that creation; split where the run reads dag.svg for the page, when dot drew it in this run.
-read bound trends <<<"$(awk '
-  /execution_logs\.csv"/ && /O_RDONLY/ && !done { csv = $2; svg = 0 }
-  /logs\/dag\.svg"/ && /O_RDONLY/ && !done { svg = $2 }
-  /report\.txt/ && /O_CREAT/ && !done { txt = $2; done = 1 }
-  END { if (csv && txt) printf "%.4f %.4f\n", txt - csv, (svg ? svg - csv : 0) }' "$work/trace")"
-[[ -n $bound ]] || fail "the trace has no read of execution_logs.csv followed by report.txt created (see $work/trace)"
+# c. From the creation of report.html's temporary file to its rename (writing it and its fsync).
+write=$(awk '/\.report\.html\.[0-9]+\.tmp"/ && /O_CREAT/ { opened = $2 }
+  /rename\(/ && /report\.html"\)/ && opened { renamed = $2 }
+  END { if (opened && renamed) printf "%.4f\n", renamed - opened }' "$work/trace")
+[[ -n $write ]] || fail "the trace has no temporary report.html created then renamed (see $work/trace)"
 
 # c''. With perf: RUNS more runs sampled at 4 kHz, the CPU time spent inside RunReport.html(trends:dagSVG:)
 #      (the page) and StepTrends.read (the last runs of each step, read from execution_logs.csv for it),
@@ -83,7 +81,7 @@ if command -v perf >/dev/null && perf record -q -o "$work/perf.test" true >/dev/
     trendscpu+=("$(ms '$s14BatchKitRunner10StepTrendsV4read')") || fail "no StepTrends.read in the profile (see $work/perf.txt)"
   done
 else
-  echo "*** SKIPPED: perf is missing or not allowed; (c) is only bounded ***" >&2
+  echo "*** SKIPPED: perf is missing or not allowed: the CPU time of making the page is not measured ***" >&2
 fi
 
 # c'. `report --html RUN_ID`, when this build has it, against `report RUN_ID`.
@@ -133,11 +131,10 @@ if [[ $have_report_html == yes ]]; then
   row "    report RUN_ID" "${reporttext[@]}"
 fi
 awk -v sp="$(m "${shotpage[@]}")" -v sb="$(m "${shotbase[@]}")" -v dp="$(m "${dompage[@]}")" -v db="$(m "${dombase[@]}")" \
-    -v bound="$bound" -v trends="$trends" -v rh="$(m "${reporthtml[@]:-0}")" -v rt="$(m "${reporttext[@]:-0}")" \
+    -v write="$write" -v rh="$(m "${reporthtml[@]:-0}")" -v rt="$(m "${reporttext[@]:-0}")" \
     -v pc="$(m "${pagecpu[@]:-0}")" -v tc="$(m "${trendscpu[@]:-0}")" -v n="$runs" 'BEGIN {
   printf "\nb. chromium, report.html minus the trivial page: --screenshot %.3f s, --dump-dom %.3f s (limit 2 s)\n", sp - sb, dp - db
-  printf "c. trends + HTML + text report + report.json + junit.xml, in the traced last run: %.1f ms (an upper bound; limit 20 ms)\n", bound * 1000
-  if (trends > 0) printf "   of which reading the trends from execution_logs.csv: %.1f ms; the rest, from reading dag.svg on: %.1f ms\n", trends * 1000, (bound - trends) * 1000
-  if (pc > 0) printf "   profiled: CPU inside RunReport.html (the page), median of %d profiled runs: %.1f ms; inside StepTrends.read (its trends): %.1f ms; together %.1f ms (limit 20 ms)\n", n, pc, tc, pc + tc
+  printf "c. writing report.html (temporary file, fsync, rename), in the traced last run: %.1f ms\n", write * 1000
+  if (pc > 0) printf "   CPU inside RunReport.html (making the page), median of %d profiled runs: %.1f ms\n   on the run'\''s path together: %.1f ms (limit 20 ms)\n   off it: CPU inside StepTrends.read (the trends, read as the run starts): %.1f ms\n", n, pc, pc + write * 1000, tc
   if (rh > 0) printf "c'\''. report --html minus report: %.1f ms\n", (rh - rt) * 1000
 }'
