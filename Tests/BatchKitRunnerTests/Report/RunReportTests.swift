@@ -161,7 +161,10 @@ import Testing
         #expect(try RunReport.load(layout.reportJSON(Self.report().runID)).render() == Self.report().render())
     }
 
-    @Test(arguments: [(0.5, "0.50 s"), (12.34, "12.3 s"), (245, "4 m 05 s"), (3725, "1 h 02 m")])
+    @Test(arguments: [
+        (0.5, "0.50 s"), (12.34, "12.3 s"), (245, "4 m 05 s"), (3725, "1 h 02 m"), (0, "0.00 s"), (0.125, "0.12 s"), (0.135, "0.14 s"),
+        (9.999, "10.00 s"), (59.96, "60.0 s"), (7.05, "7.05 s"), (86_399, "23 h 59 m"),
+    ])
     func durationsReadNaturally(seconds: Double, text: String) {
         #expect(DurationFormat.seconds(seconds) == text)
     }
