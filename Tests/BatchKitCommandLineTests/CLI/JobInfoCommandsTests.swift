@@ -40,9 +40,15 @@ import Testing
         let again = try await batchkit(["report", "--html", String(runID.suffix(4))], in: directory)
         #expect(again.stdout == page + "\n")
         #expect(try directory.read(page).contains("<table id=\"steps\">"), "written again from report.json")
+        // A run that never started: its --wait-for file did not appear in time.
+        let waited = try await batchkit(["--wait-for", "never.flag", "--wait-timeout", "1s"], in: directory)
+        #expect(waited.status == 1, "\(waited.stdout)\(waited.stderr)")
         let history = try await batchkit(["history", "--html"], in: directory)
         #expect(history.status == 0 && history.stdout == "logs/history.html\n")
-        #expect(try directory.read("logs/history.html").contains("<table id=\"runs\">"))
+        let historyPage = try directory.read("logs/history.html")
+        #expect(historyPage.contains("<table id=\"runs\">"))
+        #expect(historyPage.contains("<ul id=\"not-started\"><li><code>"), "the run that did not start is listed")
+        #expect(historyPage.contains("never.flag"), "with why")
         let both = try await batchkit(["report", "--html", "--json"], in: directory)
         #expect(both.status == 64 && both.stderr.contains("give --json or --html, not both"))
     }
