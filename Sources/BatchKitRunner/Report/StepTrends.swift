@@ -6,15 +6,15 @@ import Foundation
 public struct StepTrends: Sendable {
     /// One run of a step: its attempts' total time and its last status.
     public struct Point: Sendable, Equatable {
+        public let runID: String
+        public let seconds: Double
+        public let status: Status
+
         public init(runID: String, seconds: Double, status: Status) {
             self.runID = runID
             self.seconds = seconds
             self.status = status
         }
-
-        public let runID: String
-        public let seconds: Double
-        public let status: Status
     }
 
     /// The last runs of each step, oldest first.
