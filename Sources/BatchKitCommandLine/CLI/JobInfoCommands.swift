@@ -130,7 +130,7 @@ enum JobInfoCommands {
             layout.executionLog, testResults: layout.testResults, job: job.name, since: since,
             latest: RunStateStore(layout: layout).latest(job: job.name))
         if parsed.has("--html") {
-            try RunRecorder.saveHistoryHTML(history.html(trends: StepTrends.read(layout, job: job.name, limit: Int.max)), layout: layout)
+            try RunRecorder.saveHistoryHTML(history.html(trends: StepTrends.read(layout, job: job.name, limit: Int.max, tailBytes: nil)), layout: layout)
             Console.out(layout.relative(layout.historyHTML) + "\n")
             return ExitCode.success.rawValue
         }

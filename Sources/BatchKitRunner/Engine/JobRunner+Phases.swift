@@ -52,8 +52,9 @@ struct RunSession: Sendable {
     /// The steps the report shows: this session's, after those that passed
     /// earlier in a resumed run.
     func shownSteps(graph: JobGraph, plan: RunPlan) -> [StepRun] {
-        graph.steps.compactMap { step -> StepRun? in
-            let now = steps.first { $0.stepID == step.id }?.records ?? []
+        let ran = Dictionary(steps.map { ($0.stepID, $0) }, uniquingKeysWith: { first, _ in first })
+        return graph.steps.compactMap { step -> StepRun? in
+            let now = ran[step.id]?.records ?? []
             let before = resumed ? earlier[step.id] ?? [] : []
             guard !now.isEmpty || (!before.isEmpty && plan.excluded[step.id]?.isPassedEarlier == true) else { return nil }
             return StepRun(stepID: step.id, name: step.name, records: now.isEmpty ? before : now)
@@ -87,16 +88,17 @@ struct RunSession: Sendable {
     }
 
     /// The sessions of a resumed run before this one, with the attempts each
-    /// made (a run resumed by batchkit before 0.3 knows only when its first
-    /// session started: its earlier attempts are then one session).
+    /// made, from the session starts the resume recorded (the last is this
+    /// session's).
     var earlierSessions: [RunReport.Session] {
-        let state = recorder.state
-        let starts = (state.sessionStarts ?? [state.startedAt, started]).dropLast()
-        let attempts = earlier.values.joined().filter { $0.attempt > 0 }.sorted { ($0.startedAt, $0.stepID) < ($1.startedAt, $1.stepID) }
+        let starts = (recorder.state.sessionStarts ?? []).dropLast()
+        var attempts = earlier.values.joined().filter { $0.attempt > 0 }.sorted { ($0.startedAt, $0.stepID) < ($1.startedAt, $1.stepID) }[...]
         return starts.indices.map { index in
+            // Attempts are in start order: each session takes those that started before the next one.
             let end = index + 1 < starts.endIndex ? starts[index + 1] : started
-            let from = index == starts.startIndex ? Date.distantPast : starts[index]
-            return RunReport.Session(startedAt: starts[index], attempts: attempts.filter { $0.startedAt >= from && $0.startedAt < end })
+            let count = attempts.prefix { $0.startedAt < end }.count
+            defer { attempts = attempts.dropFirst(count) }
+            return RunReport.Session(startedAt: starts[index], attempts: Array(attempts.prefix(count)))
         }
     }
 }

@@ -173,13 +173,14 @@ public struct JobRunner: Sendable {
         let (graph, plan, resumed) = try plan(options)
         // The step cache is read while the run takes its lock and opens its records.
         let stored = options.testsOnly ? nil : Task.detached { [layout, job] in StepCache.Stored(layout: layout, job: job.name) }
-        // So are the steps' earlier runs, for the sparklines of report.html: this run's are added at its end.
-        let historySize = UInt64((try? FileManager.default.attributesOfItem(atPath: layout.executionLog.path)[.size] as? Int) ?? 0)
-        let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name, upTo: historySize) }
         let notifier = options.notices ?? Silent()
         let admission = try await admit(options, resumedRunID: resumed?.runID, notifier: notifier, observer: observer)
         defer { withExtendedLifetime(admission.lock) {} }
         var session = try open(options, graph: graph, plan: plan, resumed: resumed, admission: admission)
+        // The steps' earlier runs, for the sparklines of report.html, are read while the steps run, up
+        // to what the history holds now (repaired, earlier sessions included); this session's are added at the end.
+        let historySize = UInt64((try? FileManager.default.attributesOfItem(atPath: layout.executionLog.path)[.size] as? Int) ?? 0)
+        let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name, upTo: historySize) }
         let starting = Task { [session] in
             await notifier.send(RunNotice(
                 event: .start, job: job.name, runID: session.runID, status: "started", logFolder: session.logFolder,

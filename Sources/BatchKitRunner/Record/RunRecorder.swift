@@ -134,6 +134,7 @@ public final class RunRecorder: @unchecked Sendable {
         let (recorder, recovery) = try recover(runID, layout: layout)
         try recorder.commit {
             $0.resumes += 1
+            // A run started by batchkit before 0.3 has no starts yet: its first session's is the run's.
             $0.sessionStarts = ($0.sessionStarts ?? [$0.startedAt]) + [Date()]
             $0.phase = .running
         }

@@ -8,7 +8,7 @@ import Foundation
 public enum HTMLPage {
     /// `text` as HTML text or an attribute value: `&`, `<`, `>`, quotes
     /// escaped, hidden characters shown as in the text report.
-    public static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         HTML(text: text).string
     }
 
@@ -55,4 +55,34 @@ public enum HTMLPage {
         .scroll{overflow:auto;max-height:720px;border:1px solid #dde1e6;background:#fff}
         svg.timeline .label{fill:#1d2330}
         """
+}
+
+extension HTMLPage {
+    /// A small line of a step's recent times; a failed run is a red dot.
+    static func sparkline(_ points: [StepTrends.Point], width: Double = 120) -> HTML {
+        guard points.count > 1 else { return points.isEmpty ? HTML() : "<span class=\"muted\">1 run</span>" }
+        let most = max(points.map(\.seconds).max() ?? 0, 0.001)
+        let height = 22.0
+        func at(_ index: Int, _ point: StepTrends.Point) -> (x: Double, y: Double) {
+            (Double(index) / Double(points.count - 1) * (width - 4) + 2, height - 2 - point.seconds / most * (height - 4))
+        }
+        let sorted = points.map(\.seconds).sorted()
+        let failed = points.filter { $0.status == .fail }.count
+        let times = "median \(DurationFormat.seconds(sorted[sorted.count / 2])), slowest \(DurationFormat.seconds(sorted[sorted.count - 1])), "
+            + "last \(DurationFormat.seconds(points[points.count - 1].seconds))" + (failed == 0 ? "" : "; \(failed) failed")
+        var svg: HTML = "<svg class=\"sparkline\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\"><title>last \(points.count) runs: \(times)</title><polyline fill=\"none\" stroke=\"#546e7a\" stroke-width=\"1.5\" points=\""
+        for (index, point) in points.enumerated() {
+            let (x, y) = at(index, point)
+            if index > 0 { svg.append(" ") }
+            svg.append(number: x)
+            svg.append(",")
+            svg.append(number: y)
+        }
+        svg.append("\"/>")
+        for (index, point) in points.enumerated() where point.status == .fail {
+            let (x, y) = at(index, point)
+            svg += "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"2.5\" fill=\"#c62828\"/>"
+        }
+        return svg + "</svg>"
+    }
 }

@@ -6,8 +6,8 @@ extension RunHistory {
     /// each step's trend over every run, with the `history` figures, then
     /// every run with what failed, and the runs that did not start.
     ///
-    /// - Parameter trends: Every run of each step (``StepTrends/read(_:job:limit:)``
-    ///   with no useful limit).
+    /// - Parameter trends: Every run of each step (``StepTrends/read(_:job:limit:tailBytes:upTo:)``
+    ///   with no limit, from the whole history).
     public func html(trends: StepTrends) -> String {
         let counts = Dictionary(grouping: runList, by: \.outcome).mapValues(\.count)
         let summary = RunSummary.Outcome.allCases.compactMap { outcome in counts[outcome].map { "\($0) \(outcome.rawValue)" } }

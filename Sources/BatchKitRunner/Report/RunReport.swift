@@ -48,6 +48,7 @@ public struct RunReport: Sendable, Codable {
     /// A session of a resumed run: when it started and the attempts it made.
     public struct Session: Sendable, Codable {
         public let startedAt: Date
+        /// Its attempts (attempt 1 and up), in start order.
         public let attempts: [ExecutionRecord]
 
         public init(startedAt: Date, attempts: [ExecutionRecord]) {

@@ -7,7 +7,9 @@ public struct StepTrends: Sendable {
     /// One run of a step: its attempts' total time and its last status.
     public struct Point: Sendable, Equatable {
         public let runID: String
+        /// The run's attempts of the step, their wall times added up.
         public let seconds: Double
+        /// The status of the run's last attempt.
         public let status: Status
 
         public init(runID: String, seconds: Double, status: Status) {
@@ -28,13 +30,14 @@ public struct StepTrends: Sendable {
     /// SKIPPED rows are not runs).
     ///
     /// - Parameters:
+    ///   - limit: Runs kept per step, the latest.
     ///   - tailBytes: Read only the rows in the history's last this many
     ///     bytes (`nil`: all of it), so a report does not read years of history.
     ///   - end: Read only the history's first this many bytes: its size when
     ///     a run started, so that rows the run appends while it is read are
     ///     never read half-written.
-    public static func read(_ layout: RunLayout, job: String, limit: Int = 30, tailBytes: Int? = 2 << 20, upTo end: UInt64? = nil) -> StepTrends {
-        let rows = recentRows(layout.executionLog, bytes: tailBytes, upTo: end)
+    public static func read(_ layout: RunLayout, job: String, limit: Int = 30, tailBytes: Int? = 2 * 1024 * 1024, upTo end: UInt64? = nil) -> StepTrends {
+        let rows = recentRows(layout.executionLog, tailBytes: tailBytes, upTo: end)
         var byStep: [StepID: [(run: String, seconds: Double, status: Status)]] = [:]
         for row in rows where row.job == job && row.stepID > 0 && row.attempt > 0 {
             // Changed in place: a copy of the list per row would make a long history quadratic.
@@ -70,43 +73,57 @@ public struct StepTrends: Sendable {
         return StepTrends(points: points)
     }
 
-    /// The rows in the last `bytes` (all when `nil`) of the history's first
-    /// `end` bytes (all when `nil`). A cut lands inside a record: reading
-    /// starts at the first line that begins with a run id.
-    static func recentRows(_ url: URL, bytes limit: Int?, upTo end: UInt64?) -> [ExecutionRecord] {
+    /// The rows in the last `tailBytes` (all when `nil`) of the history's
+    /// first `end` bytes (all when `nil`). A cut lands inside a record:
+    /// reading starts at the first line that is a whole record of its own.
+    static func recentRows(_ url: URL, tailBytes: Int?, upTo end: UInt64?) -> [ExecutionRecord] {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return [] }
         let end = min(end ?? size, size)
-        let start = limit.map { end > UInt64($0) ? end - UInt64($0) : 0 } ?? 0
         try? handle.seek(toOffset: 0)
         guard let head = try? handle.read(upToCount: 4096), let headerEnd = head.firstIndex(of: 0x0A) else { return [] }
         var headerLine = head[..<headerEnd]
         if headerLine.last == 0x0D { headerLine = headerLine.dropLast() }
         let header = (try? CSV.parse(String(decoding: headerLine, as: UTF8.self)))?.first ?? []
-        guard end > UInt64(headerEnd + 1) else { return [] }
-        let from = max(start, UInt64(headerEnd + 1))
+        let columns = ExecutionLog.Columns(header)
+        let firstRow = UInt64(headerEnd + 1)
+        guard end > firstRow else { return [] }
+        // From the byte before the cut, so that a cut right at a record's start is seen as one.
+        let from = max(tailBytes.map { end > UInt64($0) ? end - UInt64($0) : 0 } ?? 0, firstRow) - 1
         try? handle.seek(toOffset: from)
         guard let data = try? handle.read(upToCount: Int(end - from)) else { return [] }
         let table: [[String]]? = data.withUnsafeBytes { bytes in
-            var first = 0
-            if from > UInt64(headerEnd + 1) {
-                // A record starts a line with a run id: 20261124T180826.891Z-3d85,
-                let shape = Array("ddddddddTdddddd.dddZ-".utf8)
-                func startsRecord(_ at: Int) -> Bool {
-                    guard at + shape.count < bytes.count else { return false }
-                    for (offset, expected) in shape.enumerated() {
-                        let byte = bytes[at + offset]
-                        if expected == UInt8(ascii: "d") ? !(48...57).contains(byte) : byte != expected { return false }
+            var start = 1
+            if from >= firstRow {
+                // A line feed after which a whole record parses starts one (from inside a
+                // quoted message, what follows almost never has every column, a step id, a
+                // status and two times).
+                func recordEnd(after at: Int) -> Int? {
+                    var quoted = false
+                    for index in (at + 1)..<bytes.count {
+                        if bytes[index] == 0x22 { quoted.toggle() } else if bytes[index] == 0x0A, !quoted { return index }
                     }
-                    return true
+                    return nil
                 }
-                guard let newline = bytes.indices.first(where: { bytes[$0] == 0x0A && startsRecord($0 + 1) }) else { return nil }
-                first = newline + 1
+                var newline = bytes.firstIndex(of: 0x0A)
+                while let at = newline {
+                    guard let end = recordEnd(after: at) else {
+                        newline = nil
+                        break
+                    }
+                    let textEnd = end > at + 1 && bytes[end - 1] == 0x0D ? end - 1 : end  // CRLF
+                    let record = UnsafeRawBufferPointer(rebasing: bytes[(at + 1)..<textEnd])
+                    if let fields = (try? CSV.parse(bytes: record))?.first, fields.count == header.count, columns.record(fields) != nil {
+                        break
+                    }
+                    newline = bytes[(at + 1)...].firstIndex(of: 0x0A)
+                }
+                guard let at = newline else { return nil }
+                start = at + 1
             }
-            return try? CSV.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[first...]))
+            return try? CSV.parse(bytes: UnsafeRawBufferPointer(rebasing: bytes[start...]))
         }
-        let columns = ExecutionLog.Columns(header)
         return (table ?? []).compactMap { fields in fields.count <= header.count ? columns.record(fields) : nil }
     }
 

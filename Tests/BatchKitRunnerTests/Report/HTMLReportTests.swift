@@ -249,4 +249,32 @@ import Testing
         let fresh = before.adding(run: "run4", steps: [StepRun(stepID: 1, name: "One", records: [row("run4", 1, .pass, at: 500, seconds: 1)])], since: resumedAt, limit: 3)
         #expect(fresh.points[1]?.map(\.runID) == ["run2", "run3", "run4"], "at most `limit` runs")
     }
+
+    /// The tail of a history is found after a cut whatever the run ids look
+    /// like (Airflow's rows share the file), messages over several lines
+    /// included, and a cut right at a record's start keeps that record.
+    @Test func aHistorysTailIsFoundWhateverItsRunIDs() throws {
+        let directory = try TemporaryDirectory()
+        let layout = RunLayout(projectDirectory: directory.url)
+        let rows = (0..<100).map { run in
+            ExecutionRecord(
+                runID: "airflow-manual__\(run)", job: "j", stepID: 1, stepName: "One", attempt: 1, status: .pass,
+                startedAt: Self.start.addingTimeInterval(Double(run) * 100), endedAt: Self.start.addingTimeInterval(Double(run) * 100 + Double(run)),
+                message: "line one\n20270115T080000.000Z-abcd,not,a,record\nline \"three\"")
+        }
+        try ExecutionLog(url: layout.executionLog).append(rows)
+        let whole = try #require(StepTrends.read(layout, job: "j", limit: 100, tailBytes: nil).points[1])
+        #expect(whole.count == 100)
+        let size = try Data(contentsOf: layout.executionLog).count
+        for tail in [1_000, 3_333, 5_000] {
+            let recent = try #require(StepTrends.read(layout, job: "j", limit: 100, tailBytes: tail).points[1], "tail \(tail)")
+            #expect(!recent.isEmpty && recent.count < 100)
+            #expect(recent == Array(whole.suffix(recent.count)), "tail \(tail): the last runs, none garbled")
+        }
+        // A cut exactly at the start of the last record keeps it.
+        let text = try Data(contentsOf: layout.executionLog)
+        let lastStart = try #require(text.firstRange(of: Data("\nairflow-manual__99,".utf8))).lowerBound + 1
+        let last = StepTrends.read(layout, job: "j", limit: 100, tailBytes: size - lastStart).points[1]
+        #expect(last?.map(\.runID) == ["airflow-manual__99"])
+    }
 }
