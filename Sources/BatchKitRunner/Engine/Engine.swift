@@ -1,4 +1,9 @@
 import BatchKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
 /// Runs the planned steps of a validated ``JobGraph``: a thin async loop that
@@ -181,7 +186,7 @@ public struct Engine: Sendable {
                     group.addTask { .attempt(entry, contextChanges: [:], retryable: false) }
                     return true
                 }
-                try? FileManager.default.removeItem(at: attempt.progressFile)
+                unlink(attempt.progressFile.path)
                 observer(.started(step: step, attempt: number, progressFile: attempt.progressFile))
                 group.addTask { [executor] in
                     let outcome = await executor.execute(attempt)

@@ -99,8 +99,6 @@ public struct CSVHistoryFile: Sendable {
     ///   or no longer starts with this history's header.
     public func append(_ rows: [[String: String]]) throws {
         guard !rows.isEmpty else { return }
-        try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let (descriptor, status) = try openLockedForAppend()
         defer {
             flock(descriptor, LOCK_UN)
@@ -143,7 +141,12 @@ public struct CSVHistoryFile: Sendable {
     /// goes into a file no longer in the folder.
     private func openLockedForAppend() throws -> (Int32, stat) {
         while true {
-            let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            var descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if descriptor < 0, errno == ENOENT {
+                // Its folder is made when it is missing, not before every append.
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            }
             guard descriptor >= 0 else { throw failure() }
             flock(descriptor, LOCK_EX)
             var opened = stat()
