@@ -211,6 +211,13 @@ public final class RunRecorder: @unchecked Sendable {
     /// - Throws: When the journal line cannot be written: the change is not
     ///   recorded, and the caller must not act on it.
     public func commit(rows: [ExecutionRecord] = [], _ change: (inout RunState) -> Void = { _ in }) throws {
+        try commit(rows: rows, touching: nil, change)
+    }
+
+    /// ``commit(rows:_:)`` for a change that says what it may touch (steps
+    /// and context keys): its journal line is made without comparing the
+    /// rest of the state (`nil`: compare everything).
+    func commit(rows: [ExecutionRecord], touching: RunStateStore.Touched?, _ change: (inout RunState) -> Void) throws {
         try lock.withLock {
             var next = current
             change(&next)
@@ -225,34 +232,36 @@ public final class RunRecorder: @unchecked Sendable {
                 return
             }
             do {
-                if try store.save(next, rows: rows) { crash.passed() }
+                if try store.save(next, rows: rows, touched: touching) { crash.passed() }
             } catch {
                 // The change is not recorded; its rows still go into the CSV
                 // (recovery reads an attempt's outcome there), then the caller stops.
-                appendToHistory(rows)
+                unrecorded += rows
+                appendToHistory(compacting: false)
                 throw error
             }
             current = next
-            appendToHistory(rows)
-            if store.shouldCompact(next.runID) {
-                do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
-            }
+            unrecorded += rows
+            appendToHistory()
         }
     }
 
-    /// Appends `rows`, after any an earlier append failed to write; the lock is held.
-    private func appendToHistory(_ rows: [ExecutionRecord]) {
-        let pending = unrecorded + rows
-        guard !pending.isEmpty else { return }
-        do {
-            try history.append(pending)
-            crash.passed()
-            rowsInHistory += pending.count
-            unrecorded = []
-        } catch {
-            unrecorded = pending
-            let problem = ErrorDescription.of(error)
-            if !problemList.contains(problem) { problemList.append(problem) }
+    /// Appends the rows not yet in the CSV, in order, then compacts the
+    /// journal when it is long and the CSV holds every row; the lock is held.
+    private func appendToHistory(compacting: Bool = true) {
+        if !unrecorded.isEmpty {
+            do {
+                try history.append(unrecorded)
+                crash.passed()
+                rowsInHistory += unrecorded.count
+                unrecorded = []
+            } catch {
+                let problem = ErrorDescription.of(error)
+                if !problemList.contains(problem) { problemList.append(problem) }
+            }
+        }
+        if compacting, keepsState, unrecorded.isEmpty, store.shouldCompact(current.runID) {
+            do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
         }
     }
 

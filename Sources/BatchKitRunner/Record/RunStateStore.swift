@@ -31,7 +31,7 @@ public final class RunStateStore: @unchecked Sendable {
 
     /// What changed, as one journal line: the new values, and the history
     /// rows that go with them, in the order they go into the CSV.
-    struct Change: Codable {
+    struct Change: Codable, Equatable {
         /// The snapshot this line follows.
         var generation: Int?
         var phase: RunState.Phase?
@@ -52,6 +52,19 @@ public final class RunStateStore: @unchecked Sendable {
         var journalLines: Int
     }
 
+    /// What a change can have touched: saving it compares only these steps
+    /// and context keys with the last save, in time independent of the
+    /// run's size (the whole state is compared when there is none).
+    struct Touched: Sendable {
+        var steps: [StepID] = []
+        var context: [String] = []
+
+        mutating func formUnion(_ other: Touched) {
+            steps += other.steps
+            context += other.context
+        }
+    }
+
     /// Saves `state`: appends what changed since the last save (and `rows`)
     /// as one journal line, or writes a snapshot.
     ///
@@ -60,10 +73,12 @@ public final class RunStateStore: @unchecked Sendable {
     ///     journal before they go into the CSV).
     ///   - snapshot: Write the whole state instead (start and end of a run,
     ///     compaction). Only when `rows` is empty.
+    ///   - touched: What alone can differ from the last save; `nil` to
+    ///     compare everything. (Debug builds check it against the whole state.)
     /// - Returns: Whether anything was written.
     /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
     @discardableResult
-    func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false) throws -> Bool {
+    func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false, touched: Touched? = nil) throws -> Bool {
         try lock.withLock {
             let runID = state.runID
             var state = state
@@ -79,17 +94,9 @@ public final class RunStateStore: @unchecked Sendable {
                 try writeSnapshot(state)
                 return true
             }
-            var change = Change(generation: generations[runID])
-            if previous.phase != state.phase { change.phase = state.phase }
-            if previous.resumes != state.resumes { change.resumes = state.resumes }
-            let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
-            if !steps.isEmpty { change.steps = steps }
-            let context = state.context.filter { previous.context[$0.key] != $0.value }
-            if !context.isEmpty { change.context = context }
-            let removedSteps = previous.steps.keys.filter { state.steps[$0] == nil }.sorted()
-            if !removedSteps.isEmpty { change.removedSteps = removedSteps }
-            let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
-            if !removedContext.isEmpty { change.removedContext = removedContext }
+            var change = touched.map { Self.change(from: previous, to: state, touched: $0) } ?? Self.change(from: previous, to: state)
+            assert(touched == nil || change == Self.change(from: previous, to: state), "a change touched more than it said: \(change)")
+            change.generation = generations[runID]
             if !rows.isEmpty { change.rows = rows }
             guard change.phase != nil || change.resumes != nil || change.steps != nil || change.context != nil
                 || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
@@ -100,6 +107,52 @@ public final class RunStateStore: @unchecked Sendable {
             journalLines[runID, default: 0] += 1
             return true
         }
+    }
+
+    /// Everything that differs between two states of a run.
+    private static func change(from previous: RunState, to state: RunState) -> Change {
+        var change = Change()
+        if previous.phase != state.phase { change.phase = state.phase }
+        if previous.resumes != state.resumes { change.resumes = state.resumes }
+        let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
+        if !steps.isEmpty { change.steps = steps }
+        let context = state.context.filter { previous.context[$0.key] != $0.value }
+        if !context.isEmpty { change.context = context }
+        let removedSteps = previous.steps.keys.filter { state.steps[$0] == nil }.sorted()
+        if !removedSteps.isEmpty { change.removedSteps = removedSteps }
+        let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
+        if !removedContext.isEmpty { change.removedContext = removedContext }
+        return change
+    }
+
+    /// What differs between two states of a run among what `touched` names.
+    private static func change(from previous: RunState, to state: RunState, touched: Touched) -> Change {
+        var change = Change()
+        if previous.phase != state.phase { change.phase = state.phase }
+        if previous.resumes != state.resumes { change.resumes = state.resumes }
+        var steps: [StepID: RunState.StepState] = [:]
+        var removedSteps: Set<StepID> = []
+        for id in touched.steps {
+            if let value = state.steps[id] {
+                if previous.steps[id] != value { steps[id] = value }
+            } else if previous.steps[id] != nil {
+                removedSteps.insert(id)
+            }
+        }
+        var context: [String: String] = [:]
+        var removedContext: Set<String> = []
+        for key in touched.context {
+            if let value = state.context[key] {
+                if previous.context[key] != value { context[key] = value }
+            } else if previous.context[key] != nil {
+                removedContext.insert(key)
+            }
+        }
+        if !steps.isEmpty { change.steps = steps }
+        if !context.isEmpty { change.context = context }
+        if !removedSteps.isEmpty { change.removedSteps = removedSteps.sorted() }
+        if !removedContext.isEmpty { change.removedContext = removedContext.sorted() }
+        return change
     }
 
     /// Takes `state` as what is on disk now (loaded by ``loadWithJournal(_:)``),
