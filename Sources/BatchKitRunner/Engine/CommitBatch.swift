@@ -4,8 +4,8 @@ import Foundation
 /// What the engine has to record about what happened at once — completions
 /// that arrived together and the skips they cause, or the starts of the
 /// attempts it launches next — gathered so that it goes to disk as one
-/// journal line and one CSV append, each with one `fsync` (group commit),
-/// before anything it allows happens.
+/// journal line and one CSV append (group commit). The outcomes' line and
+/// the starts' line share one `fsync`, made before anything is launched.
 ///
 /// Each part says what it touches (steps, context keys), so the line is made
 /// without comparing the whole state, and what to do once it is recorded.
@@ -33,15 +33,18 @@ struct CommitBatch {
         if let then { followUps.append(then) }
     }
 
-    /// Records the batch (``RunRecorder/commit(rows:_:)``) and empties it.
+    /// Records the batch and empties it.
     ///
+    /// - Parameter syncing: `fsync` the journal line and the CSV append now;
+    ///   `false` leaves it to the next synced commit or
+    ///   ``RunRecorder/syncJournal()`` (``RunRecorder/commit(rows:touching:syncing:_:)``).
     /// - Returns: Whether it was recorded, and what to do next, in order.
-    mutating func commit(to recorder: RunRecorder) -> (recorded: Result<Void, any Error>, followUps: [(Bool) -> Void]) {
+    mutating func commit(to recorder: RunRecorder, syncing: Bool) -> (recorded: Result<Void, any Error>, followUps: [(Bool) -> Void]) {
         defer { self = CommitBatch() }
         guard !rows.isEmpty || !changes.isEmpty else { return (.success(()), followUps) }
         let changes = self.changes
         do {
-            try recorder.commit(rows: rows, touching: touched) { state in
+            try recorder.commit(rows: rows, touching: touched, syncing: syncing) { state in
                 for change in changes { change(&state) }
             }
             return (.success(()), followUps)

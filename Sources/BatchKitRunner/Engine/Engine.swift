@@ -73,7 +73,9 @@ public struct Engine: Sendable {
     /// What happens at once is recorded at once (``CommitBatch``): the
     /// completions that arrived together and the skips they cause are one
     /// journal line and one CSV append; the starts they allow, one more
-    /// journal line, before any of them is launched.
+    /// journal line. One `fsync` of the journal makes both durable before
+    /// anything is launched; the CSV's is made while the launched steps
+    /// run; both before the engine waits again.
     ///
     /// - Parameters:
     ///   - plan: Which steps to run.
@@ -99,11 +101,14 @@ public struct Engine: Sendable {
             recorder.problems.dropFirst(known).forEach { observer(.warning($0)) }
         }
         /// Records what the batch holds, then runs its follow-ups.
+        ///
+        /// - Parameter syncing: `false` leaves the `fsync`s to the next
+        ///   flush or ``syncRecords()``.
         @discardableResult
-        func flush() -> Bool {
+        func flush(syncing: Bool = true) -> Bool {
             guard !batch.isEmpty else { return cannotRecord == nil }
             let known = recorder.problems.count
-            let (result, followUps) = batch.commit(to: recorder)
+            let (result, followUps) = batch.commit(to: recorder, syncing: syncing)
             var recorded = true
             if case .failure(let error) = result {
                 let problem = "cannot record the run's state: \(ErrorDescription.of(error))"
@@ -114,6 +119,19 @@ public struct Engine: Sendable {
             warnOfNewProblems(since: known)
             followUps.forEach { $0(recorded) }
             return recorded
+        }
+        /// Makes everything recorded so far durable, before the engine waits.
+        func syncRecords() {
+            let known = recorder.problems.count
+            do {
+                try recorder.syncJournal()
+            } catch {
+                let problem = "cannot record the run's state: \(ErrorDescription.of(error))"
+                if cannotRecord == nil { observer(.warning(problem)) }
+                cannotRecord = cannotRecord ?? problem
+            }
+            recorder.syncHistory()
+            warnOfNewProblems(since: known)
         }
         func recorded(_ entry: ExecutionRecord, retryIn: Double? = nil) {
             records[entry.stepID, default: []].append(entry)
@@ -307,12 +325,20 @@ public struct Engine: Sendable {
             }
 
             launchReady()
+            syncRecords()
             // Each wake takes every completion that has arrived since the
-            // last: their outcomes are recorded together, then what they allow starts.
+            // last: their outcomes are written together, then the starts
+            // they allow, with one fsync before the launches.
             while await group.next() != nil {
-                for completion in mailbox.takeAll() { handle(completion) }
-                flush()
+                let completions = mailbox.takeAll()
+                completions.forEach(handle)
+                // Synced at once only when cache entries follow: never before their pass is durable.
+                flush(syncing: completions.contains { completion in
+                    guard case .attempt(let entry, _, _) = completion, entry.status == .pass else { return false }
+                    return inputsAtLaunch[entry.stepID] != nil
+                })
                 launchReady()
+                syncRecords()
             }
         }
 
@@ -326,6 +352,7 @@ public struct Engine: Sendable {
             }
         }
         flush()
+        syncRecords()
         return plan.selected.compactMap { id in
             graph.step(id).map { StepRun(stepID: id, name: $0.name, records: records[id] ?? []) }
         }

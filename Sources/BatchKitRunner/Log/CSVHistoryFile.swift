@@ -95,9 +95,11 @@ public struct CSVHistoryFile: Sendable {
 
     /// Appends rows given as column name → value.
     ///
+    /// - Parameter sync: `fsync` the file before returning; `false` leaves
+    ///   that to ``sync()`` (the run's recorder, which journals the rows first).
     /// - Throws: ``WriteError`` when the file cannot be created or written,
     ///   or no longer starts with this history's header.
-    public func append(_ rows: [[String: String]]) throws {
+    public func append(_ rows: [[String: String]], sync: Bool = true) throws {
         guard !rows.isEmpty else { return }
         let (descriptor, status) = try openLockedForAppend()
         defer {
@@ -127,11 +129,21 @@ public struct CSVHistoryFile: Sendable {
         // All or nothing: a failed append is cut back off, so retrying it
         // cannot add a row twice.
         let code = FileDescriptorWriter.writeAll(descriptor, text)
-        let synced = code == 0 && fsync(descriptor) != 0 ? errno : 0
+        let synced = code == 0 && sync && fsync(descriptor) != 0 ? errno : 0
         guard code == 0, synced == 0 else {
             _ = ftruncate(descriptor, status.st_size)
             throw WriteError(path: url.path, message: String(cString: strerror(code != 0 ? code : synced)))
         }
+    }
+
+    /// `fsync`s what was appended without it.
+    ///
+    /// - Throws: ``WriteError`` naming the file.
+    public func sync() throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure() }
     }
 
     /// Opens the file for appending under its lock, creating it if needed.

@@ -16,6 +16,8 @@ public final class RunStateStore: @unchecked Sendable {
     private var saved: [String: RunState] = [:]
     private var journalLines: [String: Int] = [:]
     private var generations: [String: Int] = [:]
+    /// Runs whose journal has lines not yet `fsync`ed.
+    private var unsynced: Set<String> = []
     /// Journal lines after which ``shouldCompact(_:)`` says yes.
     private let compactEvery = 256
 
@@ -75,10 +77,14 @@ public final class RunStateStore: @unchecked Sendable {
     ///     compaction). Only when `rows` is empty.
     ///   - touched: What alone can differ from the last save; `nil` to
     ///     compare everything. (Debug builds check it against the whole state.)
+    ///   - sync: `fsync` the journal (and so every line before); `false`
+    ///     leaves it to ``syncJournal(_:)``, before anything acts on the line.
     /// - Returns: Whether anything was written.
     /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
     @discardableResult
-    func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false, touched: Touched? = nil) throws -> Bool {
+    func save(
+        _ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false, touched: Touched? = nil, sync: Bool = true
+    ) throws -> Bool {
         try lock.withLock {
             let runID = state.runID
             var state = state
@@ -102,7 +108,8 @@ public final class RunStateStore: @unchecked Sendable {
                 || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
             else { return false }
             let line = String(decoding: try JSONCoding.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
-            try JournalFile(url: journalURL(runID)).append(line)
+            try JournalFile(url: journalURL(runID)).append(line, sync: sync)
+            if sync { unsynced.remove(runID) } else { unsynced.insert(runID) }
             saved[runID] = state
             journalLines[runID, default: 0] += 1
             return true
@@ -155,6 +162,17 @@ public final class RunStateStore: @unchecked Sendable {
         return change
     }
 
+    /// `fsync`s the journal of `runID` if it has lines written without it.
+    ///
+    /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
+    func syncJournal(_ runID: String) throws {
+        try lock.withLock {
+            guard unsynced.contains(runID) else { return }
+            try JournalFile(url: journalURL(runID)).sync()
+            unsynced.remove(runID)
+        }
+    }
+
     /// Takes `state` as what is on disk now (loaded by ``loadWithJournal(_:)``),
     /// so the next save appends only what changes from it.
     /// A torn last line is cut off, so the next line starts on its own.
@@ -179,6 +197,7 @@ public final class RunStateStore: @unchecked Sendable {
         // A journal that survives this (a crash, a failed removal) names the
         // previous generation, so loading skips it.
         try? FileManager.default.removeItem(at: journalURL(state.runID))
+        unsynced.remove(state.runID)
         generations[state.runID] = state.generation
         saved[state.runID] = state
         journalLines[state.runID] = 0
