@@ -18,12 +18,15 @@ import PackageDescription
 // The runtime's modules are vendored, source for source, into every
 // generated job as a local package (Templates/runtime/Package.swift).
 let runtime: [Target] = [
+    // Starting a step's process with its parent-death signal and memory
+    // limit set (C: between vfork and exec only system calls may run).
+    .target(name: "CBatchKitSpawn"),
     // What step authors import: Job, Step, StepContext, Check, CSV.
     .target(name: "BatchKit"),
     // Data-parallel helpers for steps: MapReduce and its pieces.
     .target(name: "BatchKitParallel", dependencies: ["BatchKit"]),
     // Graph, plan, engine, processes, the run's records, the report.
-    .target(name: "BatchKitRunner", dependencies: ["BatchKit"]),
+    .target(name: "BatchKitRunner", dependencies: ["BatchKit", "CBatchKitSpawn"]),
     // Integrations that plug into the runner.
     .target(name: "BatchKitNotify", dependencies: ["BatchKit", "BatchKitRunner"]),
     .target(name: "BatchKitCluster", dependencies: ["BatchKit", "BatchKitRunner"]),

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Engine benchmarks with `batchkit run FILE.lst` (shell steps, full process
 # isolation, CSV history and durable run state on):
-#   1. per-step overhead of a 200-step chain of `true` (baseline: 200 × `sh -c true`)
+#   1. per-step cost of a chain of `true`: the marginal cost per step,
+#      (200-step chain − 20-step chain) / 180, which includes the step's own
+#      process, and the run's fixed cost, 20-step chain − 20 × marginal
+#      (baselines, same run: 200 × `sh -c true`, 200 × `setpriv --pdeathsig
+#      KILL /bin/sh -c true`, what a shell step used to cost before it ran)
 #   2. planning and running a 1,000-step random DAG (--jobs 2)
 #   3. planning alone (--dry-run) for a 10,000-step random DAG
 #   4. parallel efficiency of 8 independent `sleep 0.5` at --jobs 4
@@ -21,7 +25,11 @@ sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a - b }'; }
 echo "machine: $(uname -srm), $(nproc) cores; batchkit $(batchkit --version | cut -d' ' -f2)"
 
 # Task lists.
-{ echo "#SHELL"; echo "1|-1|1|0|s1|true|"; for i in $(seq 2 200); do echo "$i|$((i - 1))|1|0|s$i|true|"; done; } > "$work/chain.lst"
+chain_list() {  # $1 steps of `true`, each after the previous
+  { echo "#SHELL"; echo "1|-1|1|0|s1|true|"; for i in $(seq 2 "$1"); do echo "$i|$((i - 1))|1|0|s$i|true|"; done; } > "$2"
+}
+chain_list 200 "$work/chain.lst"
+chain_list 20 "$work/chain20.lst"
 random_dag() {  # $1 steps: each step gets up to 3 random parents among the previous 50
   awk -v n="$1" 'BEGIN { srand(42); print "#SHELL"; print "1|-1|1|0|s1|true|";
     for (i = 2; i <= n; i++) { k = 1 + int(rand() * 3); p = "";
@@ -32,11 +40,21 @@ random_dag 1000 "$work/dag1000.lst"
 random_dag 10000 "$work/dag10000.lst"
 { echo "#SHELL"; for i in $(seq 1 8); do echo "$i|-1|1|0|sleep $i|sleep 0.5|"; done; } > "$work/sleeps.lst"
 
-chain=(); baseline=(); dag=(); plan=(); parse=(); parallel=(); whole=(); rss=()
+chain=(); chain20=(); marginal=(); fixed=(); baseline=(); setpriv=(); dag=(); plan=(); parse=(); parallel=(); whole=(); rss=()
 for r in $(seq "$runs"); do
   rm -rf "$work/logs"
-  start=$(now); batchkit run "$work/chain.lst" >/dev/null 2>&1; chain+=("$(sub "$(now)" "$start")")
+  start=$(now); batchkit run "$work/chain.lst" >/dev/null 2>&1; c200=$(sub "$(now)" "$start"); chain+=("$c200")
+  rm -rf "$work/logs"
+  start=$(now); batchkit run "$work/chain20.lst" >/dev/null 2>&1; c20=$(sub "$(now)" "$start"); chain20+=("$c20")
+  # Per run, so the medians pair figures measured together.
+  m=$(awk -v a="$c200" -v b="$c20" 'BEGIN { printf "%.6f\n", (a - b) / 180 }'); marginal+=("$m")
+  fixed+=("$(awk -v b="$c20" -v m="$m" 'BEGIN { printf "%.6f\n", b - 20 * m }')")
   start=$(now); for i in $(seq 200); do /bin/sh -c true; done; baseline+=("$(sub "$(now)" "$start")")
+  if command -v setpriv >/dev/null; then
+    start=$(now); for i in $(seq 200); do setpriv --pdeathsig KILL /bin/sh -c true; done; setpriv+=("$(sub "$(now)" "$start")")
+  else
+    setpriv+=(0)
+  fi
   rm -rf "$work/logs"
   /usr/bin/time -f "%e %M" -o "$work/time" batchkit run "$work/dag1000.lst" --jobs 2 >/dev/null 2>&1
   dag+=("$(cut -d' ' -f1 "$work/time")"); rss+=("$(cut -d' ' -f2 "$work/time")")
@@ -51,7 +69,11 @@ startup=()
 for r in $(seq 9); do start=$(now); batchkit --version >/dev/null; startup+=("$(sub "$(now)" "$start")"); done
 
 m_chain=$(printf '%s\n' "${chain[@]}" | median)
+m_chain20=$(printf '%s\n' "${chain20[@]}" | median)
+m_marginal=$(printf '%s\n' "${marginal[@]}" | median)
+m_fixed=$(printf '%s\n' "${fixed[@]}" | median)
 m_base=$(printf '%s\n' "${baseline[@]}" | median)
+m_setpriv=$(printf '%s\n' "${setpriv[@]}" | median)
 m_dag=$(printf '%s\n' "${dag[@]}" | median)
 m_plan=$(printf '%s\n' "${plan[@]}" | median)
 m_par=$(printf '%s\n' "${parallel[@]}" | median)
@@ -59,8 +81,11 @@ m_whole=$(printf '%s\n' "${whole[@]}" | median)
 m_parse=$(printf '%s\n' "${parse[@]}" | median)
 m_rss=$(printf '%s\n' "${rss[@]}" | median)
 m_start=$(printf '%s\n' "${startup[@]}" | median)
-awk -v c="$m_chain" -v b="$m_base" -v d="$m_dag" -v p="$m_plan" -v q="$m_par" -v w="$m_whole" -v r="$m_parse" -v m="$m_rss" -v s="$m_start" -v n="$runs" 'BEGIN {
-  printf "200-step chain, median of %d:        %.2f s = %.1f ms/step (baseline sh -c true: %.1f ms/step; overhead %.1f ms/step)\n", n, c, c * 5, b * 5, (c - b) * 5
+awk -v c="$m_chain" -v c20="$m_chain20" -v mg="$m_marginal" -v fx="$m_fixed" -v sp="$m_setpriv" -v b="$m_base" -v d="$m_dag" -v p="$m_plan" -v q="$m_par" -v w="$m_whole" -v r="$m_parse" -v m="$m_rss" -v s="$m_start" -v n="$runs" 'BEGIN {
+  printf "chain of true, median of %d:         200 steps %.3f s, 20 steps %.3f s\n", n, c, c20
+  printf "  marginal cost per step:             %.2f ms, including its process (target at most 1.5 ms)\n", mg * 1000
+  printf "  fixed cost of a run:                %.1f ms (20-step chain - 20 x marginal; target at most 20 ms)\n", fx * 1000
+  printf "  baselines, same run:                sh -c true %.2f ms; setpriv --pdeathsig KILL /bin/sh -c true %.2f ms\n", b * 5, sp * 5
   printf "1,000-step random DAG, --jobs 2:      %.2f s (%.1f ms/step)\n", d, d
   printf "plan a 10,000-step DAG:               %.1f ms (validate + plan; parsing the file: %.1f ms; start-up: %.1f ms)\n", p * 1000, r * 1000, s * 1000
   printf "8 x sleep 0.5 at --jobs 4:            steps took %.3f s, parallel efficiency %.1f%% (ideal 1.0 s); whole command %.3f s\n", q, 100 * 1.0 / q, w

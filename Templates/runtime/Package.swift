@@ -15,9 +15,10 @@ let package = Package(
         .library(name: "BatchKitCommandLine", targets: ["BatchKitCommandLine"]),
     ],
     targets: [
+        .target(name: "CBatchKitSpawn"),
         .target(name: "BatchKit"),
         .target(name: "BatchKitParallel", dependencies: ["BatchKit"]),
-        .target(name: "BatchKitRunner", dependencies: ["BatchKit"]),
+        .target(name: "BatchKitRunner", dependencies: ["BatchKit", "CBatchKitSpawn"]),
         .target(name: "BatchKitNotify", dependencies: ["BatchKit", "BatchKitRunner"]),
         .target(name: "BatchKitCluster", dependencies: ["BatchKit", "BatchKitRunner"]),
         .target(name: "BatchKitSchedule", dependencies: ["BatchKit", "BatchKitRunner"]),

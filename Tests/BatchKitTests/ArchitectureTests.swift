@@ -95,10 +95,11 @@ import Testing
     /// as this repository's: one cannot drift from the other.
     @Test func theVendoredPackageLayersTheRuntimeAsThisRepositoryDoes() throws {
         let ours = try Self.runtimeTargets(in: String(contentsOf: checkoutRoot.appendingPathComponent("Package.swift"), encoding: .utf8))
-            .filter { Self.belowCommandLine.contains($0.key) || $0.key == "BatchKitCommandLine" }
+            .filter { Self.belowCommandLine.contains($0.key) || ["BatchKitCommandLine", "CBatchKitSpawn"].contains($0.key) }
         let vendored = try Self.runtimeTargets(in: String(contentsOf: checkoutRoot.appendingPathComponent("Templates/runtime/Package.swift"), encoding: .utf8))
-        #expect(ours.count == 7)
+        #expect(ours.count == 8)
         #expect(vendored == ours)
-        #expect(vendored["BatchKitRunner"] == ["BatchKit"], "the runner depends on the definition only")
+        #expect(vendored["BatchKitRunner"] == ["BatchKit", "CBatchKitSpawn"], "the runner depends on the definition (and its C spawn) only")
+        #expect(vendored["CBatchKitSpawn"] == [], "the C spawn depends on nothing but the C library")
     }
 }

@@ -14,7 +14,7 @@ struct VendoredRuntime {
     /// The runtime's modules, lowest layer first: the targets of
     /// `Templates/runtime/Package.swift`.
     static let modules = [
-        "BatchKit", "BatchKitParallel", "BatchKitRunner", "BatchKitNotify", "BatchKitCluster", "BatchKitSchedule",
+        "CBatchKitSpawn", "BatchKit", "BatchKitParallel", "BatchKitRunner", "BatchKitNotify", "BatchKitCluster", "BatchKitSchedule",
         "BatchKitCommandLine",
     ]
 

@@ -10,8 +10,9 @@ import Darwin
 #endif
 import Foundation
 
-/// `<job> __exec PROGRAM ARGS…`: how a shell step dies with the runner where
-/// util-linux's `setpriv` is missing (see ``ParentDeath``).
+/// `<job> __exec PROGRAM ARGS…`: how a shell step follows the runner where
+/// the runner cannot set the parent-death signal itself (``ChildProcess``
+/// does on Linux, with the C spawn; see ``ParentDeath``).
 enum ExecCommand {
     /// `__exec PROGRAM ARGS…`: follow the runner, then become PROGRAM. Shell
     /// steps run through this so that they, too, die with the runner.

@@ -8,9 +8,10 @@ import Foundation
 
 /// Runs each attempt in its own child process on this machine: a Swift step
 /// through the job's own binary (`<job> __step ID …`), a shell step through
-/// `/bin/sh -c`. Both ask Linux to SIGKILL them if the runner dies: the job
-/// binary itself, a shell step through util-linux's `setpriv --pdeathsig`
-/// (or `<binary> __exec` where there is no setpriv).
+/// `/bin/sh -c`, or exec'd directly when its command has no shell syntax
+/// (``ShellCommand``). Each asks Linux to SIGKILL it if the runner dies: set
+/// by ``ChildProcess`` between `vfork` and `exec` (and again by the job
+/// binary itself). Elsewhere, shell steps go through `<binary> __exec`.
 ///
 /// An attempt past its timeout, or one running when the run is cancelled
 /// (Ctrl-C), gets SIGTERM on its whole process group, then SIGKILL after the
@@ -24,7 +25,8 @@ import Foundation
 public struct LocalExecutor: StepExecutor {
     /// The job binary that runs Swift steps (and wraps shell steps).
     public let executable: String
-    /// Whether `executable` understands `__exec`, to wrap shell steps.
+    /// Whether `executable` understands `__exec`, to wrap shell steps where
+    /// ``ChildProcess`` cannot set the parent-death signal itself (not Linux).
     public let wrapsShellSteps: Bool
     /// Whether each attempt's process group is noted in the job's
     /// ``ProcessGroupLedger``, for the next run to clean up after a dead
@@ -115,16 +117,6 @@ public struct LocalExecutor: StepExecutor {
         "\(attempt.runID)/\(attempt.step.id)/\(attempt.attempt)"
     }
 
-    /// util-linux's `setpriv`, when installed (Linux only).
-    private static let setpriv: String? = {
-        #if os(Linux)
-        for path in ["/usr/bin/setpriv", "/bin/setpriv"] where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
-        #endif
-        return nil
-    }()
-
     /// Appends an attempt's log to a task list's LOGFILE.
     private static func append(_ log: URL, to mirror: URL) {
         guard let data = FileManager.default.contents(atPath: log.path) else { return }
@@ -138,7 +130,7 @@ public struct LocalExecutor: StepExecutor {
         try? handle.write(contentsOf: data)
     }
 
-    private func makeRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
+    func makeRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
         var request = try spawnRequest(attempt)
         request.withheldVariables = attempt.withheldVariables
         return request
@@ -146,8 +138,11 @@ public struct LocalExecutor: StepExecutor {
 
     private func spawnRequest(_ attempt: StepAttempt) throws -> ChildProcess.Request {
         let state = attempt.resultFile.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(at: attempt.resultFile)
+        // `mkdir` first: the folder exists after the run's first attempt.
+        if mkdir(state.path, 0o755) != 0, errno != EEXIST {
+            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        }
+        unlink(attempt.resultFile.path)
         var environment = [
             ChildContract.runID: attempt.runID,
             ChildContract.stepID: attempt.step.id.description,
@@ -167,31 +162,77 @@ public struct LocalExecutor: StepExecutor {
             try Self.exchangeContext(attempt, into: &environment)
             let crashFile = attempt.layout.crashFile(runID: attempt.runID, stepID: attempt.step.id, attempt: attempt.attempt)
             environment.merge(ChildCrash.environment(crashFile: crashFile, toolchain: toolchain)) { $1 }
-            return ChildProcess.Request(
+            var request = ChildProcess.Request(
                 executable: executable,
                 arguments: ["__step", attempt.step.id.description, "--run-id", attempt.runID, "--attempt", String(attempt.attempt)],
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
+            // The step asks again itself (``ParentDeath``), and sets its own memory limit.
+            request.parentDeathSignal = SIGKILL
+            return request
         case .shell(let command):
-            // A capped step's shell sets the hard limit, then runs the command as usual.
-            let capped = attempt.step.policy.memory.map { MemoryLimit.shellArguments(command: command, cap: $0) }
-            let (program, arguments) = dyingWithRunner(["/bin/sh"] + (capped ?? ["-c", command]))
-            return ChildProcess.Request(
-                executable: program, arguments: arguments,
+            var request = ChildProcess.Request(
+                executable: "/bin/sh", arguments: ["-c", command],
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
+            guard ChildProcess.setsLimitsBeforeExec else {
+                // A capped step's shell sets the hard limit, then runs the command as usual.
+                let capped = attempt.step.policy.memory.map { MemoryLimit.shellArguments(command: command, cap: $0) }
+                (request.executable, request.arguments) = dyingWithRunner(["/bin/sh"] + (capped ?? ["-c", command]))
+                return request
+            }
+            dieWithRunner(&request, memory: attempt.step.policy.memory)
+            // No shell syntax: the shell would only split words and search PATH.
+            if let words = ShellCommand.words(command), let program = Self.find(words[0], for: request) {
+                request.fallback = ["/bin/sh", "-c", command]
+                request.executable = program
+                request.programName = words[0]
+                request.arguments = Array(words.dropFirst())
+                request.environment["PWD"] = ShellCommand.workingDirectoryVariable(inherited: Self.inherited("PWD", for: request), directory: directory)
+            }
+            return request
         case .python(let task):
             try Self.exchangeContext(attempt, into: &environment)
             environment[ChildContract.logFile] = attempt.logFile.path
             let driver = try PythonSupport.install(in: attempt.layout.pythonSupportDirectory(attempt.runID))
             let command = PythonSupport.arguments(driver: driver, task: task)
-            // A capped task's shell sets the hard limit, then becomes the interpreter.
-            let capped = attempt.step.policy.memory.map { cap in
-                ["/bin/sh"] + MemoryLimit.execArguments(command, cap: cap)
-            }
-            let (program, arguments) = dyingWithRunner(capped ?? command)
-            return ChildProcess.Request(
-                executable: program, arguments: arguments,
+            var request = ChildProcess.Request(
+                executable: command[0], arguments: Array(command.dropFirst()),
                 environment: environment, workingDirectory: directory, logFile: attempt.logFile.path)
+            guard ChildProcess.setsLimitsBeforeExec else {
+                // A capped task's shell sets the hard limit, then becomes the interpreter.
+                let capped = attempt.step.policy.memory.map { cap in
+                    ["/bin/sh"] + MemoryLimit.execArguments(command, cap: cap)
+                }
+                (request.executable, request.arguments) = dyingWithRunner(capped ?? command)
+                return request
+            }
+            dieWithRunner(&request, memory: attempt.step.policy.memory)
+            if let program = Self.find(command[0], for: request) {
+                request.executable = program
+                request.programName = command[0]
+            } else {
+                // Not found: the shell says so, with its exit code 127.
+                (request.executable, request.arguments) = ("/bin/sh", ["-c", "exec \"$@\"", "/bin/sh"] + command)
+            }
+            return request
         }
+    }
+
+    /// Asks for SIGKILL when the runner dies and sets a capped step's hard
+    /// memory limit, both in the child before it execs (``ChildProcess``).
+    private func dieWithRunner(_ request: inout ChildProcess.Request, memory: ByteCount?) {
+        request.parentDeathSignal = SIGKILL
+        request.dataLimit = memory.map(MemoryLimit.dataLimit(forCap:))
+    }
+
+    /// The program `name` runs in the child's `PATH`, as `sh` finds it.
+    private static func find(_ name: String, for request: ChildProcess.Request) -> String? {
+        ShellCommand.program(name, path: inherited("PATH", for: request), directory: request.workingDirectory ?? ".")
+    }
+
+    /// The child's value of `variable`: the request's, else the runner's.
+    private static func inherited(_ variable: String, for request: ChildProcess.Request) -> String? {
+        if request.withheldVariables.contains(variable) { return nil }
+        return request.environment[variable] ?? getenv(variable).map { String(cString: $0) }
     }
 
     /// A child that reads the shared context and reports how it ended (a
@@ -204,13 +245,10 @@ public struct LocalExecutor: StepExecutor {
         environment[ChildContract.contextFile] = contextFile.path
     }
 
-    /// `command` run so that Linux kills it when the runner dies: through
-    /// util-linux's `setpriv` (which sets the parent-death signal, then
-    /// execs: ~1 ms), else the job binary's `__exec`, else as it is.
+    /// `command` run so that it dies with the runner where the C spawn is
+    /// not available: the job binary's `__exec`, else as it is.
     private func dyingWithRunner(_ command: [String]) -> (String, [String]) {
-        if let setpriv = Self.setpriv {
-            return (setpriv, ["--pdeathsig", "KILL", "--"] + command)
-        } else if wrapsShellSteps {
+        if wrapsShellSteps {
             return (executable, ["__exec"] + command)
         } else {
             return (command[0], Array(command.dropFirst()))

@@ -95,12 +95,12 @@ public struct CSVHistoryFile: Sendable {
 
     /// Appends rows given as column name → value.
     ///
+    /// - Parameter sync: `fsync` the file before returning; `false` leaves
+    ///   that to ``sync()`` (the run's recorder, which journals the rows first).
     /// - Throws: ``WriteError`` when the file cannot be created or written,
     ///   or no longer starts with this history's header.
-    public func append(_ rows: [[String: String]]) throws {
+    public func append(_ rows: [[String: String]], sync: Bool = true) throws {
         guard !rows.isEmpty else { return }
-        try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let (descriptor, status) = try openLockedForAppend()
         defer {
             flock(descriptor, LOCK_UN)
@@ -129,11 +129,21 @@ public struct CSVHistoryFile: Sendable {
         // All or nothing: a failed append is cut back off, so retrying it
         // cannot add a row twice.
         let code = FileDescriptorWriter.writeAll(descriptor, text)
-        let synced = code == 0 && fsync(descriptor) != 0 ? errno : 0
+        let synced = code == 0 && sync && fsync(descriptor) != 0 ? errno : 0
         guard code == 0, synced == 0 else {
             _ = ftruncate(descriptor, status.st_size)
             throw WriteError(path: url.path, message: String(cString: strerror(code != 0 ? code : synced)))
         }
+    }
+
+    /// `fsync`s what was appended without it.
+    ///
+    /// - Throws: ``WriteError`` naming the file.
+    public func sync() throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure() }
     }
 
     /// Opens the file for appending under its lock, creating it if needed.
@@ -143,7 +153,12 @@ public struct CSVHistoryFile: Sendable {
     /// goes into a file no longer in the folder.
     private func openLockedForAppend() throws -> (Int32, stat) {
         while true {
-            let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            var descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if descriptor < 0, errno == ENOENT {
+                // Its folder is made when it is missing, not before every append.
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            }
             guard descriptor >= 0 else { throw failure() }
             flock(descriptor, LOCK_EX)
             var opened = stat()

@@ -94,9 +94,15 @@ public struct ExecutionLog: Sendable {
         file = CSVHistoryFile(url: url, columns: Self.columns)
     }
 
-    /// Appends records, creating the file with its header if needed.
-    public func append(_ records: [ExecutionRecord]) throws {
-        try file.append(records.map(Self.fields))
+    /// Appends records, creating the file with its header if needed, and
+    /// `fsync`s them unless `sync` is `false` (then ``sync()`` does).
+    public func append(_ records: [ExecutionRecord], sync: Bool = true) throws {
+        try file.append(records.map(Self.fields), sync: sync)
+    }
+
+    /// `fsync`s records appended without it.
+    public func sync() throws {
+        try file.sync()
     }
 
     /// Reads every record back. Rows that cannot be understood are skipped.

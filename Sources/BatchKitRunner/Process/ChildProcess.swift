@@ -1,4 +1,5 @@
 import BatchKit
+import CBatchKitSpawn
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,6 +35,18 @@ public struct ChildProcess: Sendable {
         /// A file of its own for standard error (created or appended to);
         /// `nil` sends it to ``logFile`` with standard output.
         public var errorFile: String?
+        /// The signal the child gets when the runner dies (Linux's
+        /// `PR_SET_PDEATHSIG`, set before it execs); `nil` for none.
+        public var parentDeathSignal: Int32?
+        /// The child's `RLIMIT_DATA` in bytes, set before it execs (Linux).
+        public var dataLimit: Int64?
+        /// What to start instead when ``executable`` cannot be exec'd (a
+        /// program and its arguments): `/bin/sh -c COMMAND` for a command
+        /// run without its shell.
+        public var fallback: [String]?
+        /// The child's `argv[0]` when it is not ``executable`` (the name a
+        /// program was found by in `PATH`, as a shell passes it).
+        public var programName: String?
 
         public init(
             executable: String, arguments: [String], environment: [String: String] = [:],
@@ -77,6 +90,61 @@ public struct ChildProcess: Sendable {
 
     /// Starts a child from the calling thread.
     static func spawnHere(_ request: Request) throws(SpawnError) -> ChildProcess {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in request.environment { environment[key] = value }
+        for name in request.withheldVariables { environment[name] = nil }
+        #if os(Linux)
+        return try spawnWithC(request, environment: environment)
+        #else
+        return try posixSpawn(request, environment: environment)
+        #endif
+    }
+
+    /// Whether ``spawnHere(_:)`` sets ``Request/parentDeathSignal`` and
+    /// ``Request/dataLimit`` itself (Linux); elsewhere neither exists.
+    static var setsLimitsBeforeExec: Bool {
+        #if os(Linux)
+        true
+        #else
+        false
+        #endif
+    }
+
+    #if os(Linux)
+    /// `vfork`, the child's settings, `exec`: ``CBatchKitSpawn``.
+    private static func spawnWithC(_ request: Request, environment: [String: String]) throws(SpawnError) -> ChildProcess {
+        let argv = CStringArray([request.programName ?? request.executable] + request.arguments)
+        let envp = CStringArray(environment.map { "\($0.key)=\($0.value)" })
+        let fallback = request.fallback.map { CStringArray($0) }
+        defer { argv.release(); envp.release(); fallback?.release() }
+        var pid: pid_t = 0
+        let result = request.executable.withCString { path in
+            request.standardInput.withCString { input in
+                request.logFile.withCString { output in
+                    withOptionalCString(request.errorFile) { error in
+                        withOptionalCString(request.workingDirectory) { directory in
+                            withOptionalCString(request.fallback?.first) { fallbackPath in
+                                var spawn = batchkit_spawn_request(
+                                    path: path, argv: argv.pointers, envp: envp.pointers,
+                                    fallback_path: fallbackPath, fallback_argv: fallback?.pointers,
+                                    standard_input: input, output: output, error: error, directory: directory,
+                                    parent_death_signal: request.parentDeathSignal ?? 0, expected_parent: getpid(),
+                                    data_limit: request.dataLimit ?? -1)
+                                return batchkit_spawn(&spawn, &pid)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard result == 0 else { throw SpawnError(executable: request.executable, code: result) }
+        LiveChildren.shared.insert(pid)
+        return ChildProcess(pid: pid)
+    }
+    #endif
+
+    /// `posix_spawn`, where the C spawn is not available.
+    private static func posixSpawn(_ request: Request, environment: [String: String]) throws(SpawnError) -> ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -124,10 +192,7 @@ public struct ChildProcess: Sendable {
             #endif
         }
 
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in request.environment { environment[key] = value }
-        for name in request.withheldVariables { environment[name] = nil }
-        let argv = CStringArray([request.executable] + request.arguments)
+        let argv = CStringArray([request.programName ?? request.executable] + request.arguments)
         let envp = CStringArray(environment.map { "\($0.key)=\($0.value)" })
         defer { argv.release(); envp.release() }
 
@@ -191,6 +256,12 @@ public struct ChildProcess: Sendable {
     public func signalGroup(_ signal: Int32) {
         kill(-pid, signal)
     }
+}
+
+/// `body` with `string` as a C string, or with `NULL`.
+private func withOptionalCString<Result>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
 }
 
 /// A NULL-terminated `char *[]` for `posix_spawn`, owned until `free()`.

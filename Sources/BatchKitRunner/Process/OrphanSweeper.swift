@@ -34,7 +34,7 @@ package enum OrphanSweeper {
         #if os(Linux)
         let marker = "\(variable)=\(token)"
         for _ in 0..<16 {
-            let tagged = ProcFile.children(of: getpid()).filter { ProcFile.environment(of: $0).contains(marker) && !LiveChildren.shared.contains($0) }
+            let tagged = runnersChildren().filter { !LiveChildren.shared.contains($0) && ProcFile.environment(of: $0).contains(marker) }
             guard !tagged.isEmpty else { return }
             for pid in tagged { kill(pid, SIGKILL) }
             for pid in tagged {
@@ -43,6 +43,18 @@ package enum OrphanSweeper {
             }
         }
         #endif
+    }
+}
+
+extension OrphanSweeper {
+    /// The runner's children: those of the spawn thread, which starts every
+    /// step, and those of the main thread, to which Linux re-parents an
+    /// orphan (the first live thread of the subreaper). Two small reads,
+    /// not one per thread of the runtime.
+    static func runnersChildren() -> [pid_t] {
+        let process = getpid()
+        let spawner = SpawnThread.shared.id
+        return ProcFile.children(of: process, task: process) + (spawner == process ? [] : ProcFile.children(of: process, task: spawner))
     }
 }
 

@@ -26,9 +26,10 @@ package final class PeakMemory: @unchecked Sendable {
     /// Starts sampling `pid` and its descendants (Linux only).
     init(pid: pid_t) {
         self.pid = pid
-        baseline = Self.highWater(of: getpid()) ?? 0
+        baseline = Self.runnersPeak()
         #if os(Linux)
-        sample()
+        // Just started, it has no children yet: its own status is enough.
+        if let own = Self.highWater(of: pid) { peak = own }
         // A Dispatch timer rather than a thread of its own: it runs even when
         // many steps start at once on a busy machine.
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
@@ -61,6 +62,20 @@ package final class PeakMemory: @unchecked Sendable {
     private func sample() {
         let highest = ProcFile.tree(of: pid).compactMap(Self.highWater(of:)).max() ?? 0
         lock.withLock { if running { peak = max(peak, highest) } }
+    }
+
+    /// The runner's own peak, in kilobytes, from `getrusage` (no `/proc`
+    /// text to read): never below its `VmHWM`, which is what a spawned
+    /// child's `ru_maxrss` starts from.
+    private static func runnersPeak() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        let who = Int32(RUSAGE_SELF.rawValue)
+        #else
+        let who = RUSAGE_SELF
+        #endif
+        guard getrusage(who, &usage) == 0 else { return highWater(of: getpid()) ?? 0 }
+        return Int(usage.ru_maxrss)
     }
 
     /// `VmHWM` of `pid`, in kilobytes.

@@ -37,10 +37,15 @@ enum ProcFile {
     static func children(of pid: pid_t) -> [pid_t] {
         var pids: [pid_t] = []
         for task in tasks(of: pid) {
-            let text = self.text("/proc/\(pid)/task/\(task)/children") ?? ""
-            pids += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            pids += children(of: pid, task: pid_t(task) ?? pid)
         }
         return pids
+    }
+
+    /// The children of one thread of `pid`, from `/proc/<pid>/task/<task>/children`.
+    static func children(of pid: pid_t, task: pid_t) -> [pid_t] {
+        guard let bytes = bytes("/proc/\(pid)/task/\(task)/children") else { return [] }
+        return bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
     }
 
     /// `pid` and its descendants (at most `limit` processes), parents first.
@@ -59,10 +64,28 @@ enum ProcFile {
     /// A field of `/proc/<pid>/status` counted in kilobytes (`VmHWM`,
     /// `VmRSS`), or `nil` when the process is gone or has no such field.
     static func statusKilobytes(_ field: String, of pid: pid_t) -> Int? {
-        guard let status = text("/proc/\(pid)/status") else { return nil }
-        let prefix = field + ":"
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
-        return Int(line.dropFirst(prefix.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        guard let status = bytes("/proc/\(pid)/status") else { return nil }
+        // Byte by byte: this runs for every step, and for every process of a capped one every 20 ms.
+        let prefix = Array((field + ":").utf8)
+        var start = 0
+        while start < status.count {
+            let end = status[start...].firstIndex(of: 0x0A) ?? status.count
+            if end - start > prefix.count, status[start..<(start + prefix.count)].elementsEqual(prefix) {
+                var value = 0
+                var digits = 0
+                for byte in status[(start + prefix.count)..<end] {
+                    if byte >= 0x30 && byte <= 0x39 {
+                        value = value * 10 + Int(byte - 0x30)
+                        digits += 1
+                    } else if digits > 0 {
+                        break
+                    }
+                }
+                return digits > 0 ? value : nil
+            }
+            start = end + 1
+        }
+        return nil
     }
 
     /// The environment of `pid` as `NAME=value` strings (empty when unreadable).

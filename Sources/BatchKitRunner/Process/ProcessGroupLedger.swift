@@ -21,16 +21,20 @@ public struct ProcessGroupLedger: Sendable {
 
     /// Notes that group `pgid` runs a step of `runID`.
     public func register(_ pgid: pid_t, runID: String) {
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Written in place, not through a temporary file: a runner killed
         // mid-write leaves a file named by the group (its content at worst
         // short), never a stray temporary name the sweep cannot read.
-        _ = FileDescriptorWriter.append(runID, to: directory.appendingPathComponent(String(pgid)).path, sync: false)
+        let file = directory.path + "/" + String(pgid)
+        // The folder is made only when it is missing (once per run, not once per step).
+        if FileDescriptorWriter.append(runID, to: file, sync: false) == ENOENT {
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            _ = FileDescriptorWriter.append(runID, to: file, sync: false)
+        }
     }
 
     /// Forgets group `pgid`, whose leader has ended.
     public func unregister(_ pgid: pid_t) {
-        try? FileManager.default.removeItem(at: directory.appendingPathComponent(String(pgid)))
+        unlink(directory.path + "/" + String(pgid))
     }
 
     /// Kills the processes left in groups a dead runner noted, and forgets

@@ -1,4 +1,5 @@
 import BatchKit
+import CBatchKitSpawn
 import Foundation
 
 /// The one thread that starts every child process.
@@ -13,6 +14,16 @@ final class SpawnThread: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var work: [@Sendable () -> Void] = []
+    private var threadID: pid_t?
+
+    /// The thread's id: every child the runner starts is its child, in
+    /// `/proc/self/task/<id>/children`.
+    var id: pid_t {
+        condition.withLock {
+            while threadID == nil { condition.wait() }
+            return threadID ?? 0
+        }
+    }
 
     private init() {
         let thread = Thread { [unowned self] in self.loop() }
@@ -32,6 +43,10 @@ final class SpawnThread: @unchecked Sendable {
     }
 
     private func loop() {
+        condition.withLock {
+            threadID = batchkit_thread_id()
+            condition.broadcast()
+        }
         while true {
             let next: @Sendable () -> Void = condition.withLock {
                 while work.isEmpty { condition.wait() }

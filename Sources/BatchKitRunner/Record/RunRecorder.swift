@@ -33,6 +33,8 @@ public final class RunRecorder: @unchecked Sendable {
     private var rowsInHistory: Int
     /// Rows journalled but not yet in the CSV (an append failed), in order.
     private var unrecorded: [ExecutionRecord]
+    /// Whether the CSV's last append is not yet `fsync`ed.
+    private var historyUnsynced = false
     private var problemList: [String] = []
     /// Whether the run keeps a state (a `--tests-only` run runs no step, so
     /// it has nothing to resume and keeps none).
@@ -213,6 +215,26 @@ public final class RunRecorder: @unchecked Sendable {
     /// - Throws: When the journal line cannot be written: the change is not
     ///   recorded, and the caller must not act on it.
     public func commit(rows: [ExecutionRecord] = [], _ change: (inout RunState) -> Void = { _ in }) throws {
+        try commit(rows: rows, touching: nil, syncing: true, change)
+    }
+
+    /// ``commit(rows:_:)`` for the engine.
+    ///
+    /// - Parameters:
+    ///   - touching: The steps and context keys `change` may touch: its
+    ///     journal line is made without comparing the rest of the state
+    ///     (`nil`: compare everything).
+    ///   - syncing: `fsync` the journal line and the CSV append. `false`
+    ///     writes both in the same order and leaves the `fsync`s to
+    ///     ``syncJournal()`` — one for every line written since, before
+    ///     anything is launched — and ``syncHistory()``, which also runs
+    ///     before the next CSV append and any snapshot. (A power cut can then
+    ///     lose the CSV's last append, which recovery adds from the journal,
+    ///     or leave a row whose outcome line is lost, which recovery takes
+    ///     as the outcome.)
+    func commit(
+        rows: [ExecutionRecord], touching: RunStateStore.Touched?, syncing: Bool, _ change: (inout RunState) -> Void
+    ) throws {
         try lock.withLock {
             var next = current
             change(&next)
@@ -227,34 +249,69 @@ public final class RunRecorder: @unchecked Sendable {
                 return
             }
             do {
-                if try store.save(next, rows: rows) { crash.passed() }
+                if try store.save(next, rows: rows, touched: touching, sync: syncing) { crash.passed() }
             } catch {
                 // The change is not recorded; its rows still go into the CSV
                 // (recovery reads an attempt's outcome there), then the caller stops.
-                appendToHistory(rows)
+                unrecorded += rows
+                appendToHistory(compacting: false)
                 throw error
             }
             current = next
-            appendToHistory(rows)
-            if store.shouldCompact(next.runID) {
-                do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
-            }
+            unrecorded += rows
+            appendToHistory(sync: syncing)
         }
     }
 
-    /// Appends `rows`, after any an earlier append failed to write; the lock is held.
-    private func appendToHistory(_ rows: [ExecutionRecord]) {
-        let pending = unrecorded + rows
-        guard !pending.isEmpty else { return }
+    /// `fsync`s the journal lines ``commit(rows:touching:syncing:_:)``
+    /// wrote without it.
+    ///
+    /// - Throws: When it fails: what they record must not be acted on.
+    func syncJournal() throws {
+        try lock.withLock {
+            guard keepsState else { return }
+            try store.syncJournal(current.runID)
+        }
+    }
+
+    /// `fsync`s the CSV's last append if it was written without it; a
+    /// failure is a problem for the report (the journal has the rows).
+    func syncHistory() {
+        lock.withLock { _ = syncHistoryLocked() }
+    }
+
+    /// ``syncHistory()`` with the lock held. - Returns: Whether the CSV is synced.
+    private func syncHistoryLocked() -> Bool {
+        guard historyUnsynced else { return true }
         do {
-            try history.append(pending)
-            crash.passed()
-            rowsInHistory += pending.count
-            unrecorded = []
+            try history.sync()
+            historyUnsynced = false
+            return true
         } catch {
-            unrecorded = pending
             let problem = ErrorDescription.of(error)
             if !problemList.contains(problem) { problemList.append(problem) }
+            return false
+        }
+    }
+
+    /// Appends the rows not yet in the CSV, in order, then compacts the
+    /// journal when it is long and the CSV holds every row; the lock is held.
+    private func appendToHistory(compacting: Bool = true, sync: Bool = true) {
+        // Only the last append may be waiting for its fsync.
+        if !unrecorded.isEmpty, syncHistoryLocked() {
+            do {
+                try history.append(unrecorded, sync: sync)
+                historyUnsynced = !sync
+                crash.passed()
+                rowsInHistory += unrecorded.count
+                unrecorded = []
+            } catch {
+                let problem = ErrorDescription.of(error)
+                if !problemList.contains(problem) { problemList.append(problem) }
+            }
+        }
+        if compacting, keepsState, unrecorded.isEmpty, store.shouldCompact(current.runID) {
+            do { try snapshot() } catch { problemList.append("cannot write the run's snapshot: \(ErrorDescription.of(error))") }
         }
     }
 
@@ -267,6 +324,7 @@ public final class RunRecorder: @unchecked Sendable {
     /// - Throws: When the state or the test results cannot be written.
     public func finish(phase: RunState.Phase, tests: [CheckResult] = []) throws {
         try lock.withLock {
+            _ = syncHistoryLocked()
             current.phase = phase
             if keepsState, try store.save(current) { crash.passed() }
             if !tests.isEmpty {
@@ -337,7 +395,8 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Writes the snapshot; the lock is held and the CSV is up to date.
     private func snapshot() throws {
-        guard unrecorded.isEmpty else { return }
+        // The snapshot says how many rows the CSV holds: they must be on disk.
+        guard unrecorded.isEmpty, syncHistoryLocked() else { return }
         current.recordedRows = rowsInHistory
         try store.save(current, snapshot: true)
         crash.passed()

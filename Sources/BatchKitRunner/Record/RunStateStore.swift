@@ -16,6 +16,8 @@ public final class RunStateStore: @unchecked Sendable {
     private var saved: [String: RunState] = [:]
     private var journalLines: [String: Int] = [:]
     private var generations: [String: Int] = [:]
+    /// Runs whose journal has lines not yet `fsync`ed.
+    private var unsynced: Set<String> = []
     /// Journal lines after which ``shouldCompact(_:)`` says yes.
     private let compactEvery = 256
 
@@ -31,7 +33,7 @@ public final class RunStateStore: @unchecked Sendable {
 
     /// What changed, as one journal line: the new values, and the history
     /// rows that go with them, in the order they go into the CSV.
-    struct Change: Codable {
+    struct Change: Codable, Equatable {
         /// The snapshot this line follows.
         var generation: Int?
         var phase: RunState.Phase?
@@ -53,6 +55,19 @@ public final class RunStateStore: @unchecked Sendable {
         var journalLines: Int
     }
 
+    /// What a change can have touched: saving it compares only these steps
+    /// and context keys with the last save, in time independent of the
+    /// run's size (the whole state is compared when there is none).
+    struct Touched: Sendable {
+        var steps: [StepID] = []
+        var context: [String] = []
+
+        mutating func formUnion(_ other: Touched) {
+            steps += other.steps
+            context += other.context
+        }
+    }
+
     /// Saves `state`: appends what changed since the last save (and `rows`)
     /// as one journal line, or writes a snapshot.
     ///
@@ -61,10 +76,16 @@ public final class RunStateStore: @unchecked Sendable {
     ///     journal before they go into the CSV).
     ///   - snapshot: Write the whole state instead (start and end of a run,
     ///     compaction). Only when `rows` is empty.
+    ///   - touched: What alone can differ from the last save; `nil` to
+    ///     compare everything. (Debug builds check it against the whole state.)
+    ///   - sync: `fsync` the journal (and so every line before); `false`
+    ///     leaves it to ``syncJournal(_:)``, before anything acts on the line.
     /// - Returns: Whether anything was written.
     /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
     @discardableResult
-    func save(_ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false) throws -> Bool {
+    func save(
+        _ state: RunState, rows: [ExecutionRecord] = [], snapshot: Bool = false, touched: Touched? = nil, sync: Bool = true
+    ) throws -> Bool {
         try lock.withLock {
             let runID = state.runID
             var state = state
@@ -80,27 +101,78 @@ public final class RunStateStore: @unchecked Sendable {
                 try writeSnapshot(state)
                 return true
             }
-            var change = Change(generation: generations[runID])
-            if previous.phase != state.phase { change.phase = state.phase }
-            if previous.resumes != state.resumes { change.resumes = state.resumes }
-            if previous.sessionStarts != state.sessionStarts { change.sessionStarts = state.sessionStarts }
-            let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
-            if !steps.isEmpty { change.steps = steps }
-            let context = state.context.filter { previous.context[$0.key] != $0.value }
-            if !context.isEmpty { change.context = context }
-            let removedSteps = previous.steps.keys.filter { state.steps[$0] == nil }.sorted()
-            if !removedSteps.isEmpty { change.removedSteps = removedSteps }
-            let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
-            if !removedContext.isEmpty { change.removedContext = removedContext }
+            var change = touched.map { Self.change(from: previous, to: state, touched: $0) } ?? Self.change(from: previous, to: state)
+            assert(touched == nil || change == Self.change(from: previous, to: state), "a change touched more than it said: \(change)")
+            change.generation = generations[runID]
             if !rows.isEmpty { change.rows = rows }
             guard change.phase != nil || change.resumes != nil || change.sessionStarts != nil || change.steps != nil || change.context != nil
                 || change.removedSteps != nil || change.removedContext != nil || change.rows != nil
             else { return false }
             let line = String(decoding: try JSONCoding.encoder(pretty: false).encode(change), as: UTF8.self) + "\n"
-            try JournalFile(url: journalURL(runID)).append(line)
+            try JournalFile(url: journalURL(runID)).append(line, sync: sync)
+            if sync { unsynced.remove(runID) } else { unsynced.insert(runID) }
             saved[runID] = state
             journalLines[runID, default: 0] += 1
             return true
+        }
+    }
+
+    /// Everything that differs between two states of a run.
+    private static func change(from previous: RunState, to state: RunState) -> Change {
+        var change = Change()
+        if previous.phase != state.phase { change.phase = state.phase }
+        if previous.resumes != state.resumes { change.resumes = state.resumes }
+        if previous.sessionStarts != state.sessionStarts { change.sessionStarts = state.sessionStarts }
+        let steps = state.steps.filter { previous.steps[$0.key] != $0.value }
+        if !steps.isEmpty { change.steps = steps }
+        let context = state.context.filter { previous.context[$0.key] != $0.value }
+        if !context.isEmpty { change.context = context }
+        let removedSteps = previous.steps.keys.filter { state.steps[$0] == nil }.sorted()
+        if !removedSteps.isEmpty { change.removedSteps = removedSteps }
+        let removedContext = previous.context.keys.filter { state.context[$0] == nil }.sorted()
+        if !removedContext.isEmpty { change.removedContext = removedContext }
+        return change
+    }
+
+    /// What differs between two states of a run among what `touched` names.
+    private static func change(from previous: RunState, to state: RunState, touched: Touched) -> Change {
+        var change = Change()
+        if previous.phase != state.phase { change.phase = state.phase }
+        if previous.resumes != state.resumes { change.resumes = state.resumes }
+        if previous.sessionStarts != state.sessionStarts { change.sessionStarts = state.sessionStarts }
+        var steps: [StepID: RunState.StepState] = [:]
+        var removedSteps: Set<StepID> = []
+        for id in touched.steps {
+            if let value = state.steps[id] {
+                if previous.steps[id] != value { steps[id] = value }
+            } else if previous.steps[id] != nil {
+                removedSteps.insert(id)
+            }
+        }
+        var context: [String: String] = [:]
+        var removedContext: Set<String> = []
+        for key in touched.context {
+            if let value = state.context[key] {
+                if previous.context[key] != value { context[key] = value }
+            } else if previous.context[key] != nil {
+                removedContext.insert(key)
+            }
+        }
+        if !steps.isEmpty { change.steps = steps }
+        if !context.isEmpty { change.context = context }
+        if !removedSteps.isEmpty { change.removedSteps = removedSteps.sorted() }
+        if !removedContext.isEmpty { change.removedContext = removedContext.sorted() }
+        return change
+    }
+
+    /// `fsync`s the journal of `runID` if it has lines written without it.
+    ///
+    /// - Throws: ``CSVHistoryFile/WriteError`` naming the file.
+    func syncJournal(_ runID: String) throws {
+        try lock.withLock {
+            guard unsynced.contains(runID) else { return }
+            try JournalFile(url: journalURL(runID)).sync()
+            unsynced.remove(runID)
         }
     }
 
@@ -128,6 +200,7 @@ public final class RunStateStore: @unchecked Sendable {
         // A journal that survives this (a crash, a failed removal) names the
         // previous generation, so loading skips it.
         try? FileManager.default.removeItem(at: journalURL(state.runID))
+        unsynced.remove(state.runID)
         generations[state.runID] = state.generation
         saved[state.runID] = state
         journalLines[state.runID] = 0

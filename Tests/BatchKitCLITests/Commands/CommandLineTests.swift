@@ -207,7 +207,7 @@ import Testing
         #expect(restored.contains("public static let version"))
         #expect(!FileManager.default.fileExists(atPath: vendor.appendingPathComponent("Sources/BatchKit/Removed.swift").path))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: vendor.appendingPathComponent("Sources").path)
-        #expect(leftovers.sorted() == ["BatchKit", "BatchKitCluster", "BatchKitCommandLine", "BatchKitNotify", "BatchKitParallel", "BatchKitRunner", "BatchKitSchedule"])
+        #expect(leftovers.sorted() == ["BatchKit", "BatchKitCluster", "BatchKitCommandLine", "BatchKitNotify", "BatchKitParallel", "BatchKitRunner", "BatchKitSchedule", "CBatchKitSpawn"])
     }
 
     /// Every file and folder of the job's vendored copy and manifest, with its

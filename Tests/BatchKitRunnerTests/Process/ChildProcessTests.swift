@@ -81,6 +81,40 @@ import Testing
         }
     }
 
+    #if os(Linux)
+    @Test func theParentDeathSignalAndTheMemoryLimitAreSetBeforeExec() async throws {
+        guard let python = requireTool("python3", for: "reading the parent-death signal with prctl") else { return }
+        let directory = try TemporaryDirectory()
+        var request = ChildProcess.Request(
+            executable: python,
+            arguments: ["-c", "import ctypes, resource; c = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(c), 0, 0, 0); print(c.value, resource.getrlimit(resource.RLIMIT_DATA))"],
+            logFile: directory.path("out.log").path)
+        request.parentDeathSignal = SIGKILL
+        request.dataLimit = 1 << 30
+        let exit = try await ChildProcess.spawn(request).wait()
+        #expect(exit.termination == .exited(0))
+        #expect(try directory.read("out.log") == "9 (1073741824, 1073741824)\n")
+    }
+
+    @Test func theFallbackRunsWhenTheProgramCannotBeExeced() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("script", "echo ran by sh as $0\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path("script").path)
+        var request = ChildProcess.Request(
+            executable: directory.path("script").path, arguments: [], workingDirectory: directory.url.path, logFile: directory.path("out.log").path)
+        request.fallback = ["/bin/sh", "-c", "./script"]
+        let exit = try await ChildProcess.spawn(request).wait()
+        #expect(exit.termination == .exited(0))
+        #expect(try directory.read("out.log") == "ran by sh as ./script\n")
+    }
+
+    @Test func aChildThatCannotOpenItsLogIsASpawnError() async throws {
+        await #expect(throws: ChildProcess.SpawnError.self) {
+            try await ChildProcess.spawn(.init(executable: "/bin/true", arguments: [], logFile: "/nonexistent/folder/log"))
+        }
+    }
+    #endif
+
     private func isZombie(_ pid: pid_t) -> Bool {
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
         return stat.contains(") Z ")
