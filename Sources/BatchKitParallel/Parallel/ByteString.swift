@@ -88,10 +88,17 @@ public struct ByteString: Hashable, Sendable, Comparable, CustomStringConvertibl
         }
     }
 
+    /// Hashes every byte: keys that share their first and last 8 bytes
+    /// (`/blog/post-1234.html`, `/blog/post-5234.html`) are common in real
+    /// data, and hashing only those would pile them into one bucket.
     @inlinable
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(low)
-        hasher.combine(high &+ UInt64(truncatingIfNeeded: length))
+        if length <= 16 {
+            hasher.combine(low)
+            hasher.combine(high &+ UInt64(truncatingIfNeeded: length))
+        } else {
+            hasher.combine(withUnsafeBytes { KeyBytes.longHash($0) })
+        }
     }
 
     /// Byte order, like `memcmp` then length. Decided by the first 8 bytes

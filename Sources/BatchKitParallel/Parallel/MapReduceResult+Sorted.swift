@@ -1,4 +1,9 @@
 import BatchKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension MapReduceResult where Key: Comparable, Value: Comparable {
     /// Every pair, the largest value first, ties broken by key — the order a
@@ -60,41 +65,88 @@ extension MapReduceResult where Key == ByteString, Value: Comparable {
     /// — the order a word count is written in. Sorted in parts on
     /// ``workers`` cores, then merged.
     ///
-    /// What is sorted is small plain values — the value, the key's first 8
-    /// bytes as a number, the key's index — so that millions of keys sort
-    /// without moving the keys themselves.
+    /// What is sorted is small plain values — the value, the key's first 16
+    /// bytes as two big-endian numbers, its length, where the rest of a
+    /// longer key was copied, and the key's index — so that millions of
+    /// keys sort without moving, retaining or releasing the keys.
     @inlinable
     public func sortedByValue() async -> [(key: ByteString, value: Value)] {
         var keys: [ByteString] = []
         var items: [SortItem<Value>] = []
+        var longBytes: [UInt8] = []
         keys.reserveCapacity(count)
         items.reserveCapacity(count)
         forEach { key, value in
-            items.append(SortItem(value: value, prefix: key.low.byteSwapped, index: keys.count))
+            var offset = 0
+            if key.count > 16 {
+                offset = longBytes.count
+                key.withUnsafeBytes { longBytes.append(contentsOf: $0) }
+            }
+            items.append(SortItem(value: value, key: key, offset: offset, index: keys.count))
             keys.append(key)
         }
-        let allKeys = keys
-        let sorted = await Self.parallelSort(items, parts: workers) { a, b in
-            if a.value != b.value { return a.value > b.value }
-            if a.prefix != b.prefix { return a.prefix < b.prefix }
-            return allKeys[a.index] < allKeys[b.index]
+        let rest = longBytes
+        let pieces = Array(items.indices.partitioned(into: workers))
+        var sorted = await withTaskGroup(of: (Int, [SortItem<Value>]).self) { group in
+            for (index, piece) in pieces.enumerated() {
+                var slice = Array(items[piece])
+                group.addTask {
+                    rest.withUnsafeBytes { rest in slice.sort { $0.comesBefore($1, rest: rest) } }
+                    return (index, slice)
+                }
+            }
+            var sorted = [[SortItem<Value>]](repeating: [], count: pieces.count)
+            for await (index, piece) in group { sorted[index] = piece }
+            return sorted
         }
-        return sorted.map { (key: allKeys[$0.index], value: $0.value) }
+        items = []
+        rest.withUnsafeBytes { rest in
+            while sorted.count > 1 {
+                let last = sorted.removeLast()
+                sorted[sorted.count - 1] = Self.merge(sorted[sorted.count - 1], last) { $0.comesBefore($1, rest: rest) }
+            }
+        }
+        return (sorted.first ?? []).map { (key: keys[$0.index], value: $0.value) }
     }
 }
 
 /// What ``MapReduceResult/sortedByValue()`` sorts for a byte-string key.
 @usableFromInline
-struct SortItem<Value: Sendable>: Sendable {
+struct SortItem<Value: Comparable & Sendable>: Sendable {
     @usableFromInline var value: Value
-    /// The key's first 8 bytes, big-endian: their order is the bytes' order.
-    @usableFromInline var prefix: UInt64
+    /// The key's bytes 0–7 and 8–15, big-endian, zero-padded: their order
+    /// is the bytes' order.
+    @usableFromInline var first: UInt64
+    @usableFromInline var second: UInt64
+    @usableFromInline var length: Int
+    /// Where a key of more than 16 bytes was copied to.
+    @usableFromInline var offset: Int
     @usableFromInline var index: Int
 
     @inlinable
-    init(value: Value, prefix: UInt64, index: Int) {
+    init(value: Value, key: ByteString, offset: Int, index: Int) {
         self.value = value
-        self.prefix = prefix
+        let (low, high) = key.withUnsafeBytes { bytes in
+            KeyBytes.prefix(UnsafeRawBufferPointer(rebasing: bytes.prefix(16)))
+        }
+        first = low.byteSwapped
+        second = high.byteSwapped
+        length = key.count
+        self.offset = offset
         self.index = index
+    }
+
+    /// Larger value first, then key bytes in order (`rest` holds the keys
+    /// of more than 16 bytes).
+    @inlinable @inline(__always)
+    func comesBefore(_ other: SortItem, rest: UnsafeRawBufferPointer) -> Bool {
+        if value != other.value { return value > other.value }
+        if first != other.first { return first < other.first }
+        if second != other.second { return second < other.second }
+        if length <= 16 || other.length <= 16 { return length < other.length }
+        // Both longer than 16 bytes and alike so far: the bytes after 16.
+        let common = Swift.min(length, other.length) - 16
+        let order = memcmp(rest.baseAddress! + offset + 16, rest.baseAddress! + other.offset + 16, common)
+        return order != 0 ? order < 0 : length < other.length
     }
 }

@@ -72,3 +72,13 @@ import Testing
         #expect(try CSVTable.read(url).rows.map { $0[0] } == ["a,b", "\"hi\"", "\u{FFFD}\u{FFFD}", "plain"])
     }
 }
+
+extension MapReduceResultTests {
+    /// Long keys that share their first and last 8 bytes must still hash
+    /// apart, or a dictionary of paths degrades to a list.
+    @Test func longKeysThatShareTheirEndsHashApart() {
+        let keys = (0..<1000).map { ByteString("/blog/posts-\($0 + 1000)-x.html") }
+        #expect(Set(keys.map(\.hashValue)).count > 990)
+        #expect(Set(keys).count == 1000)
+    }
+}
