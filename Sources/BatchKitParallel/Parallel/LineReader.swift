@@ -34,14 +34,7 @@ public struct Line {
     @inlinable
     public func forEachWord(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         guard let base = bytes.baseAddress else { return }
-        let count = bytes.count
-        var index = 0
-        while index < count {
-            while index < count, Line.isSpace(base.load(fromByteOffset: index, as: UInt8.self)) { index += 1 }
-            let start = index
-            while index < count, !Line.isSpace(base.load(fromByteOffset: index, as: UInt8.self)) { index += 1 }
-            if index > start { try body(UnsafeRawBufferPointer(start: base + start, count: index - start)) }
-        }
+        try WordScanner.forEachWord(base, count: bytes.count, padded: false, body)
     }
 
     /// The number of words in the line, as ``forEachWord(_:)`` finds them.
@@ -50,11 +43,6 @@ public struct Line {
         var words = 0
         forEachWord { _ in words += 1 }
         return words
-    }
-
-    @inlinable
-    static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 }
 
@@ -128,6 +116,65 @@ public struct LineReader {
         if carried > 0 {
             // The file's last line, without a line end.
             try line(Line(bytes: Self.trimmed(buffer, carried), offset: carriedOffset))
+        }
+        try file.checkUnchanged(descriptor)
+    }
+
+    /// Calls `chunk` with the split's lines many at a time: each call gets
+    /// every whole line the buffer holds (a line longer than the buffer
+    /// grows it to that line's length, no more), then `progress` with the
+    /// number of bytes read.
+    ///
+    /// - Throws: as ``forEachLine(_:chunk:)``.
+    @inlinable
+    public func forEachChunk(_ chunk: (TextChunk) throws -> Void, progress: (Int) throws -> Void = { _ in }) throws {
+        let file = split.file
+        let descriptor = open(file.url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw InputError(url: file.url, problem: "cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        try file.checkUnchanged(descriptor)
+        let padding = 16  // after the data: the scanners read 8 bytes at a time
+        var capacity = max(chunkBytes, 1)
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity + padding, alignment: 16)
+        defer { buffer.deallocate() }
+        var position = split.range.lowerBound
+        let end = split.range.upperBound
+        var carried = 0  // bytes of an unfinished line at the buffer's start
+        var carriedOffset = position  // where that line starts in the file
+        while position < end {
+            if carried == capacity {
+                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2 + padding, alignment: 16)
+                larger.copyMemory(from: buffer, byteCount: carried)
+                buffer.deallocate()
+                buffer = larger
+                capacity *= 2
+            }
+            let wanted = Int(min(Int64(capacity - carried), end - position))
+            let got = pread(descriptor, buffer + carried, wanted, off_t(position))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw InputError(url: file.url, problem: "cannot be read at byte \(position): \(String(cString: strerror(errno)))")
+            }
+            if got == 0 {
+                throw InputError(url: file.url, problem: file.changedProblem(descriptor))
+            }
+            position += Int64(got)
+            let filled = carried + got
+            (buffer + filled).initializeMemory(as: UInt8.self, repeating: 0x20, count: padding)
+            // Up to the last line end; at the split's end, everything.
+            var whole = filled
+            if position < end {
+                while whole > 0, buffer.load(fromByteOffset: whole - 1, as: UInt8.self) != 0x0A { whole -= 1 }
+            }
+            if whole > 0 {
+                try chunk(TextChunk(paddedBytes: UnsafeRawBufferPointer(start: buffer, count: whole), offset: carriedOffset))
+            }
+            carried = filled - whole
+            if carried > 0, whole > 0 { buffer.copyMemory(from: buffer + whole, byteCount: carried) }
+            carriedOffset += Int64(whole)
+            try progress(got)
         }
         try file.checkUnchanged(descriptor)
     }

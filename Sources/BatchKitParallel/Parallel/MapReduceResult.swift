@@ -4,8 +4,11 @@ import Foundation
 /// What a ``MapReduce`` run produced: one dictionary per key partition
 /// (partitions hold disjoint keys), and what was read.
 public struct MapReduceResult<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    /// The reduced key–value pairs, by partition.
-    public let partitions: [[Key: Value]]
+    /// Keys emitted as values, by partition.
+    @usableFromInline let dictionaries: [[Key: Value]]
+    /// Keys emitted as bytes (``Emitter/emit(bytes:_:)``), by partition,
+    /// kept as bytes: a ``ByteString`` is made only when a key is read.
+    @usableFromInline let byteTables: [ByteTable<Value>]
     /// Records (lines or elements) read.
     public let records: Int
     /// Records rejected (and written to the rejects file).
@@ -16,23 +19,48 @@ public struct MapReduceResult<Key: Hashable & Sendable, Value: Sendable>: Sendab
     public let seconds: Double
 
     public init(partitions: [[Key: Value]], records: Int, rejected: Int, workers: Int, seconds: Double) {
-        self.partitions = partitions
+        self.init(partitions: partitions, byteTables: [], records: records, rejected: rejected, workers: workers, seconds: seconds)
+    }
+
+    @usableFromInline
+    init(partitions: [[Key: Value]], byteTables: [ByteTable<Value>], records: Int, rejected: Int, workers: Int, seconds: Double) {
+        self.dictionaries = partitions
+        self.byteTables = byteTables
         self.records = records
         self.rejected = rejected
         self.workers = workers
         self.seconds = seconds
     }
 
+    /// The reduced key–value pairs, by partition (partitions hold disjoint
+    /// keys).
+    public var partitions: [[Key: Value]] {
+        guard !byteTables.isEmpty else { return dictionaries }
+        return byteTables.map { table in
+            var partition: [Key: Value] = [:]
+            partition.reserveCapacity(table.count)
+            table.forEachKey { key, value in partition[unsafeBitCast(key, to: Key.self)] = value }
+            return partition
+        }
+    }
+
     /// The number of distinct keys.
-    public var count: Int { partitions.reduce(0) { $0 + $1.count } }
+    public var count: Int { dictionaries.reduce(0) { $0 + $1.count } + byteTables.reduce(0) { $0 + $1.count } }
 
     /// The value for `key`, if any record produced it.
     public subscript(key: Key) -> Value? {
-        for partition in partitions {
+        for partition in dictionaries {
             if let value = partition[key] { return value }
         }
-        return nil
+        guard !byteTables.isEmpty else { return nil }
+        return unsafeBitCast(key, to: ByteString.self).withUnsafeBytes { bytes in
+            for table in byteTables {
+                if let value = table.value(for: bytes) { return value }
+            }
+            return nil
+        }
     }
+
 
     /// Every pair in one dictionary.
     public var dictionary: [Key: Value] {
@@ -44,8 +72,12 @@ public struct MapReduceResult<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// Calls `body` with every pair, partition by partition.
     public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
-        for partition in partitions {
+        for partition in dictionaries {
             for (key, value) in partition { try body(key, value) }
+        }
+        for table in byteTables {
+            // Key is ByteString (the only key a byte table holds).
+            try table.forEachKey { key, value in try body(unsafeBitCast(key, to: Key.self), value) }
         }
     }
 

@@ -3,8 +3,8 @@ import BatchKitParallel
 import Foundation
 
 extension Step {
-    /// Count words: map each line to (word, 1) on every core, combine per
-    /// worker, shuffle by word, reduce; writes `data/output/word_counts.csv`
+    /// Count words: map the text to (word, 1) on every core, many lines at a
+    /// time, combine per worker, shuffle by word, reduce; writes `data/output/word_counts.csv`
     /// (most frequent first) and `data/output/summary.json`.
     static let countWords = Step("Count words",
         reads: ["data/input/*.txt", "data/generated/synthetic_*.txt"],
@@ -13,7 +13,7 @@ extension Step {
         let inputs = try files.map { try InputFile(URL(fileURLWithPath: $0)) }
         // --param workers=N uses N cores instead of all of them.
         let counts = try await WordCount.count(inputs, using: MapReduce(context, workers: try context.parameters.int("workers")))
-        let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let sorted = await counts.sortedByValue()
         try WordCount.writeCSV(sorted, to: context.path("data/output/word_counts.csv"))
         let summary = WordCountSummary(
             files: files.map { WordCountSummary.relative($0, to: context.projectDirectory) }, bytes: inputs.reduce(0) { $0 + $1.size },
@@ -27,23 +27,26 @@ extension Step {
 
 /// The word count itself, apart from files and logs so tests can call it.
 enum WordCount {
-    /// Words are runs of bytes between ASCII whitespace, as `wc -w` counts
-    /// them; UTF-8 words are kept whole.
+    /// Words are runs of bytes between ASCII whitespace (space, tab, `\n`,
+    /// `\v`, `\f`, `\r`), as Python's `bytes.split()` counts them; UTF-8
+    /// words are kept whole. The map gets many lines at a time (a chunk).
     static func count(_ inputs: [InputFile], using mapReduce: MapReduce) async throws -> MapReduceResult<ByteString, Int> {
-        try await mapReduce.run(inputs) { line, out in
-            line.forEachWord { out.emit(bytes: $0, 1) }
+        try await mapReduce.run(chunksOf: inputs) { chunk, out in
+            chunk.forEachWord { out.emit(bytes: $0, 1) }
         } combine: { $0 += $1 }
     }
 
-    /// `word,count` rows, CRLF, written beside and renamed into place.
+    /// `word,count` rows, CRLF, written beside and renamed into place. Each
+    /// word is written as its bytes, so words that are not valid UTF-8 stay
+    /// distinct.
     static func writeCSV(_ rows: [(key: ByteString, value: Int)], to url: URL) throws {
-        var text = "word,count\r\n"
-        text.reserveCapacity(rows.count * 16)
+        var csv = CSVWriter(header: ["word", "count"])
         for (word, count) in rows {
-            text += CSV.escape(word.description) + "," + String(count) + "\r\n"
+            csv.append(word)
+            csv.append(count)
+            csv.endRow()
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try csv.write(to: url)
     }
 }
 
