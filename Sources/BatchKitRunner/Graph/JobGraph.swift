@@ -56,7 +56,8 @@ public struct JobGraph: Sendable {
         for step in unique {
             var resolved: [StepID]
             if let declared = step.parents {
-                resolved = Array(Set(declared)).sorted()
+                resolved = declared.sorted()
+                resolved.removeAdjacentDuplicates()
             } else {
                 resolved = previous.map { [$0] } ?? []
             }
@@ -73,7 +74,7 @@ public struct JobGraph: Sendable {
             children[step.id, default: []] += []
             for parent in resolved { children[parent, default: []].append(step.id) }
         }
-        for key in children.keys { children[key]?.sort() }
+        // Steps are visited by id, so each list of children is already sorted.
 
         let order = Self.topologicalOrder(ids: unique.map(\.id), parents: parents, children: children)
         if order.count < unique.count {
@@ -180,6 +181,20 @@ public struct JobGraph: Sendable {
         // The walk went child → parent; show it parent → child.
         let cycle = Array(path[(seenAt[current] ?? 0)...].reversed())
         return cycle + cycle.prefix(1)
+    }
+}
+
+extension Array where Element: Equatable {
+    /// Removes each element equal to the one before it: in a sorted array,
+    /// the repeats.
+    mutating func removeAdjacentDuplicates() {
+        guard count > 1 else { return }
+        var kept = 1
+        for index in 1..<count where self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }
 

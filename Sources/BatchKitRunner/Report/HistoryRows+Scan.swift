@@ -29,9 +29,13 @@ extension HistoryRows {
 
         /// The rows from `offset` (a record's start, on `line`) to the end: in
         /// two halves read at once when the file is large, else in one pass.
-        func parts(_ bytes: UnsafeRawBufferPointer, from offset: Int, line: Int) throws(CSV.ParseError) -> [Part] {
-            guard bytes.count - offset >= HistoryRows.splitThreshold, ProcessInfo.processInfo.activeProcessorCount > 1,
-                  let split = Self.recordStart(in: bytes, after: offset + (bytes.count - offset) / 2) else {
+        ///
+        /// - Parameter splitAfter: Where to look for the line to split at: by
+        ///   default the middle, when there are two cores and a megabyte.
+        func parts(_ bytes: UnsafeRawBufferPointer, from offset: Int, line: Int, splitAfter: Int? = nil) throws(CSV.ParseError) -> [Part] {
+            let large = bytes.count - offset >= HistoryRows.splitThreshold && ProcessInfo.processInfo.activeProcessorCount > 1
+            guard let after = splitAfter ?? (large ? offset + (bytes.count - offset) / 2 : nil),
+                  let split = Self.recordStart(in: bytes, after: max(offset, after)) else {
                 return [try scan(UnsafeRawBufferPointer(rebasing: bytes[offset...]), line: line)]
             }
             let results = PartResults()

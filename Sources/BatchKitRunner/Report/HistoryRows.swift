@@ -14,7 +14,7 @@ import Foundation
 /// one pass, which reports the first error with its line.
 struct HistoryRows {
     /// One row of the job, other than a run that did not start.
-    struct Row {
+    struct Row: Equatable {
         var step: StepID
         var seconds: Double
         /// The run, numbered as in the ``RunHistory/RunTable``.
@@ -36,9 +36,14 @@ struct HistoryRows {
     /// Reads the rows of `job` started at or after `cutoff`, numbering their
     /// runs in `runs` as met; `nil` when the file is missing or empty.
     ///
+    /// - Parameter splitAfter: The offset after which to look for a line
+    ///   to split the file at (tests choose; by default the middle of a file
+    ///   of a megabyte or more).
     /// - Throws: `CSVTable.ReadError` when the file cannot be read, is not
     ///   well-formed CSV, or lacks a column `history` needs.
-    static func read(_ url: URL, job: String, cutoff: String?, runs: inout RunHistory.RunTable) throws -> HistoryRows? {
+    static func read(
+        _ url: URL, job: String, cutoff: String?, runs: inout RunHistory.RunTable, splitAfter: Int? = nil
+    ) throws -> HistoryRows? {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
         guard let size, size > 0 else { return nil }
         let data: Data
@@ -64,7 +69,7 @@ struct HistoryRows {
                 do throws(CSV.ParseError) { while try cursor.next() {} } catch { throw readError(error) }
                 throw CSVTable.ReadError(path: url.path, message: "the history has no \(Scan.missingColumn(header)) column")
             }
-            do throws(CSV.ParseError) { return try scan.parts(bytes, from: cursor.offset, line: cursor.line) } catch { throw readError(error) }
+            do throws(CSV.ParseError) { return try scan.parts(bytes, from: cursor.offset, line: cursor.line, splitAfter: splitAfter) } catch { throw readError(error) }
         }
         var result = HistoryRows()
         for part in parts {
