@@ -52,8 +52,9 @@ public struct RunHistory: Sendable, Codable {
     public var runList: [RunSummary] = []
 
     /// Summarises the history at `url`, optionally only runs started at or
-    /// after `since`. Reads the file in one pass without date parsing, so
-    /// 100,000 rows take well under a second (see `bench/history.sh`).
+    /// after `since`. Reads the file without date parsing or a `String` per
+    /// field, a large one in two halves on two cores (``HistoryRows``), so
+    /// 1,000,000 rows take under two seconds (see `bench/history.sh`).
     ///
     /// - Parameters:
     ///   - url: `logs/execution_logs.csv`.
