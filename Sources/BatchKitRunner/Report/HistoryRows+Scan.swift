@@ -55,16 +55,21 @@ extension HistoryRows {
             return [try scan(UnsafeRawBufferPointer(rebasing: bytes[offset...]), line: line)]
         }
 
-        /// The offset of the first line at or after `from` that starts with a
-        /// run id (`20261124T180826.891Z-3d85,`), as every row does; `nil` if
-        /// none. A line of a quoted message can look the same: ``parts(_:from:line:)``
-        /// checks.
+        /// Where to split: the first line after `from` that starts with a run
+        /// id (`20261124T180826.891Z-3d85,`), as rows of batchkit's runs do,
+        /// within a megabyte; else the first line after `from` (an Airflow
+        /// run's id is `airflow-…`). `nil` when no line starts after it. A
+        /// line of a quoted message can look like either:
+        /// ``parts(_:from:line:splitAfter:)`` checks.
         static func recordStart(in bytes: UnsafeRawBufferPointer, after from: Int) -> Int? {
             let shape = Array("ddddddddTdddddd.dddZ-".utf8)
             var at = from
-            while at < bytes.count {
-                guard let newline = UnsafeRawBufferPointer(rebasing: bytes[at...]).firstIndex(of: 0x0A) else { return nil }
+            var firstLine: Int?
+            while at < bytes.count, at - from < HistoryRows.splitThreshold {
+                guard let newline = UnsafeRawBufferPointer(rebasing: bytes[at...]).firstIndex(of: 0x0A) else { break }
                 let start = at + newline + 1
+                guard start < bytes.count else { break }
+                if firstLine == nil { firstLine = start }
                 if start + shape.count < bytes.count, shape.indices.allSatisfy({ offset in
                     let byte = bytes[start + offset], expected = shape[offset]
                     return expected == UInt8(ascii: "d") ? (48...57).contains(byte) : byte == expected
@@ -73,7 +78,7 @@ extension HistoryRows {
                 }
                 at = start
             }
-            return nil
+            return firstLine
         }
 
         /// One part's rows, on one core.

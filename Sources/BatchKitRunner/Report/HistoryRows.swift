@@ -8,9 +8,9 @@ import Foundation
 /// name when it changes, and of what a failed row says.
 ///
 /// A file of over a megabyte is read as two halves on two cores, split
-/// where a line starts with a run id; the halves are used only when the
-/// first parsed to exactly that line, so the split cannot fall inside a
-/// quoted field. Otherwise, or on any parse error, the file is read again in
+/// where a line starts with a run id (or any line, when none does nearby);
+/// the halves are used only when the first parsed to exactly that line, so
+/// the split cannot fall inside a quoted field. Otherwise, or on any parse error, the file is read again in
 /// one pass, which reports the first error with its line.
 struct HistoryRows {
     /// One row of the job, other than a run that did not start.

@@ -131,6 +131,27 @@ import Testing
         #expect(halves > lineStarts.count / 2, "most splits are taken")
     }
 
+    /// Run ids of another shape (`airflow-…`, or a test's `r1`) still
+    /// split, at the first line after the middle.
+    @Test func aHistoryOfOtherRunIDsIsSplitToo() throws {
+        var text = Self.header + "\n"
+        for run in 0..<200 {
+            for step in 1...3 {
+                text += "airflow-manual__\(run),j,\(step),s\(step),1,PASS,2026-01-01T00:00:\(String(format: "%02d", run % 60))Z,,1.5,,,0,,\"a, message\",,vm,\n"
+            }
+        }
+        let scan = try #require(HistoryRows.Scan(header: Self.header.split(separator: ",").map(String.init), job: "j", cutoff: nil))
+        let body = Self.header.utf8.count + 1
+        let (whole, halves) = try Array(text.utf8).withUnsafeBytes { bytes in
+            (try scan.parts(bytes, from: body, line: 2, splitAfter: nil), try scan.parts(bytes, from: body, line: 2, splitAfter: bytes.count / 2))
+        }
+        #expect(whole.count == 1 && halves.count == 2)
+        func resolved(_ part: HistoryRows.Part) -> [String] {
+            part.rows.map { "\(part.runIDs[$0.run]) \($0.step) \(part.names[Int($0.name)]) \($0.status) \($0.seconds)" }
+        }
+        #expect(resolved(whole[0]) == halves.flatMap(resolved))
+    }
+
     /// A malformed history fails with the line one pass finds, however it
     /// was split.
     @Test(arguments: ["\"never closed\n", "20261124T000000.000Z-0001,j,1,\"x\"y,1,PASS,t,t,1\n"])
