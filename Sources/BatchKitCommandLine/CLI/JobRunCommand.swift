@@ -135,7 +135,7 @@ enum JobRunCommand {
         // glibc gives each thread that contends for malloc an arena of its
         // own (up to 8 per core), and memory freed in one is not reused by
         // another: the runner's threads wait on children, not on malloc, and
-        // two arenas take a 10,000-step run's peak from 123 MB to 98 MB
+        // two arenas take a 10,000-step run's peak from 129 MB to 110 MB
         // (bench/scale.sh). Steps are other processes, unaffected. (Swift's
         // Glibc module leaves out malloc.h, so mallopt is looked up.)
         if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {

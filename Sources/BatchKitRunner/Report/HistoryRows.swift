@@ -14,7 +14,7 @@ import Foundation
 /// one pass, which reports the first error with its line.
 struct HistoryRows {
     /// One row of the job, other than a run that did not start.
-    struct Row: Equatable {
+    struct Row: Equatable, Sendable {
         var step: StepID
         var seconds: Double
         /// The run, numbered as in the ``RunHistory/RunTable``.
@@ -104,5 +104,3 @@ struct HistoryRows {
         var starts: [String] = [], firstStarts: [String] = [], ends: [String] = []
     }
 }
-
-extension HistoryRows.Row: Sendable {}
