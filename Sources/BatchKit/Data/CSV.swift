@@ -51,94 +51,14 @@ public enum CSV {
         return try result.get()
     }
 
-    /// Parses UTF-8 bytes into records, in one pass that copies a field only
-    /// when it holds doubled quotes. Invalid UTF-8 becomes U+FFFD.
+    /// Parses UTF-8 bytes into records, in one pass (``CSVCursor``) that
+    /// copies each field once. Invalid UTF-8 becomes U+FFFD.
     public static func parse(bytes: UnsafeRawBufferPointer) throws(ParseError) -> [[String]] {
         var records: [[String]] = []
-        var record: [String] = []
-        var line = 1
-        var index = 0
-        let count = bytes.count
-        let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
-        guard count > 0 else { return [] }
-
-        func string(_ start: Int, _ end: Int) -> String {
-            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        var cursor = CSVCursor(bytes)
+        while try cursor.next() {
+            records.append((0..<cursor.count).map(cursor.string))
         }
-
-        while index < count {
-            // One field, starting at `index`.
-            var field: String
-            if bytes[index] == quote {
-                let quoteLine = line
-                var start = index + 1
-                var pieces: [UInt8]?
-                var cursor = start
-                var closed = false
-                while cursor < count {
-                    let byte = bytes[cursor]
-                    if byte == quote {
-                        if cursor + 1 < count, bytes[cursor + 1] == quote {
-                            if pieces == nil { pieces = [] }
-                            pieces?.append(contentsOf: bytes[start...cursor])
-                            cursor += 2
-                            start = cursor
-                            continue
-                        }
-                        closed = true
-                        break
-                    }
-                    if byte == lf { line += 1 }
-                    cursor += 1
-                }
-                guard closed else { throw ParseError(line: quoteLine, message: "a quoted field is never closed") }
-                if var pieces {
-                    pieces.append(contentsOf: bytes[start..<cursor])
-                    field = String(decoding: pieces, as: UTF8.self)
-                } else {
-                    field = string(start, cursor)
-                }
-                index = cursor + 1
-                if index < count, bytes[index] != comma, bytes[index] != lf,
-                   !(bytes[index] == cr && index + 1 < count && bytes[index + 1] == lf) {
-                    throw ParseError(line: line, message: "unexpected text after a closing quote; quote the whole field and double any quotes inside it")
-                }
-            } else {
-                let start = index
-                while index < count, bytes[index] != comma, bytes[index] != lf {
-                    index += 1
-                }
-                var end = index
-                if index < count, bytes[index] == lf, end > start, bytes[end - 1] == cr { end -= 1 }
-                field = string(start, end)
-            }
-            record.append(field)
-            // What ends the field: a comma, a line break, or the end.
-            if index >= count {
-                records.append(record)
-                return records
-            }
-            switch bytes[index] {
-            case comma:
-                index += 1
-                if index >= count {
-                    record.append("")
-                    records.append(record)
-                    return records
-                }
-            case cr:
-                index += 2  // CR LF (a lone CR after a quote was rejected above)
-                records.append(record)
-                record = []
-                line += 1
-            default:  // LF
-                index += 1
-                records.append(record)
-                record = []
-                line += 1
-            }
-        }
-        if !record.isEmpty { records.append(record) }
         return records
     }
 }

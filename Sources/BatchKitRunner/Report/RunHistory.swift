@@ -52,8 +52,9 @@ public struct RunHistory: Sendable, Codable {
     public var runList: [RunSummary] = []
 
     /// Summarises the history at `url`, optionally only runs started at or
-    /// after `since`. Reads the file in one pass without date parsing, so
-    /// 100,000 rows take well under a second (see `bench/history.sh`).
+    /// after `since`. Reads the file without date parsing or a `String` per
+    /// field, a large one in two halves on two cores (``HistoryRows``), so
+    /// 1,000,000 rows take under two seconds (see `bench/history.sh`).
     ///
     /// - Parameters:
     ///   - url: `logs/execution_logs.csv`.
@@ -69,34 +70,34 @@ public struct RunHistory: Sendable, Codable {
         var runs = RunTable()
         var notStarted: [NotStarted] = []
 
-        // The final record of each (run, step): the last row, as rows are
-        // appended in order. Runs are numbered as met, to keep keys cheap.
-        struct Final { var status: Status; var seconds: Double; var name: String; var reason: FailureReason }
-        var finals: [StepID: [Int: Final]] = [:]
-        var failedAttempts: [StepID: Int] = [:]
-        if let table = try Self.table(url) {
-            let column = try Self.columns(table, url)
-            let runColumn = try column("run_id"), stepColumn = try column("step_id"), nameColumn = try column("step_name")
-            let statusColumn = try column("status"), startColumn = try column("started_at"), durationColumn = try column("duration_s")
-            let jobColumn = table.column("job"), endColumn = table.column("ended_at")
-            let reasonColumn = table.column("reason"), messageColumn = table.column("message")
-            for row in table.rows where row.count > max(runColumn, stepColumn, statusColumn, startColumn, durationColumn, nameColumn) {
-                let started = row[startColumn]
-                if let cutoff, started < cutoff { continue }
-                // Task lists that share a folder share the history file.
-                if let jobColumn, jobColumn < row.count, row[jobColumn] != job { continue }
-                guard let id = StepID(row[stepColumn]), let status = Status(outcome: row[statusColumn]) else { continue }
-                func field(_ column: Int?) -> String { column.map { $0 < row.count ? row[$0] : "" } ?? "" }
-                if id == ExecutionRecord.runStepID {
-                    notStarted.append(NotStarted(runID: row[runColumn], at: started, reason: field(reasonColumn), message: field(messageColumn)))
-                    continue
+        // Each step's final record in each run; runs are numbered as met, to keep keys cheap.
+        var finals: [StepFinals] = [], stepIDs: [StepID] = [], failedAttempts: [Int] = []
+        var names: [String] = []
+        if let history = try HistoryRows.read(url, job: job, cutoff: cutoff, runs: &runs) {
+            notStarted = history.notStarted
+            names = history.names
+            var slots: [StepID: Int] = [:]
+            // The slot of each step id last met in a cache line, to hash a step id once per step.
+            var cache = [(step: StepID, slot: Int)?](repeating: nil, count: 64)
+            for row in history.rows {
+                let line = Int(truncatingIfNeeded: row.step.rawValue) & 63
+                let slot: Int
+                if let hit = cache[line], hit.step == row.step {
+                    slot = hit.slot
+                } else {
+                    if let known = slots[row.step] {
+                        slot = known
+                    } else {
+                        slot = stepIDs.count
+                        slots[row.step] = slot
+                        stepIDs.append(row.step)
+                        finals.append(StepFinals())
+                        failedAttempts.append(0)
+                    }
+                    cache[line] = (row.step, slot)
                 }
-                let run = runs.number(row[runColumn], started: started, ended: field(endColumn))
-                if status == .fail { failedAttempts[id, default: 0] += 1 }
-                finals[id, default: [:]][run] = Final(
-                    status: status, seconds: Double(row[durationColumn]) ?? 0, name: row[nameColumn],
-                    // Only a row that did not pass has a reason (and most rows pass).
-                    reason: status.isSuccess || reasonColumn == nil ? .empty : FailureReason(word: field(reasonColumn)))
+                if row.status == .fail { failedAttempts[slot] += 1 }
+                finals[slot].record(.init(status: row.status, reason: row.reason, name: row.name, seconds: row.seconds), run: row.run)
             }
         }
         let tests = try testResults.map { try Self.latestTests($0, job: job, cutoff: cutoff, runs: &runs) } ?? [:]
@@ -105,26 +106,30 @@ public struct RunHistory: Sendable, Codable {
         var steps: [StepSummary] = []
         var failed: [Int: [RunSummary.FailedStep]] = [:]
         var interrupted: Set<Int> = [], notPassed: Set<Int> = []
-        for (id, byRun) in finals.sorted(by: { $0.key < $1.key }) {
-            let ordered = byRun.sorted { rank[$0.key] < rank[$1.key] }
+        for slot in stepIDs.indices.sorted(by: { stepIDs[$0] < stepIDs[$1] }) {
+            let id = stepIDs[slot], byRun = finals[slot]
             // A CACHED step did not run: it counts neither as a run nor in the times.
-            let attempted = ordered.filter { $0.value.status != .skipped && $0.value.status != .cached }
-            let passes = attempted.filter { $0.value.status == .pass }
-            let timed = (passes.isEmpty ? attempted : passes).map(\.value.seconds).sorted()
-            guard let last = ordered.last else { continue }
+            var attempted: [Double] = [], passes: [Double] = []
+            for final in byRun.finals where final.status != .skipped && final.status != .cached {
+                attempted.append(final.seconds)
+                if final.status == .pass { passes.append(final.seconds) }
+            }
+            let timed = (passes.isEmpty ? attempted : passes).sorted()
+            guard let latest = byRun.latest(by: rank) else { continue }
+            let last = byRun.finals[latest]
             let median = percentile(timed, 0.5)
-            let lastSeconds = last.value.seconds
+            let lastSeconds = last.seconds
             steps.append(StepSummary(
-                stepID: id, name: last.value.name, runs: attempted.count, passes: passes.count,
+                stepID: id, name: names[Int(last.name)], runs: attempted.count, passes: passes.count,
                 passRate: attempted.isEmpty ? 0 : Double(passes.count) / Double(attempted.count),
-                failedAttempts: failedAttempts[id] ?? 0, medianSeconds: median, p95Seconds: percentile(timed, 0.95),
-                lastStatus: last.value.status, lastSeconds: lastSeconds, lastRunID: runs.ids[last.key],
-                slow: last.value.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
-            for (run, final) in byRun where !final.status.isSuccess {
+                failedAttempts: failedAttempts[slot], medianSeconds: median, p95Seconds: percentile(timed, 0.95),
+                lastStatus: last.status, lastSeconds: lastSeconds, lastRunID: runs.ids[byRun.runs[latest]],
+                slow: last.status != .skipped && timed.count >= 3 && lastSeconds >= 2 * median && lastSeconds - median >= 0.5))
+            for (run, final) in zip(byRun.runs, byRun.finals) where !final.status.isSuccess {
                 notPassed.insert(run)
                 // Stopped by a signal (steps running or not yet started), or its runner died.
                 if final.reason == .interrupted || final.reason == .runnerDied { interrupted.insert(run) }
-                if final.status == .fail { failed[run, default: []].append(.init(stepID: id, name: final.name, reason: final.reason)) }
+                if final.status == .fail { failed[run, default: []].append(.init(stepID: id, name: names[Int(final.name)], reason: final.reason)) }
             }
         }
 
@@ -160,7 +165,7 @@ public struct RunHistory: Sendable, Codable {
 
     /// The runs met in the history files, numbered as met, with the first
     /// start and last end each shows (ISO-8601 text sorts as time).
-    private struct RunTable {
+    struct RunTable {
         var numbers: [String: Int] = [:]
         var ids: [String] = []
         var starts: [String] = []
@@ -176,6 +181,22 @@ public struct RunHistory: Sendable, Codable {
             ids.append(runID)
             starts.append(started)
             ends.append(max(started, ended))
+            return ids.count - 1
+        }
+
+        /// Adds a run that a part of the history numbered on its own: its
+        /// earliest start, its first row's start and its latest end there.
+        /// The same as ``number(_:started:ended:)`` for each of its rows.
+        mutating func merge(_ runID: String, start: String, firstStart: String, end: String) -> Int {
+            if let known = numbers[runID] {
+                if start < starts[known] { starts[known] = start }
+                if end > ends[known] { ends[known] = end }
+                return known
+            }
+            numbers[runID] = ids.count
+            ids.append(runID)
+            starts.append(start)
+            ends.append(max(firstStart, end))
             return ids.count - 1
         }
 
