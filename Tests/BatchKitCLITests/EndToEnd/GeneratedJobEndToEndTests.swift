@@ -72,7 +72,7 @@ import Testing
             page.expectMatches(status: "PASS", steps: ["01": "PASS", "02": "PASS", "03": "PASS", "04": "PASS", "05": "PASS"])
             #expect(page.count(#"<tr data-test-status="PASS">"#) == 8 && page.count("<tr data-test-status=") == 8, "the post-job tests in #tests")
             #expect(page.element(id: "critical-path", tag: "p") != nil)
-            #expect(page.dom.contains(#"<div id="dag" data-source="graphviz">"#) == (dot != nil))
+            #expect(page.dom.contains(#"<div id="dag" class="scroll" data-source="graphviz">"#) == (dot != nil))
         }
         #expect(try read(rows[1].logFile).contains("4 regions: North, South, East, West"))
         #expect(try read("logs/test_results.csv").components(separatedBy: ",PASS,").count == 9)
