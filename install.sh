@@ -50,8 +50,17 @@ share="$PREFIX/share/batchkit"
 
 echo "Building batchkit (release)..."
 scratch=${BATCHKIT_SCRATCH_PATH:-.build}
-swift build -c release --product batchkit --scratch-path "$scratch"
-built="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/batchkit"
+# Swift's standard library and Foundation are linked into the command when
+# the toolchain has them as static libraries (swift.org's Linux toolchains
+# do): it then starts in about 3 ms instead of 7 (every run pays this), and
+# needs no Swift libraries at run time.
+flags=(-c release --scratch-path "$scratch")
+toolchain_lib="$(dirname "$(readlink -f "$(command -v swift)")")/../lib"
+if [ "$(uname -s)" = Linux ] && [ -e "$toolchain_lib/swift_static/linux/libFoundation.a" ]; then
+  flags+=(--static-swift-stdlib)
+fi
+swift build "${flags[@]}" --product batchkit
+built="$(swift build "${flags[@]}" --show-bin-path)/batchkit"
 
 mkdir -p "$bin" "$PREFIX/share"
 # Assemble the new files beside the old ones, then swap with renames, so an

@@ -10,19 +10,22 @@ package enum FileDescriptorWriter {
     /// - Returns: 0 on success, else the `errno` of the failing write.
     package static func writeAll(_ descriptor: Int32, _ text: String) -> Int32 {
         var text = text
-        return text.withUTF8 { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return 0 }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
+        return text.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// - Returns: 0 on success, else the `errno` of the failing write.
+    package static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
-            return 0
+            offset += written
         }
+        return 0
     }
 
     /// Appends `text` to the file at `path` (created if missing) with one

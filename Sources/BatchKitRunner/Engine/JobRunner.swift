@@ -207,7 +207,9 @@ public struct JobRunner: Sendable {
         session.notes += await notify(session, shown: shown, starting: starting, notifier: notifier, observer: observer)
         let report = session.report(graph: graph, shown: shown, ended: Date())
         do {
-            try session.recorder.saveReport(report, html: report.html(trends: await trends.value.adding(run: session.runID, steps: shown, since: session.started), dagSVG: freshDAG(since: session.started)))
+            let trends = await trends.value.adding(run: session.runID, steps: shown, since: session.started)
+            let dagSVG = freshDAG(since: session.started)
+            try session.recorder.saveReport(report) { report.htmlBytes(trends: trends, dagSVG: dagSVG) }
         } catch {
             observer(.warning("cannot save the report: \(ErrorDescription.of(error))"))
         }
@@ -267,3 +269,4 @@ public struct JobRunner: Sendable {
         return try RunRecorder.recoveredState(latest.runID, layout: layout) ?? latest
     }
 }
+

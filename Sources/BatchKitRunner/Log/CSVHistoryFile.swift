@@ -215,7 +215,7 @@ public struct CSVHistoryFile: Sendable {
         for row in table.rows {
             text += CSV.encodeRecord(row + Array(repeating: "", count: max(0, columns.count - row.count)))
         }
-        try DurableFile.replace(url, with: Data(text.utf8))
+        try DurableFile.replace(url, with: text)
     }
 
     /// Appends `text` as it is (no header, no quoting), with the same

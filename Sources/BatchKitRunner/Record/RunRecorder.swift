@@ -381,7 +381,7 @@ public final class RunRecorder: @unchecked Sendable {
             for (_, entry) in latest.sorted(by: { $0.key < $1.key }) {
                 text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
             }
-            try DurableFile.replace(url, with: Data(text.utf8))
+            try DurableFile.replace(url, with: text)
             crash.passed()
         } catch {
             noteCacheProblem(error)
@@ -404,31 +404,37 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Saves the report as `report.txt`, `report.json`, `junit.xml` and,
     /// when given, `report.html` in the run's folder, each replaced durably.
-    public func saveReport(_ report: RunReport, html: String? = nil) throws {
+    ///
+    /// Each file is made only when the one before is written, so a large
+    /// run holds one of them in memory at a time.
+    public func saveReport(_ report: RunReport, html: (() -> [UInt8])? = nil) throws {
         try Self.saveReport(report, html: html, layout: layout, crash: crash)
     }
 
     /// Saves a report's HTML page, as `report --html` makes it for a past run.
     public static func saveReportHTML(_ html: String, runID: String, layout: RunLayout) throws {
-        try DurableFile.replace(layout.reportHTML(runID), with: Data(html.utf8))
+        try DurableFile.replace(layout.reportHTML(runID), with: html)
         CrashPoint.shared.passed()
     }
 
     /// Saves the history's HTML page, `logs/history.html`.
     public static func saveHistoryHTML(_ html: String, layout: RunLayout) throws {
-        try DurableFile.replace(layout.historyHTML, with: Data(html.utf8))
+        try DurableFile.replace(layout.historyHTML, with: html)
         CrashPoint.shared.passed()
     }
 
-    static func saveReport(_ report: RunReport, html: String? = nil, layout: RunLayout, crash: CrashPoint = .shared) throws {
-        var files = [
-            (layout.report(report.runID), report.render()),
-            (layout.reportJSON(report.runID), try report.json()),
-            (layout.junitReport(report.runID), JUnitReport(report).xml()),
-        ]
-        if let html { files.append((layout.reportHTML(report.runID), html)) }
-        for (url, text) in files {
-            try DurableFile.replace(url, with: Data(text.utf8))
+    static func saveReport(_ report: RunReport, html: (() -> [UInt8])? = nil, layout: RunLayout, crash: CrashPoint = .shared) throws {
+        let runID = report.runID
+        // The folder is synced once, after the last rename.
+        defer { DurableFile.syncFolder(of: layout.report(runID)) }
+        try DurableFile.replace(layout.report(runID), with: report.render(), syncingFolder: false)
+        crash.passed()
+        try DurableFile.replace(layout.reportJSON(runID), with: try report.jsonBytes(), syncingFolder: false)
+        crash.passed()
+        try DurableFile.replace(layout.junitReport(runID), with: JUnitReport(report).xml(), syncingFolder: false)
+        crash.passed()
+        if let html {
+            try DurableFile.replace(layout.reportHTML(runID), with: html(), syncingFolder: false)
             crash.passed()
         }
     }

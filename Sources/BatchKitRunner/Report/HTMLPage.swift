@@ -13,7 +13,7 @@ public enum HTMLPage {
     }
 
     /// A whole page.
-    static func page(title: String, body: HTML) -> String {
+    static func page(title: String, body: HTML) -> [UInt8] {
         var page: HTML = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -27,7 +27,7 @@ public enum HTMLPage {
         page.reserveCapacity(page.bytes.count + body.bytes.count + 32)
         page += body
         page += "\n</body></html>\n"
-        return page.string
+        return page.bytes
     }
 
     /// A status word in its colour, with the word itself as the cue.

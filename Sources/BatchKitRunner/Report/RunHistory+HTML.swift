@@ -40,6 +40,6 @@ extension RunHistory {
             body += "<h2>Runs that did not start</h2>\n<ul id=\"not-started\">\(HTML.joined(items))</ul>\n"
         }
         body += "</main>"
-        return HTMLPage.page(title: "\(job) history", body: body)
+        return String(decoding: HTMLPage.page(title: "\(job) history", body: body), as: UTF8.self)
     }
 }

@@ -11,6 +11,11 @@ extension RunReport {
     ///   - dagSVG: `dot`'s drawing of the DAG, when there is one; else a
     ///     drawing of batchkit's own.
     public func html(trends: StepTrends = StepTrends(points: [:]), dagSVG: String? = nil) -> String {
+        String(decoding: htmlBytes(trends: trends, dagSVG: dagSVG), as: UTF8.self)
+    }
+
+    /// ``html(trends:dagSVG:)`` as UTF-8, for saving without a copy.
+    public func htmlBytes(trends: StepTrends = StepTrends(points: [:]), dagSVG: String? = nil) -> [UInt8] {
         var body = HTML()
         body.reserveCapacity(4_096 + steps.count * 1_500 + (dagSVG?.utf8.count ?? steps.count * 400))
         body += banner()

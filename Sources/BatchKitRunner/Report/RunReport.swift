@@ -12,7 +12,7 @@ public struct RunReport: Sendable, Codable {
     public let status: Status
     public let startedAt: Date
     public let endedAt: Date
-    public let steps: [StepRun]
+    public internal(set) var steps: [StepRun]
     public let tests: [CheckResult]
     /// Why the tests did not run, when they did not.
     public let testsNotRun: String?
@@ -106,7 +106,45 @@ public struct RunReport: Sendable, Codable {
 
     /// The report as pretty-printed JSON, for machines (`--json`).
     public func json() throws -> String {
-        String(decoding: try JSONCoding.encoder().encode(self), as: UTF8.self) + "\n"
+        String(decoding: try jsonBytes(), as: UTF8.self)
+    }
+
+    /// The report as pretty-printed JSON, as UTF-8 ending in a newline
+    /// (`report.json`).
+    ///
+    /// `JSONEncoder` builds a tree of the whole value before it writes a
+    /// byte: 30 MB for a 10,000-step run. So the steps are encoded
+    /// `stepsPerChunk` at a time and set into the rest, indented one level
+    /// deeper; the bytes are the same as one `encode` would give (a test
+    /// holds them to it), and when the encoder's layout is not the one this
+    /// expects, the report is encoded whole.
+    public func jsonBytes(stepsPerChunk: Int = 200) throws -> [UInt8] {
+        let encoder = JSONCoding.encoder()
+        guard steps.count > stepsPerChunk else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+        var outline = self
+        outline.steps = []
+        let rest = Array(try encoder.encode(outline))
+        // The empty array of the top level's "steps", as the encoder writes it.
+        let empty = Array("\n  \"steps\" : [\n\n  ]".utf8)
+        guard let at = rest.firstRange(of: empty) else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+        var bytes = Array(rest[..<at.lowerBound])
+        bytes.reserveCapacity(rest.count + steps.count * 1_000)
+        bytes += "\n  \"steps\" : [\n".utf8
+        for start in stride(from: 0, to: steps.count, by: stepsPerChunk) {
+            // "[\n  {…},\n  {…}\n]": the elements, at one level deeper.
+            let chunk = try encoder.encode(Array(steps[start..<min(start + stepsPerChunk, steps.count)]))
+            guard chunk.count > 4 else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+            if start > 0 { bytes += ",\n".utf8 }
+            bytes += "  ".utf8
+            for byte in chunk[(chunk.startIndex + 2)..<(chunk.endIndex - 2)] {
+                bytes.append(byte)
+                if byte == UInt8(ascii: "\n") { bytes += "  ".utf8 }
+            }
+        }
+        bytes += "\n  ]".utf8
+        bytes += rest[at.upperBound...]
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     /// Reads a report saved by ``RunRecorder/saveReport(_:)``.

@@ -50,7 +50,7 @@ public struct SystemdUnitFolder: Sendable {
         for (url, _) in files { try checkOwnership(url, marker: units.marker) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for (url, text) in files { try DurableFile.replace(url, with: Data(text.utf8)) }
+            for (url, text) in files { try DurableFile.replace(url, with: text) }
         } catch {
             throw ScheduleError(.io, "cannot write the units to \(directory.path): \(ErrorDescription.of(error))")
         }

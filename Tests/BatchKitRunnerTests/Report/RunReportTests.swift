@@ -151,6 +151,21 @@ import Testing
         #expect(object?["status"] as? String == "FAIL")
     }
 
+    /// report.json is encoded a few steps at a time and spliced; the bytes
+    /// are the ones a single `encode` gives, for any chunk size.
+    @Test(arguments: [1, 2, 3, 200])
+    func theJSONEncodedInChunksIsTheJSONEncodedWhole(stepsPerChunk: Int) throws {
+        var report = Self.report()
+        report.steps += (4...7).map { id in
+            StepRun(stepID: StepID(id), name: "step \"\(id)\"\n  \"steps\" : [\n\n  ]",
+                    records: [Self.record(StepID(id), "s\(id)", .pass, 0.25, message: "line one\nline two")])
+        }
+        let whole = Array(try JSONCoding.encoder().encode(report)) + Array("\n".utf8)
+        let chunked = try report.jsonBytes(stepsPerChunk: stepsPerChunk)
+        #expect(chunked == whole, "\(String(decoding: chunked, as: UTF8.self))")
+        #expect(try JSONCoding.decoder().decode(RunReport.self, from: Data(chunked)).steps.map(\.name) == report.steps.map(\.name))
+    }
+
     @Test func savedReportsCanBeLoaded() throws {
         let directory = try TemporaryDirectory()
         let layout = RunLayout(projectDirectory: directory.url)
