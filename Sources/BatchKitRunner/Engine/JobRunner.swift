@@ -179,7 +179,7 @@ public struct JobRunner: Sendable {
         var session = try open(options, graph: graph, plan: plan, resumed: resumed, admission: admission)
         // The steps' earlier runs, for the sparklines of report.html, are read while the steps run, up
         // to what the history holds now (repaired, earlier sessions included); this session's are added at the end.
-        let historySize = UInt64((try? FileManager.default.attributesOfItem(atPath: layout.executionLog.path)[.size] as? Int) ?? 0)
+        let historySize = UInt64(FileStatus(path: layout.executionLog.path)?.size ?? 0)
         let trends = Task.detached { [layout, job] in StepTrends.read(layout, job: job.name, upTo: historySize) }
         let starting = Task { [session] in
             await notifier.send(RunNotice(
@@ -248,7 +248,7 @@ public struct JobRunner: Sendable {
     /// `dot`'s drawing of the DAG when this run made it (`docs/dag.svg`,
     /// coloured by this run), for `report.html`.
     func freshDAG(since: Date) -> String? {
-        guard let publisher, let modified = (try? FileManager.default.attributesOfItem(atPath: publisher.svgFile.path))?[.modificationDate] as? Date,
+        guard let publisher, let modified = FileStatus(path: publisher.svgFile.path)?.modified,
               modified >= since.addingTimeInterval(-1) else { return nil }
         return try? String(contentsOf: publisher.svgFile, encoding: .utf8)
     }

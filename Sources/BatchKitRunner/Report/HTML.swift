@@ -55,6 +55,11 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends markup made elsewhere (`dot`'s SVG) as it is, without a temporary.
+    mutating func append(trusted markup: some StringProtocol) {
+        bytes.append(contentsOf: markup.utf8)
+    }
+
     /// `parts` one after another, with `separator` between them.
     static func joined(_ parts: some Sequence<HTML>, separator: HTML = HTML()) -> HTML {
         var markup = HTML()

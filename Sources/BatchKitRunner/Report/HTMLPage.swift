@@ -14,21 +14,30 @@ public enum HTMLPage {
 
     /// A whole page.
     static func page(title: String, body: HTML) -> [UInt8] {
-        var page: HTML = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title)</title>
-            <style>\(HTML(trusted: style))</style></head>
-            <body>
-
-            """
+        var page = head(title: title)
         page.reserveCapacity(page.bytes.count + body.bytes.count + 32)
         page += body
-        page += "\n</body></html>\n"
+        page.append(tail)
         return page.bytes
     }
+
+    /// The start of a page, up to and including `<body>`: a page is this,
+    /// its body, then ``tail``.
+    static func head(title: String) -> HTML {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>\(HTML(trusted: style))</style></head>
+        <body>
+
+        """
+    }
+
+    /// The end of a page.
+    static let tail: StaticString = "\n</body></html>\n"
 
     /// A status word in its colour, with the word itself as the cue.
     static func badge(_ status: Status) -> HTML {

@@ -16,12 +16,14 @@ extension RunReport {
 
     /// ``html(trends:dagSVG:)`` as UTF-8, for saving without a copy.
     public func htmlBytes(trends: StepTrends = StepTrends(points: [:]), dagSVG: String? = nil) -> [UInt8] {
-        var body = HTML()
-        body.reserveCapacity(4_096 + steps.count * 1_500 + (dagSVG?.utf8.count ?? steps.count * 400))
+        // Made in one buffer from the page's head to its end: a 10,000-step
+        // page is 10 MB, and a body copied into a page would be twice that.
+        var body = HTMLPage.head(title: "\(job) run \(runID) \(shownStatus)")
+        body.reserveCapacity(8_192 + steps.count * 1_500 + (dagSVG?.utf8.count ?? steps.count * 400))
         body += banner()
         body += "<main>\n"
         body += timelineSection()
-        body += dagSection(dagSVG)
+        appendDAG(dagSVG, to: &body)
         body += stepsSection(trends)
         body += testsSection()
         body += failuresSection()
@@ -30,7 +32,8 @@ extension RunReport {
         }
         let files = HTML.joined(historyFiles.map { file -> HTML in "<code>\(file)</code>" }, separator: ", ")
         body += "<p class=\"muted\">Logs: <code>\(logDirectory)/</code> · history: \(files)</p>\n</main>"
-        return HTMLPage.page(title: "\(job) run \(runID) \(shownStatus)", body: body)
+        body.append(HTMLPage.tail)
+        return body.bytes
     }
 
     private var shownStatus: String { interrupted == true ? "INTERRUPTED" : status.rawValue }
@@ -101,11 +104,15 @@ extension RunReport {
 
     // MARK: DAG
 
-    private func dagSection(_ dagSVG: String?) -> HTML {
-        var text: HTML = "<h2>DAG</h2>\n"
+    /// The DAG section, appended to `text` (a 10,000-step drawing is megabytes).
+    private func appendDAG(_ dagSVG: String?, to text: inout HTML) {
+        text += "<h2>DAG</h2>\n"
         if steps.count > 40 { text += "<p class=\"muted\">\(steps.count) steps: the drawing scrolls.</p>\n" }
         if let dagSVG, let start = dagSVG.range(of: "<svg") {
-            return text + "<div id=\"dag\" class=\"scroll\" data-source=\"graphviz\">\(HTML(trusted: dagSVG[start.lowerBound...]))</div>\n"
+            text.append("<div id=\"dag\" class=\"scroll\" data-source=\"graphviz\">")
+            text.append(trusted: dagSVG[start.lowerBound...])
+            text.append("</div>\n")
+            return
         }
         // batchkit's own layout: a column per wave.
         let ordered = steps.sorted { $0.stepID < $1.stepID }
@@ -122,12 +129,13 @@ extension RunReport {
             position[step.stepID] = (Double(column) * 190 + 10, Double(row) * 44 + 10)
         }
         let width = (position.values.map(\.x).max() ?? 0) + 180, height = (position.values.map(\.y).max() ?? 0) + 44
-        var svg: HTML = "<svg role=\"img\" aria-label=\"the DAG\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        text.append("<div id=\"dag\" class=\"scroll\" data-source=\"batchkit\">")
+        text += "<svg role=\"img\" aria-label=\"the DAG\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
         for step in steps {
             guard let to = position[step.stepID] else { continue }
             for parent in parents[step.stepID] ?? [] {
                 guard let from = position[parent] else { continue }
-                svg += "<line x1=\"\(from.x + 170)\" y1=\"\(from.y + 16)\" x2=\"\(to.x)\" y2=\"\(to.y + 16)\" stroke=\"#90a4ae\"/>"
+                text += "<line x1=\"\(from.x + 170)\" y1=\"\(from.y + 16)\" x2=\"\(to.x)\" y2=\"\(to.y + 16)\" stroke=\"#90a4ae\"/>"
             }
         }
         for step in steps {
@@ -139,11 +147,11 @@ extension RunReport {
             case .fail: fill = "#ffcdd2"
             default: fill = "#eceff1"
             }
-            svg += "<g data-step=\"\(step.stepID.display)\"><rect x=\"\(at.x)\" y=\"\(at.y)\" width=\"170\" height=\"32\" rx=\"6\" fill=\"\(fill)\" stroke=\"#607d8b\"/>"
-            svg += "<svg x=\"\(at.x + 6)\" y=\"\(at.y)\" width=\"158\" height=\"32\"><text x=\"0\" y=\"13\">\(step.stepID.display) \(step.name)</text>"
-            svg += "<text x=\"0\" y=\"27\">\(step.status.rawValue)</text></svg></g>"
+            text += "<g data-step=\"\(step.stepID.display)\"><rect x=\"\(at.x)\" y=\"\(at.y)\" width=\"170\" height=\"32\" rx=\"6\" fill=\"\(fill)\" stroke=\"#607d8b\"/>"
+            text += "<svg x=\"\(at.x + 6)\" y=\"\(at.y)\" width=\"158\" height=\"32\"><text x=\"0\" y=\"13\">\(step.stepID.display) \(step.name)</text>"
+            text += "<text x=\"0\" y=\"27\">\(step.status.rawValue)</text></svg></g>"
         }
-        return text + "<div id=\"dag\" class=\"scroll\" data-source=\"batchkit\">\(svg)</svg></div>\n"
+        text.append("</svg></div>\n")
     }
 
     // MARK: Steps, tests, failures
