@@ -4,7 +4,7 @@
 # over 1,000,000 rows.
 #   1. the runner's peak RSS during the run, two ways in the same run:
 #      - GNU time's %M: the largest of the runner's own peak and its children's
-#        (each step is `true` under setpriv, about 1-2 MB, so this is the
+#        (each step is `true`, exec'd directly, about 1-2 MB, so this is the
 #        runner's unless a child outgrows it);
 #      - VmHWM of the runner's /proc/PID/status, polled every 20 ms until it
 #        exits: the runner alone (it can miss growth in the last 20 ms);
