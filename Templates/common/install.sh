@@ -48,7 +48,7 @@ mkdir -p .build
 stamp_new=".build/batchkit-build.stamp.$$"
 touch "$stamp_new"
 # Reads SwiftPM's output (kept in $1 for errors) and says how far the build
-# is: its latest "[12/140] Compiling BatchKitRunner" step and the time so far,
+# is: its latest finished step ("[12/140] BatchKitRunner compiled") and the time so far,
 # every 10 s, or redrawn each second on a terminal. A first build is silent
 # for minutes without it.
 show_progress() {
@@ -66,7 +66,10 @@ show_progress() {
       [ "$status" -gt 128 ] || break  # end of the output (a timeout is above 128)
     fi
     case "$line" in
-      \[*/*\]\ Compiling\ *|\[*/*\]\ Linking\ *) step=$(printf '%s' "$line" | cut -d' ' -f1-3) ;;
+      # SwiftPM prints a step when it ends ("[12/15]": 12 of 15 done), so
+      # "Compiling Myjob" means Myjob is compiled and the build is on what is left.
+      \[*/*\]\ Compiling\ *) step="$(printf '%s' "$line" | cut -d' ' -f1) $(printf '%s' "$line" | cut -d' ' -f3) compiled" ;;
+      \[*/*\]\ Linking\ *) step="$(printf '%s' "$line" | cut -d' ' -f1) $(printf '%s' "$line" | cut -d' ' -f3) linked" ;;
     esac
     if [ "$redraw" = 1 ]; then
       printf '\r\033[K  %d s  %s' "$((SECONDS - started))" "$step" >&2

@@ -47,7 +47,7 @@ import Testing
         // The declared parameter, with its default, is what Validate input used.
         #expect(first.stdout.contains("Params\n  max_rejected_percent = 10  (config/base.json)\n"), "\(first.stdout)")
         #expect(first.stdout.contains("Logs     logs/runs/"))
-        #expect(first.stderr.contains("Building e2e-job for the first time (54 s on 2 cores when measured; later runs start at once)..."))
+        #expect(first.stderr.contains("Building e2e-job for the first time (95 s on 2 cores when measured; later runs start at once)..."))
         #expect(first.stderr.contains("\n  10 s  "), "a cold build shows how far it is every 10 s: \(first.stderr)")
         #expect(first.stderr.contains("\nBuilt in "), "\(first.stderr)")
         #expect(first.stderr.contains("START   01 Extract"))
