@@ -172,16 +172,7 @@ public struct RunHistory: Sendable, Codable {
         var ends: [String] = []
 
         mutating func number(_ runID: String, started: String, ended: String) -> Int {
-            if let known = numbers[runID] {
-                if started < starts[known] { starts[known] = started }
-                if ended > ends[known] { ends[known] = ended }
-                return known
-            }
-            numbers[runID] = ids.count
-            ids.append(runID)
-            starts.append(started)
-            ends.append(max(started, ended))
-            return ids.count - 1
+            merge(runID, start: started, firstStart: started, end: ended)
         }
 
         /// Adds a run that a part of the history numbered on its own: its

@@ -120,20 +120,21 @@ public struct RunReport: Sendable, Codable {
     /// expects, the report is encoded whole.
     public func jsonBytes(stepsPerChunk: Int = 200) throws -> [UInt8] {
         let encoder = JSONCoding.encoder()
-        guard steps.count > stepsPerChunk else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+        func whole() throws -> [UInt8] { Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+        guard steps.count > stepsPerChunk else { return try whole() }
         var outline = self
         outline.steps = []
         let rest = Array(try encoder.encode(outline))
         // The empty array of the top level's "steps", as the encoder writes it.
         let empty = Array("\n  \"steps\" : [\n\n  ]".utf8)
-        guard let at = rest.firstRange(of: empty) else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+        guard let at = rest.firstRange(of: empty) else { return try whole() }
         var bytes = Array(rest[..<at.lowerBound])
         bytes.reserveCapacity(rest.count + steps.count * 1_000)
         bytes += "\n  \"steps\" : [\n".utf8
         for start in stride(from: 0, to: steps.count, by: stepsPerChunk) {
             // "[\n  {…},\n  {…}\n]": the elements, at one level deeper.
             let chunk = try encoder.encode(Array(steps[start..<min(start + stepsPerChunk, steps.count)]))
-            guard chunk.count > 4 else { return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] }
+            guard chunk.count > 4 else { return try whole() }
             if start > 0 { bytes += ",\n".utf8 }
             bytes += "  ".utf8
             for byte in chunk[(chunk.startIndex + 2)..<(chunk.endIndex - 2)] {
